@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-2-Clause) */
+/*
+ * rodp: event-aware RDMA On-Demand Paging, generic netlink ABI.
+ *
+ * Shared by rodp.ko (kernel/) and librodp (lib/); described as a YNL spec
+ * in kernel/rodp.yaml. Version 1 grows only by adding attributes and
+ * commands at the end of each enum; nothing is ever renumbered.
+ *
+ * Kernel addresses never cross this interface: a region is named by its
+ * 64-bit id, its owner's tgid, its user virtual range and, once bound, the
+ * MR's lkey.
+ */
+#ifndef _UAPI_LINUX_RODP_H
+#define _UAPI_LINUX_RODP_H
+
+#define RODP_FAMILY_NAME	"rodp"
+#define RODP_FAMILY_VERSION	1
+
+/* Multicast group for region-shrunk/region-dead notifications; admin only. */
+#define RODP_MCGRP_EVENTS	"events"
+
+/* Policy modes (RODP_A_POLICY). */
+enum rodp_policy {
+	/* Per process only: follow the global mode. */
+	RODP_POLICY_DEFAULT = 0,
+	/* Use the mmu_notifier event to skip, downgrade or shrink. */
+	RODP_POLICY_EVENT_AWARE,
+	/* Pure pass-through to the driver; only count. */
+	RODP_POLICY_STOCK,
+
+	__RODP_POLICY_MAX,
+	RODP_POLICY_MAX = __RODP_POLICY_MAX - 1
+};
+
+/* RODP_A_POLICY_SCOPE: which policy a POLICY_GET/SET addresses. */
+enum rodp_policy_scope {
+	RODP_POLICY_SCOPE_GLOBAL = 0,
+	RODP_POLICY_SCOPE_PROCESS,	/* RODP_A_PID, or the caller's tgid */
+};
+
+/* RODP_A_DEVICE_KIND. */
+enum rodp_device_kind {
+	/* The device page table is the umem pfn list (rxe, siw). */
+	RODP_DEVICE_SOFTWARE = 0,
+	/* The device has its own page table (mlx5). */
+	RODP_DEVICE_HARDWARE,
+};
+
+/* RODP_A_REGION_STATE. */
+enum rodp_region_state {
+	RODP_REGION_LIVE = 0,
+	/* Every byte of the range was unmapped; the MR can never work again. */
+	RODP_REGION_DEAD,
+};
+
+/* RODP_A_PREFETCH_FLAGS. */
+#define RODP_PREFETCH_WRITE	(1U << 0)	/* map writable */
+#define RODP_PREFETCH_NO_FAULT	(1U << 1)	/* snapshot present pages only */
+
+/*
+ * Counters, nested in RODP_A_STATS. All are u64 and monotonic except the
+ * *_LIVE gauges. The same set is kept per region and summed per process and
+ * globally; a counter that has no meaning at some level is omitted there.
+ */
+enum rodp_stat {
+	RODP_STAT_UNSPEC,
+	/* Invalidations received, one per mmu_notifier event type. */
+	RODP_STAT_INVAL_UNMAP,
+	RODP_STAT_INVAL_CLEAR,
+	RODP_STAT_INVAL_PROTECTION_VMA,
+	RODP_STAT_INVAL_PROTECTION_PAGE,
+	RODP_STAT_INVAL_SOFT_DIRTY,
+	RODP_STAT_INVAL_RELEASE,
+	RODP_STAT_INVAL_MIGRATE,
+	RODP_STAT_INVAL_EXCLUSIVE,
+	/* Pages of the region covered by those invalidations. */
+	RODP_STAT_INVAL_PAGES,
+	/* What the policy did with them. */
+	RODP_STAT_ACT_DELEGATED,
+	RODP_STAT_ACT_SKIPPED,
+	RODP_STAT_ACT_DOWNGRADED,
+	RODP_STAT_ACT_SHRUNK,
+	/* Downgrade wanted but the pfn-list format is unknown: delegated. */
+	RODP_STAT_ACT_FALLBACK,
+	/* Page faults by the driver's data path (ib_umem_odp_map_dma_and_lock). */
+	RODP_STAT_FAULT_CALLS,
+	RODP_STAT_FAULT_PAGES,
+	RODP_STAT_FAULT_ERRORS,
+	/* Prefetch: advise_mr on the device or RODP_CMD_PREFETCH. */
+	RODP_STAT_PREFETCH_CALLS,
+	RODP_STAT_PREFETCH_PAGES,
+	/* Global and per process only. */
+	RODP_STAT_UMEMS_CREATED,
+	RODP_STAT_UMEMS_RELEASED,
+	RODP_STAT_UMEMS_LIVE,
+	/* Global only: umems left unwrapped because the ops table was full. */
+	RODP_STAT_WRAP_FULL,
+	RODP_STAT_PAD,
+
+	__RODP_STAT_MAX,
+	RODP_STAT_MAX = __RODP_STAT_MAX - 1
+};
+
+/* A live range of a region, nested in RODP_A_REGION_RANGES. */
+enum rodp_range_attr {
+	RODP_RANGE_UNSPEC,
+	RODP_RANGE_START,	/* u64, user virtual address */
+	RODP_RANGE_LENGTH,	/* u64, bytes */
+	RODP_RANGE_PAD,
+
+	__RODP_RANGE_MAX,
+	RODP_RANGE_MAX = __RODP_RANGE_MAX - 1
+};
+
+enum rodp_attr {
+	RODP_A_UNSPEC,
+	RODP_A_REGION_ID,	/* u64 */
+	RODP_A_PID,		/* u32, owner tgid */
+	RODP_A_ADDR,		/* u64, user virtual address */
+	RODP_A_LENGTH,		/* u64, bytes */
+	RODP_A_ACCESS,		/* u32, IB_ACCESS_* of the umem */
+	RODP_A_DEVICE,		/* string, ib device name */
+	RODP_A_DEVICE_KIND,	/* u32, enum rodp_device_kind */
+	RODP_A_LKEY,		/* u32 */
+	RODP_A_REGION_STATE,	/* u32, enum rodp_region_state */
+	RODP_A_REGION_RANGES,	/* nest of RODP_A_RANGE */
+	RODP_A_RANGE,		/* nest of enum rodp_range_attr */
+	RODP_A_STATS,		/* nest of enum rodp_stat */
+	RODP_A_POLICY,		/* u32, enum rodp_policy */
+	RODP_A_POLICY_SCOPE,	/* u32, enum rodp_policy_scope */
+	RODP_A_PREFETCH_FLAGS,	/* u32, RODP_PREFETCH_* */
+	RODP_A_PAD,
+
+	__RODP_A_MAX,
+	RODP_A_MAX = __RODP_A_MAX - 1
+};
+
+enum rodp_cmd {
+	RODP_CMD_UNSPEC,
+	/* Global counters, or one process's sums with RODP_A_PID. */
+	RODP_CMD_STATS_GET,
+	/* One region by RODP_A_REGION_ID; dump: all visible, filter RODP_A_PID. */
+	RODP_CMD_REGION_GET,
+	/*
+	 * Bind RODP_A_LKEY to the caller's region covering RODP_A_ADDR and
+	 * RODP_A_LENGTH; the binding socket receives that region's
+	 * notifications. Replies with the region.
+	 */
+	RODP_CMD_REGION_BIND,
+	RODP_CMD_POLICY_GET,
+	/* Admin only, except a process setting its own policy. */
+	RODP_CMD_POLICY_SET,
+	/*
+	 * Fault in RODP_A_ADDR/RODP_A_LENGTH of region RODP_A_REGION_ID through
+	 * ib_umem_odp_map_dma_and_lock(); for providers without advise_mr.
+	 */
+	RODP_CMD_PREFETCH,
+	/* Notifications: unicast to the binder and to RODP_MCGRP_EVENTS. */
+	RODP_CMD_REGION_SHRUNK_NTF,
+	RODP_CMD_REGION_DEAD_NTF,
+
+	__RODP_CMD_MAX,
+	RODP_CMD_MAX = __RODP_CMD_MAX - 1
+};
+
+#endif /* _UAPI_LINUX_RODP_H */

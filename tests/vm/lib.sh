@@ -1,0 +1,98 @@
+# Shared helpers of the guest harness; sourced, not run.
+# shellcheck shell=bash
+
+RODP_CACHE=${RODP_CACHE:-/var/cache/rodp}
+RODP_SUITE=${RODP_SUITE:-sid}
+
+die() {
+	echo "rodp-vm: error: $*" >&2
+	exit 2
+}
+
+note() {
+	echo "rodp-vm: $*" >&2
+}
+
+# stage NAME: print the stage and remember when it began; stage_done prints
+# how long it took.
+stage() {
+	rodp_stage_name=$1
+	rodp_stage_t0=$(date +%s.%N)
+	note "[$rodp_stage_name] ..."
+}
+
+stage_done() {
+	local t1
+	t1=$(date +%s.%N)
+	note "[$rodp_stage_name] done in $(awk -v a="$rodp_stage_t0" -v b="$t1" 'BEGIN { printf "%.1f s", b - a }')${1:+ ($1)}"
+}
+
+# The Debian mirror this machine already uses, read from its apt sources so
+# that no host name is written into the project. RODP_MIRROR overrides.
+debian_mirror() {
+	local uri
+	if [ -n "${RODP_MIRROR:-}" ]; then
+		echo "$RODP_MIRROR"
+		return
+	fi
+	uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' |
+		grep -E '/debian/?$' | head -n 1)
+	if [ -z "$uri" ]; then
+		uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+			sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\) .*/\2/p' |
+			grep -E '/debian/?$' | head -n 1)
+	fi
+	[ -n "$uri" ] || die "no Debian mirror in /etc/apt/sources.list*; set RODP_MIRROR=URI"
+	echo "${uri%/}"
+}
+
+# The package list of the rootfs: tests/vm/packages without comments, plus
+# RODP_VM_PACKAGES.
+vm_packages() {
+	{
+		sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$RODP_VM_DIR/packages"
+		for p in ${RODP_VM_PACKAGES:-}; do echo "$p"; done
+	} | sort -u
+}
+
+# The kernel version installed in a rootfs (the newest if several).
+rootfs_kernel() {
+	local root=$1 k
+	k=$(ls "$root/boot" 2>/dev/null | sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
+	[ -n "$k" ] || die "no kernel in $root/boot"
+	echo "$k"
+}
+
+# mounts_under DIR: mount points at or below DIR, deepest first.
+mounts_under() {
+	awk -v d="$1" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/mounts | sort -r
+}
+
+# umount_under DIR: unmount everything at or below DIR (lazily if busy).
+umount_under() {
+	local m
+	for m in $(mounts_under "$1"); do
+		umount "$m" 2>/dev/null || umount -l "$m"
+	done
+}
+
+# safe_rmtree DIR: remove a cache tree, never crossing into a mount.
+safe_rmtree() {
+	[ -e "$1" ] || return 0
+	umount_under "$1"
+	[ -z "$(mounts_under "$1")" ] || die "refusing to remove $1: still mounted"
+	rm -rf --one-file-system "$1"
+}
+
+# in_chroot ROOT CMD...: run CMD in ROOT with ROOT/proc mounted (objtool
+# needs it); /proc is unmounted again whatever happens, and the caller's
+# EXIT trap unmounts it too if the harness itself is killed.
+in_chroot() {
+	local root=$1 rc=0
+	shift
+	mount -t proc proc "$root/proc"
+	chroot "$root" "$@" || rc=$?
+	umount "$root/proc" 2>/dev/null || umount -l "$root/proc"
+	return $rc
+}
