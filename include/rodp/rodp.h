@@ -81,6 +81,12 @@ struct rodp_ctx;
 struct rodp_ctx *rodp_open(void);
 void rodp_close(struct rodp_ctx *ctx);
 
+/*
+ * The error message rodp.ko attached to the calling thread's last failed
+ * request (netlink extended ACK), or "" when it gave none.
+ */
+const char *rodp_last_error_msg(void);
+
 /* ------------------------------------------------------------------ */
 /* Statistics                                                          */
 /* ------------------------------------------------------------------ */

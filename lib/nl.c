@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* The generic netlink connection to rodp.ko (libnl-genl-3). libnl's
+ * negative NLE_* codes are translated here and never leave the library. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/family.h>
+#include <netlink/genl/genl.h>
+
+#include "rodp_internal.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* The kernel's extended-ACK message for this thread's last failed call. */
+static __thread char rodp_errmsg[256];
+
+RODP_EXPORT const char *rodp_last_error_msg(void)
+{
+	return rodp_errmsg;
+}
+
+int rodp_nl_errno(int nle)
+{
+	switch (nle < 0 ? -nle : nle) {
+	case 0:
+		return 0;
+	case NLE_NOMEM:
+		return ENOMEM;
+	case NLE_PERM:
+		return EPERM;
+	case NLE_INVAL:
+	case NLE_MISSING_ATTR:
+		return EINVAL;
+	case NLE_RANGE:
+		return ERANGE;
+	case NLE_MSGSIZE:
+		return EMSGSIZE;
+	case NLE_OPNOTSUPP:
+		return EOPNOTSUPP;
+	case NLE_OBJ_NOTFOUND:
+		return ENOENT;
+	case NLE_NODEV:
+		return ENODEV;
+	case NLE_BUSY:
+		return EBUSY;
+	case NLE_AGAIN:
+		return EAGAIN;
+	case NLE_INTR:
+		return EINTR;
+	case NLE_PROTO_MISMATCH:
+	case NLE_PARSE_ERR:
+		return EPROTO;
+	case NLE_NOACCESS:
+		return EACCES;
+	case NLE_BAD_SOCK:
+		return EBADF;
+	case NLE_EXIST:
+		return EEXIST;
+	default:
+		return EIO;
+	}
+}
+
+RODP_EXPORT struct rodp_ctx *rodp_open(void)
+{
+	struct genl_family *fam = NULL;
+	struct nl_cache *cache = NULL;
+	struct rodp_ctx *ctx;
+	int one = 1, err;
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	pthread_mutex_init(&ctx->lock, NULL);
+
+	ctx->sock = nl_socket_alloc();
+	if (!ctx->sock) {
+		err = ENOMEM;
+		goto out_free_ctx;
+	}
+	err = genl_connect(ctx->sock);
+	if (err < 0) {
+		err = rodp_nl_errno(err);
+		goto out_free_sock;
+	}
+	/* Ask for the kernel's error strings; harmless where unsupported. */
+	setsockopt(nl_socket_get_fd(ctx->sock), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+
+	err = genl_ctrl_alloc_cache(ctx->sock, &cache);
+	if (err < 0) {
+		err = rodp_nl_errno(err);
+		goto out_free_sock;
+	}
+	fam = genl_ctrl_search_by_name(cache, RODP_FAMILY_NAME);
+	if (!fam) {
+		/* No family: rodp.ko is not loaded. */
+		err = ENODEV;
+		goto out_free_cache;
+	}
+	if (genl_family_get_version(fam) < RODP_FAMILY_VERSION) {
+		err = EPROTO;
+		goto out_put_family;
+	}
+	ctx->family = genl_family_get_id(fam);
+	genl_family_put(fam);
+	nl_cache_free(cache);
+	return ctx;
+
+out_put_family:
+	genl_family_put(fam);
+out_free_cache:
+	nl_cache_free(cache);
+out_free_sock:
+	nl_socket_free(ctx->sock);
+out_free_ctx:
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx);
+	errno = err;
+	return NULL;
+}
+
+RODP_EXPORT void rodp_close(struct rodp_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	nl_socket_free(ctx->sock);
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx);
+}
+
+struct rodp_nl_req {
+	rodp_nl_parse_fn parse;
+	void *arg;
+	int err;	/* first positive errno seen */
+	int done;
+};
+
+static struct nla_policy rodp_reply_policy[RODP_A_MAX + 1] = {
+	[RODP_A_REGION_ID] = { .type = NLA_U64 },
+	[RODP_A_PID] = { .type = NLA_U32 },
+	[RODP_A_ADDR] = { .type = NLA_U64 },
+	[RODP_A_LENGTH] = { .type = NLA_U64 },
+	[RODP_A_ACCESS] = { .type = NLA_U32 },
+	[RODP_A_DEVICE] = { .type = NLA_STRING },
+	[RODP_A_DEVICE_KIND] = { .type = NLA_U32 },
+	[RODP_A_LKEY] = { .type = NLA_U32 },
+	[RODP_A_REGION_STATE] = { .type = NLA_U32 },
+	[RODP_A_REGION_RANGES] = { .type = NLA_NESTED },
+	[RODP_A_STATS] = { .type = NLA_NESTED },
+	[RODP_A_POLICY] = { .type = NLA_U32 },
+	[RODP_A_POLICY_SCOPE] = { .type = NLA_U32 },
+	[RODP_A_PREFETCH_FLAGS] = { .type = NLA_U32 },
+};
+
+static int rodp_nl_valid(struct nl_msg *msg, void *data)
+{
+	struct rodp_nl_req *req = data;
+	struct nlattr *tb[RODP_A_MAX + 1];
+	int err;
+
+	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, RODP_A_MAX,
+			    rodp_reply_policy);
+	if (err < 0) {
+		if (!req->err)
+			req->err = EPROTO;
+		return NL_SKIP;
+	}
+	if (req->parse) {
+		err = req->parse(tb, req->arg);
+		if (err && !req->err)
+			req->err = err;
+	}
+	return NL_OK;
+}
+
+/* Keeps the kernel's errno and its extended-ACK message, if any. */
+static int rodp_nl_error(struct sockaddr_nl *nla, struct nlmsgerr *e,
+			 void *data)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)e - 1;
+	struct rodp_nl_req *req = data;
+	struct nlattr *attrs;
+	size_t off;
+	int len;
+
+	(void)nla;
+	req->err = e->error ? -e->error : EIO;
+	req->done = 1;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	off = sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	len = (int)nlh->nlmsg_len - (int)NLMSG_HDRLEN - (int)off;
+	if (len <= 0)
+		return NL_STOP;
+	attrs = (struct nlattr *)((char *)e + off);
+	{
+		struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+
+		if (nla_parse(tb, NLMSGERR_ATTR_MAX, attrs, len, NULL) == 0 &&
+		    tb[NLMSGERR_ATTR_MSG])
+			nla_strlcpy(rodp_errmsg, tb[NLMSGERR_ATTR_MSG],
+				    sizeof(rodp_errmsg));
+	}
+	return NL_STOP;
+}
+
+static int rodp_nl_finish(struct nl_msg *msg, void *data)
+{
+	struct rodp_nl_req *req = data;
+
+	(void)msg;
+	req->done = 1;
+	return NL_STOP;
+}
+
+int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
+		    rodp_nl_put_fn put, rodp_nl_parse_fn parse, void *arg)
+{
+	struct rodp_nl_req req = { .parse = parse, .arg = arg };
+	struct nl_msg *msg;
+	struct nl_cb *cb;
+	int err;
+
+	if (!ctx)
+		return EINVAL;
+	rodp_errmsg[0] = '\0';
+
+	msg = nlmsg_alloc();
+	if (!msg)
+		return ENOMEM;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, ctx->family, 0,
+			 flags | NLM_F_ACK, cmd, RODP_FAMILY_VERSION)) {
+		err = ENOMEM;
+		goto out_free_msg;
+	}
+	if (put) {
+		err = put(msg, arg);
+		if (err)
+			goto out_free_msg;
+	}
+	cb = nl_cb_alloc(NL_CB_CUSTOM);
+	if (!cb) {
+		err = ENOMEM;
+		goto out_free_msg;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, rodp_nl_valid, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, rodp_nl_finish, &req);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, rodp_nl_finish, &req);
+	nl_cb_err(cb, NL_CB_CUSTOM, rodp_nl_error, &req);
+
+	pthread_mutex_lock(&ctx->lock);
+	err = nl_send_auto(ctx->sock, msg);
+	if (err < 0) {
+		err = rodp_nl_errno(err);
+	} else {
+		err = 0;
+		while (!req.done && !err) {
+			int ret = nl_recvmsgs(ctx->sock, cb);
+
+			/* An error reply stops the loop with req.err set. */
+			if (ret < 0 && !req.err)
+				err = rodp_nl_errno(ret);
+		}
+		if (!err)
+			err = req.err;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+
+	nl_cb_put(cb);
+out_free_msg:
+	nlmsg_free(msg);
+	return err;
+}
