@@ -21,6 +21,13 @@ AC_DEFUN([RODP_AC_RXE], [
 		AC_MSG_CHECKING([for rxe sources of $rodp_kver_xy])
 		AS_IF([test -f "$RXE_SOURCE" || test -d "$RXE_SOURCE/drivers/infiniband/sw/rxe"], [
 			AC_MSG_RESULT([$RXE_SOURCE])
+			dnl Patching needs patch(1); the tarball and Debian's module
+			dnl compression (modules_install) need xz(1).
+			AC_PATH_PROG([PATCH], [patch])
+			AC_PATH_PROG([XZ], [xz])
+			AS_IF([test -z "$PATCH" || test -z "$XZ"], [
+				AC_MSG_ERROR([building the fixed rdma_rxe needs patch and xz (apt-get install patch xz-utils), or --disable-rxe])
+			])
 			rodp_rxe=yes
 			rodp_rxe_summary="yes, from $RXE_SOURCE"
 		], [
