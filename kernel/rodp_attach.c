@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rodp: attaching to ib_umem_odp without patching the kernel.
+ *
+ * ib_umem_odp_get(), ib_umem_odp_alloc_child()
+ *	kretprobe. The entry handler allocates the region, binds a wrapper
+ *	slot, takes a module reference and replaces the ops argument with
+ *	the slot's ops before the function inserts its notifier. The return
+ *	handler learns the umem from the return value and publishes the
+ *	region (a kretprobe, rather than finding the umem from the first
+ *	callback, because a umem may never be invalidated and must still be
+ *	listed, bound and counted from its creation on). On an error return
+ *	no notifier was inserted and everything is undone there.
+ *
+ * ib_umem_odp_release()
+ *	A kprobe redirects the call of a tracked umem to rodp_release_hook(),
+ *	which runs in the caller's (sleeping) context: it stops new rodp
+ *	prefetches, waits for those in flight (so a prefetch never touches a
+ *	freed umem), calls the real function, then detaches the region. A
+ *	kretprobe on the same function, registered after the kprobe so that
+ *	its handler runs first, drops the region's module reference when the
+ *	redirected call returns: that runs in the rethook trampoline, after
+ *	the last instruction of rodp's own code, so rmmod can never free code
+ *	that is still running. If that kretprobe missed (instance pool
+ *	empty), the module reference is kept: rmmod stays busy, which is
+ *	safe.
+ *
+ * ib_umem_odp_map_dma_and_lock()
+ *	kretprobe counting the driver's faults, and the pages of rodp's own
+ *	prefetches (told apart by region->prefetcher == current).
+ *
+ * Probe handlers run with preemption disabled: no sleeping, GFP_NOWAIT.
+ * All argument access goes through rodp_arch_get_arg()/rodp_arch_set_arg()
+ * and rodp_arch_func_entry(), the only architecture-specific code.
+ */
+#include <linux/hmm.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+#include <rdma/ib_umem_odp.h>
+
+#include "rodp.h"
+
+#ifndef CONFIG_X86_64
+#error "rodp: only x86-64 is supported; port rodp_arch_*() first"
+#endif
+
+/* Protects rodp_is_attached and the probes' registration. */
+static DEFINE_MUTEX(rodp_attach_lock);
+static bool rodp_is_attached;
+
+/* The real functions, called by rodp; set while attached. */
+static void (*rodp_real_release)(struct ib_umem_odp *umem_odp);
+static int (*rodp_real_map)(struct ib_umem_odp *umem_odp, u64 user_virt,
+			    u64 bcnt, u64 access_mask, bool fault);
+
+/* kretprobe instances: the functions sleep, many may be in flight. */
+#define RODP_MAXACTIVE	256
+
+/**
+ * rodp_arch_get_arg() - read a function argument at function entry
+ * @regs: registers at the probe
+ * @n: argument number, from 1
+ *
+ * Return: the argument's value.
+ */
+unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n)
+{
+	return regs_get_kernel_argument(regs, n - 1);
+}
+
+/**
+ * rodp_arch_set_arg() - replace a function argument at function entry
+ * @regs: registers at the probe
+ * @n: argument number, from 1 to 6
+ * @val: the new value
+ */
+void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
+		       unsigned long val)
+{
+	switch (n) {
+	case 1:
+		regs->di = val;
+		break;
+	case 2:
+		regs->si = val;
+		break;
+	case 3:
+		regs->dx = val;
+		break;
+	case 4:
+		regs->cx = val;
+		break;
+	case 5:
+		regs->r8 = val;
+		break;
+	case 6:
+		regs->r9 = val;
+		break;
+	default:
+		WARN_ON_ONCE(1);
+	}
+}
+
+/*
+ * The callable entry of a probed function: kprobes moves a function-entry
+ * probe past the ENDBR64, and an indirect call must land on it.
+ */
+static unsigned long rodp_arch_func_entry(unsigned long probe_addr)
+{
+#ifdef CONFIG_X86_KERNEL_IBT
+	u32 insn;
+
+	if (!copy_from_kernel_nofault(&insn,
+				      (void *)(probe_addr - ENDBR_INSN_SIZE),
+				      sizeof(insn)) && __is_endbr(insn))
+		return probe_addr - ENDBR_INSN_SIZE;
+#endif
+	return probe_addr;
+}
+
+/* ---- creation: ib_umem_odp_get(), ib_umem_odp_alloc_child() ---- */
+
+struct rodp_get_data {
+	struct rodp_region *region;
+};
+
+static int rodp_wrap_entry(struct kretprobe_instance *ri,
+			   struct pt_regs *regs, unsigned int ops_arg,
+			   struct pid *owner, u32 access)
+{
+	const struct mmu_interval_notifier_ops *orig;
+	struct rodp_get_data *d = (void *)ri->data;
+	struct rodp_region *region;
+	struct rodp_slot *slot;
+
+	orig = (const void *)rodp_arch_get_arg(regs, ops_arg);
+	if (!orig || !owner)
+		return 1;
+
+	region = rodp_region_alloc(GFP_NOWAIT | __GFP_NOWARN);
+	if (!region)
+		return 1;
+	region->proc = rodp_proc_get(owner, true, GFP_NOWAIT | __GFP_NOWARN);
+	if (!region->proc)
+		goto out_abort_region;
+	slot = rodp_slot_get(orig);
+	if (!slot) {
+		rodp_stat_global_add(RODP_STAT_WRAP_FULL, 1);
+		goto out_abort_region;
+	}
+	if (!try_module_get(THIS_MODULE))
+		goto out_put_slot;
+
+	region->slot = slot;
+	region->access = access;
+	rodp_arch_set_arg(regs, ops_arg, (unsigned long)&slot->ops);
+	d->region = region;
+	return 0;
+
+out_put_slot:
+	rodp_slot_put(slot);
+out_abort_region:
+	rodp_region_abort(region);
+	return 1;
+}
+
+/* ib_umem_odp_get(device, addr, size, access, ops) */
+static int rodp_get_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	u32 access = rodp_arch_get_arg(regs, 4);
+
+	return rodp_wrap_entry(ri, regs, 5, task_tgid(current), access);
+}
+
+/* ib_umem_odp_alloc_child(root, addr, size, ops): owner is root's. */
+static int rodp_child_entry(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	struct ib_umem_odp *root = (void *)rodp_arch_get_arg(regs, 1);
+	u32 access = IB_ACCESS_ON_DEMAND;
+
+	if (root->umem.writable)
+		access |= IB_ACCESS_LOCAL_WRITE;
+	return rodp_wrap_entry(ri, regs, 4, root->tgid, access);
+}
+
+static int rodp_wrap_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct ib_umem_odp *umem = (void *)regs_return_value(regs);
+	struct rodp_get_data *d = (void *)ri->data;
+	struct rodp_region *region = d->region;
+	int ret;
+
+	if (IS_ERR_OR_NULL(umem)) {
+		/* No notifier was inserted: nothing uses the slot. */
+		rodp_slot_put(region->slot);
+		rodp_region_abort(region);
+		module_put(THIS_MODULE);
+		return 0;
+	}
+
+	ret = rodp_region_publish(region, umem);
+	if (ret) {
+		/*
+		 * The umem stays wrapped (the wrapper delegates when it finds
+		 * no region) but can no longer be told apart at release: keep
+		 * its slot and module references for good.
+		 */
+		pr_warn_ratelimited("rodp: cannot track a umem (%d); rmmod will stay busy\n",
+				    ret);
+		rodp_region_abort(region);
+	}
+	return 0;
+}
+
+static struct kretprobe rodp_get_krp = {
+	.kp.symbol_name = "ib_umem_odp_get",
+	.entry_handler = rodp_get_entry,
+	.handler = rodp_wrap_ret,
+	.data_size = sizeof(struct rodp_get_data),
+	.maxactive = RODP_MAXACTIVE,
+};
+
+static struct kretprobe rodp_child_krp = {
+	.kp.symbol_name = "ib_umem_odp_alloc_child",
+	.entry_handler = rodp_child_entry,
+	.handler = rodp_wrap_ret,
+	.data_size = sizeof(struct rodp_get_data),
+	.maxactive = RODP_MAXACTIVE,
+};
+
+/* ---- release: ib_umem_odp_release(umem_odp) ---- */
+
+/*
+ * Reached instead of ib_umem_odp_release() for a tracked umem, with the
+ * same argument and return address; runs in the caller's context.
+ */
+static noinline void rodp_release_hook(struct ib_umem_odp *umem)
+{
+	struct rodp_region *region = rodp_region_get_umem(umem);
+	bool armed;
+
+	if (WARN_ON_ONCE(!region)) {
+		rodp_real_release(umem);
+		return;
+	}
+
+	spin_lock(&region->lock);
+	region->releasing = true;
+	spin_unlock(&region->lock);
+	wait_event(region->wq, !atomic_read(&region->inflight));
+
+	/* From here the probes pass this umem through untouched. */
+	rodp_region_unhash(region);
+	rodp_real_release(umem);
+
+	/* The notifier is gone: nothing calls through the slot for it. */
+	rodp_region_detach(region);
+	rodp_slot_put(region->slot);
+	armed = READ_ONCE(region->release_armed);
+	if (!armed) {
+		pr_warn_once("rodp: release return probe missed; rmmod will stay busy\n");
+		rodp_region_put(region);	/* the attachment reference */
+	}
+	rodp_region_put(region);
+}
+
+static int rodp_release_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct ib_umem_odp *umem = (void *)rodp_arch_get_arg(regs, 1);
+	struct rodp_region *region = rodp_region_find_umem(umem);
+
+	if (!region || READ_ONCE(region->releasing))
+		return 0;
+	instruction_pointer_set(regs, (unsigned long)rodp_release_hook);
+	return 1;
+}
+
+/* Present only so that the probe is armed with FTRACE_OPS_FL_IPMODIFY. */
+static void rodp_release_post(struct kprobe *kp, struct pt_regs *regs,
+			      unsigned long flags)
+{
+}
+
+static struct kprobe rodp_release_kp = {
+	.symbol_name = "ib_umem_odp_release",
+	.pre_handler = rodp_release_pre,
+	.post_handler = rodp_release_post,
+};
+
+struct rodp_release_data {
+	struct rodp_region *region;
+};
+
+static int rodp_release_entry(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	struct ib_umem_odp *umem = (void *)rodp_arch_get_arg(regs, 1);
+	struct rodp_release_data *d = (void *)ri->data;
+	struct rodp_region *region = rodp_region_get_umem(umem);
+
+	if (!region)
+		return 1;
+	if (READ_ONCE(region->releasing)) {
+		rodp_region_put(region);
+		return 1;
+	}
+	WRITE_ONCE(region->release_armed, true);
+	d->region = region;
+	return 0;
+}
+
+static int rodp_release_ret(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	struct rodp_release_data *d = (void *)ri->data;
+
+	rodp_region_put(d->region);	/* from rodp_release_entry() */
+	rodp_region_put(d->region);	/* the attachment reference */
+	module_put(THIS_MODULE);
+	return 0;
+}
+
+static struct kretprobe rodp_release_krp = {
+	.kp.symbol_name = "ib_umem_odp_release",
+	.entry_handler = rodp_release_entry,
+	.handler = rodp_release_ret,
+	.data_size = sizeof(struct rodp_release_data),
+	.maxactive = RODP_MAXACTIVE,
+};
+
+/* ---- faults: ib_umem_odp_map_dma_and_lock(umem, virt, bcnt, mask, fault) */
+
+struct rodp_map_data {
+	struct rodp_region *region;
+	bool prefetch;
+	bool fault;
+};
+
+static int rodp_map_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct ib_umem_odp *umem = (void *)rodp_arch_get_arg(regs, 1);
+	struct rodp_map_data *d = (void *)ri->data;
+	struct rodp_region *region = rodp_region_get_umem(umem);
+
+	if (!region)
+		return 1;
+	d->region = region;
+	d->prefetch = READ_ONCE(region->prefetcher) == current;
+	d->fault = !!(rodp_arch_get_arg(regs, 5) & 0xff);
+	return 0;
+}
+
+static int rodp_map_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	int ret = (int)regs_return_value(regs);
+	struct rodp_map_data *d = (void *)ri->data;
+	struct rodp_region *region = d->region;
+
+	if (d->prefetch) {
+		if (ret > 0)
+			rodp_stat_add(region, RODP_STAT_PREFETCH_PAGES, ret);
+	} else if (d->fault) {
+		rodp_stat_add(region, RODP_STAT_FAULT_CALLS, 1);
+		if (ret < 0)
+			rodp_stat_add(region, RODP_STAT_FAULT_ERRORS, 1);
+		else
+			rodp_stat_add(region, RODP_STAT_FAULT_PAGES, ret);
+	}
+	rodp_region_put(region);
+	return 0;
+}
+
+static struct kretprobe rodp_map_krp = {
+	.kp.symbol_name = "ib_umem_odp_map_dma_and_lock",
+	.entry_handler = rodp_map_entry,
+	.handler = rodp_map_ret,
+	.data_size = sizeof(struct rodp_map_data),
+	.maxactive = RODP_MAXACTIVE,
+};
+
+/**
+ * rodp_prefetch() - fault in part of a region through the ODP core
+ * @region: the region, referenced by the caller
+ * @addr: first byte, inside the region
+ * @length: bytes
+ * @flags: RODP_PREFETCH_*
+ *
+ * Calls ib_umem_odp_map_dma_and_lock() like a driver's own prefetch, so
+ * the pages land in the umem's pfn list. The release hook waits for it.
+ *
+ * Context: process; sleeps.
+ * Return: pages mapped (>= 0); -ENODEV when rodp is not attached;
+ * -ENOENT when the region is being released or is dead; -EPERM for a
+ * write prefetch of a read-only region; -EFAULT when the range is outside
+ * the umem; or the error of ib_umem_odp_map_dma_and_lock() (-EINVAL when
+ * the owner exited, -EBUSY, -ENOMEM, -EFAULT from hmm_range_fault()).
+ */
+long rodp_prefetch(struct rodp_region *region, u64 addr, u64 length,
+		   u32 flags)
+{
+	bool fault = !(flags & RODP_PREFETCH_NO_FAULT);
+	u64 mask = 0;
+	int ret;
+
+	if (!READ_ONCE(rodp_real_map))
+		return -ENODEV;
+	if (flags & RODP_PREFETCH_WRITE) {
+		if (!ib_access_writable(region->access))
+			return -EPERM;
+		mask = HMM_PFN_WRITE;
+	}
+
+	spin_lock(&region->lock);
+	if (region->releasing || region->state == RODP_REGION_DEAD) {
+		spin_unlock(&region->lock);
+		return -ENOENT;
+	}
+	atomic_inc(&region->inflight);
+	spin_unlock(&region->lock);
+
+	/* The umem is pinned by @inflight: the release hook waits for it. */
+	mutex_lock(&region->prefetch_lock);
+	WRITE_ONCE(region->prefetcher, current);
+	rodp_stat_add(region, RODP_STAT_PREFETCH_CALLS, 1);
+	ret = rodp_real_map(region->umem, addr, length, mask, fault);
+	if (ret >= 0)
+		mutex_unlock(&region->umem->umem_mutex);
+	WRITE_ONCE(region->prefetcher, NULL);
+	mutex_unlock(&region->prefetch_lock);
+
+	if (atomic_dec_and_test(&region->inflight))
+		wake_up(&region->wq);
+	return ret;
+}
+
+/* ---- attach / detach ---- */
+
+static void rodp_kprobe_reset(struct kprobe *kp)
+{
+	kp->addr = NULL;
+	kp->flags = 0;
+	kp->nmissed = 0;
+}
+
+static unsigned long rodp_symbol_entry(const char *name)
+{
+	struct kprobe kp = { .symbol_name = name };
+	unsigned long addr;
+
+	if (register_kprobe(&kp))
+		return 0;
+	addr = rodp_arch_func_entry((unsigned long)kp.addr);
+	unregister_kprobe(&kp);
+	return addr;
+}
+
+/**
+ * rodp_attach() - attach to the ODP core
+ *
+ * Idempotent. Called at load and whenever ib_core or ib_uverbs goes live.
+ *
+ * Context: process; takes rodp_attach_lock.
+ * Return: 0 if attached; -ENOENT when the ODP core (ib_core) is not loaded;
+ * or the error of register_kprobe()/register_kretprobe() (-EBUSY when
+ * another ftrace user modifies the IP of ib_umem_odp_release(), -EINVAL).
+ */
+int rodp_attach(void)
+{
+	unsigned long release, map;
+	int ret = 0;
+
+	mutex_lock(&rodp_attach_lock);
+	if (rodp_is_attached)
+		goto out_unlock;
+
+	release = rodp_symbol_entry("ib_umem_odp_release");
+	map = rodp_symbol_entry("ib_umem_odp_map_dma_and_lock");
+	if (!release || !map) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	rodp_real_release = (void *)release;
+	WRITE_ONCE(rodp_real_map, (void *)map);
+
+	/* A probe can be registered again only with its results cleared. */
+	rodp_kprobe_reset(&rodp_release_kp);
+	rodp_kprobe_reset(&rodp_release_krp.kp);
+	rodp_kprobe_reset(&rodp_map_krp.kp);
+	rodp_kprobe_reset(&rodp_child_krp.kp);
+	rodp_kprobe_reset(&rodp_get_krp.kp);
+
+	/* Release first: nothing may be wrapped that cannot be released. */
+	ret = register_kprobe(&rodp_release_kp);
+	if (ret)
+		goto out_clear_fns;
+	/* After the kprobe, so that its handler runs before the kprobe's. */
+	ret = register_kretprobe(&rodp_release_krp);
+	if (ret)
+		goto out_unregister_release_kp;
+	ret = register_kretprobe(&rodp_map_krp);
+	if (ret)
+		goto out_unregister_release_krp;
+	ret = register_kretprobe(&rodp_child_krp);
+	if (ret)
+		goto out_unregister_map_krp;
+	ret = register_kretprobe(&rodp_get_krp);
+	if (ret)
+		goto out_unregister_child_krp;
+
+	rodp_is_attached = true;
+	pr_info("rodp: attached to the ODP core\n");
+	goto out_unlock;
+
+out_unregister_child_krp:
+	unregister_kretprobe(&rodp_child_krp);
+out_unregister_map_krp:
+	unregister_kretprobe(&rodp_map_krp);
+out_unregister_release_krp:
+	unregister_kretprobe(&rodp_release_krp);
+out_unregister_release_kp:
+	unregister_kprobe(&rodp_release_kp);
+out_clear_fns:
+	WRITE_ONCE(rodp_real_map, NULL);
+	rodp_real_release = NULL;
+	pr_warn("rodp: cannot attach to the ODP core: %d\n", ret);
+out_unlock:
+	mutex_unlock(&rodp_attach_lock);
+	return ret;
+}
+
+/**
+ * rodp_detach() - remove every probe
+ *
+ * Context: process; module exit, when no umem is wrapped (each holds a
+ * module reference), or when ib_core goes away (then none exists either).
+ */
+void rodp_detach(void)
+{
+	mutex_lock(&rodp_attach_lock);
+	if (rodp_is_attached) {
+		unregister_kretprobe(&rodp_get_krp);
+		unregister_kretprobe(&rodp_child_krp);
+		unregister_kretprobe(&rodp_map_krp);
+		unregister_kretprobe(&rodp_release_krp);
+		unregister_kprobe(&rodp_release_kp);
+		WRITE_ONCE(rodp_real_map, NULL);
+		rodp_real_release = NULL;
+		rodp_is_attached = false;
+		pr_info("rodp: detached from the ODP core\n");
+	}
+	mutex_unlock(&rodp_attach_lock);
+}

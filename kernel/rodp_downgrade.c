@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rodp: read the write permission of an ODP umem's pages, and drop it.
+ *
+ * A software RDMA device (rxe) has no page table of its own: before each
+ * copy it checks HMM_PFN_VALID and HMM_PFN_WRITE in the umem's pfn list
+ * under umem_mutex, and refaults through ib_umem_odp_map_dma_and_lock()
+ * when a bit is missing. Clearing HMM_PFN_WRITE therefore revokes the
+ * device's write access to a page while its reads keep working; the next
+ * device write refaults, and the CPU write fault breaks COW and marks the
+ * page soft-dirty.
+ *
+ * The pfn list format differs between kernels (configure probes it):
+ *   HAVE_UMEM_ODP_HMM_MAP   umem_odp->map.pfn_list, HMM_PFN_* flags (6.15+)
+ * Anything else: rodp_can_downgrade() says no and the caller delegates
+ * (counted as RODP_STAT_ACT_FALLBACK); rodp_umem_any_writable() answers
+ * "yes", which makes the policy delegate too.
+ */
+#include <linux/hmm.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <rdma/ib_umem_odp.h>
+
+#include "rodp.h"
+
+/**
+ * rodp_can_downgrade() - can rodp drop write permission in this region?
+ * @region: the region, or NULL
+ *
+ * Only for a known pfn-list format, and only on a device without DMA
+ * mappings in the list (a virtual-DMA, software device), where the pfn
+ * list is the device's page table.
+ *
+ * Return: true if rodp_umem_downgrade() may be used on @region's umem.
+ */
+bool rodp_can_downgrade(struct rodp_region *region)
+{
+#ifdef HAVE_UMEM_ODP_HMM_MAP
+	return region && region->kind == RODP_DEVICE_SOFTWARE &&
+	       region->virt_dma;
+#else
+	return false;
+#endif
+}
+
+/**
+ * rodp_umem_any_writable() - is a page of a range mapped writable?
+ * @umem: the umem
+ * @start: first byte, inside the umem
+ * @end: byte after the last, inside the umem
+ *
+ * Context: umem_mutex held, after mmu_interval_set_seq().
+ * Return: true if some page of [@start, @end) is valid and writable in
+ * @umem's pfn list, or if the pfn-list format is unknown.
+ */
+bool rodp_umem_any_writable(struct ib_umem_odp *umem, unsigned long start,
+			    unsigned long end)
+{
+#ifdef HAVE_UMEM_ODP_HMM_MAP
+	const unsigned long rw = HMM_PFN_VALID | HMM_PFN_WRITE;
+	unsigned long addr;
+
+	lockdep_assert_held(&umem->umem_mutex);
+
+	/* Same indexing as ib_umem_odp_unmap_dma_pages(). */
+	for (addr = start; addr < end; addr += BIT(umem->page_shift)) {
+		size_t idx = (addr - ib_umem_start(umem)) >> umem->page_shift;
+
+		if ((umem->map.pfn_list[idx] & rw) == rw)
+			return true;
+	}
+	return false;
+#else
+	return true;
+#endif
+}
+
+/**
+ * rodp_umem_downgrade() - drop the write permission of mapped pages
+ * @umem: the umem
+ * @start: first byte, inside the umem
+ * @end: byte after the last, inside the umem
+ *
+ * Each page that is valid and writable is marked dirty first (the device
+ * may have written it; set_page_dirty() on the head page, relying on
+ * umem_mutex as ib_umem_odp_unmap_dma_pages() does), then loses
+ * HMM_PFN_WRITE. Valid read-only and invalid entries are left alone.
+ *
+ * Context: umem_mutex held, after mmu_interval_set_seq();
+ * rodp_can_downgrade() was true for the umem's region.
+ * Return: the number of pages downgraded, or -EOPNOTSUPP when the pfn-list
+ * format is unknown.
+ */
+long rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
+			 unsigned long end)
+{
+#ifdef HAVE_UMEM_ODP_HMM_MAP
+	const unsigned long rw = HMM_PFN_VALID | HMM_PFN_WRITE;
+	unsigned long addr;
+	long n = 0;
+
+	lockdep_assert_held(&umem->umem_mutex);
+
+	for (addr = start; addr < end; addr += BIT(umem->page_shift)) {
+		size_t idx = (addr - ib_umem_start(umem)) >> umem->page_shift;
+		unsigned long pfn = umem->map.pfn_list[idx];
+
+		if ((pfn & rw) != rw)
+			continue;
+		set_page_dirty(compound_head(hmm_pfn_to_page(pfn)));
+		umem->map.pfn_list[idx] = pfn & ~HMM_PFN_WRITE;
+		n++;
+	}
+	return n;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
