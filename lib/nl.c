@@ -143,7 +143,7 @@ struct rodp_nl_req {
 	int done;
 };
 
-static struct nla_policy rodp_reply_policy[RODP_A_MAX + 1] = {
+static const struct nla_policy rodp_reply_policy[RODP_A_MAX + 1] = {
 	[RODP_A_REGION_ID] = { .type = NLA_U64 },
 	[RODP_A_PID] = { .type = NLA_U32 },
 	[RODP_A_ADDR] = { .type = NLA_U64 },
