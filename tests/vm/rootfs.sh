@@ -17,7 +17,7 @@ rootfs_configure() {
 	echo rodp-guest > "$root/etc/hostname"
 	printf '127.0.0.1 localhost\n127.0.1.1 rodp-guest\n::1 localhost\n' > "$root/etc/hosts"
 	: > "$root/etc/fstab"
-	mkdir -p "$root/rodp/src" "$root/rodp/run"
+	mkdir -p "$root/rodp/trees" "$root/rodp/run"
 	# Guests have no network and no use for apt's daily jobs.
 	rm -f "$root/etc/apt/apt.conf.d/"*periodic* 2>/dev/null || true
 }
