@@ -173,6 +173,7 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 		rodp_set_error("write prefetch of an MR without "
 			       "IBV_ACCESS_LOCAL_WRITE");
 		RODP_LIB_INC(prefetch_errors);
+		rodp_mr_update(mr, rodp_prefetch_count, &acct);
 		return EPERM;
 	}
 	if (!err && !(e.flags & RODP_MR_BOUND))
