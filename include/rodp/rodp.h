@@ -141,10 +141,10 @@ struct rodp_stats {
 	uint64_t downgraded;		/* write permission dropped only */
 	uint64_t shrunk;		/* range left the region (munmap) */
 	uint64_t fallback;		/* downgrade impossible, delegated */
-	uint64_t fault_calls;		/* data-path page faults */
+	uint64_t fault_calls;		/* driver faults, advise_mr included */
 	uint64_t fault_pages;
 	uint64_t fault_errors;
-	uint64_t prefetch_calls;	/* advise_mr or rodp prefetch */
+	uint64_t prefetch_calls;	/* rodp.ko prefetch requests */
 	uint64_t prefetch_pages;
 	uint64_t umems_created;		/* ODP umems seen (global, process) */
 	uint64_t umems_released;
