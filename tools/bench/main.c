@@ -247,7 +247,11 @@ static bool read_stats(struct rodp_ctx *rodp, struct rodp_stats *s)
 	if (!rodp)
 		return false;
 	err = rodp_get_stats(rodp, getpid(), s, sizeof(*s));
-	if (err == ESRCH)
+	/*
+	 * rodp_get_stats(3) documents ESRCH; rodp.ko answers -ENOENT, which
+	 * librodp passes on as ENOENT today. Both mean: no region yet.
+	 */
+	if (err == ESRCH || err == ENOENT)
 		return true;
 	if (err) {
 		fprintf(stderr, "rodp-bench: rodp_get_stats: %s\n", strerror(err));
