@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * RODP_STATS: at exit, what the interposer did and what rodp.ko counted
+ * for this process, as "key value" lines (the keys of rodp(8)).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rodp/rodp.h>
+
+#include "../common/stat_fields.h"
+#include "preload.h"
+
+void preload_report(void)
+{
+	struct preload_counts c = preload_counts;
+	struct rodp_stats st;
+	struct rodp_ctx *ctx;
+	FILE *f = stderr;
+	size_t i;
+	int err;
+
+	if (strcmp(preload_cfg.stats, "-")) {
+		f = fopen(preload_cfg.stats, "a");
+		if (!f) {
+			preload_log("RODP_STATS=%s: %s", preload_cfg.stats,
+				    strerror(errno));
+			return;
+		}
+	}
+	fprintf(f, "librodp-preload[%d]: registrations %lu odp %lu pinned %lu "
+		"refused %lu failed %lu prefetched %lu prefetch-failed %lu "
+		"rereg %lu dereg %lu\n", (int)getpid(), c.regs, c.odp, c.pinned,
+		c.refused, c.failed, c.prefetched, c.prefetch_failed, c.rereg,
+		c.dereg);
+	ctx = rodp_open();
+	if (!ctx) {
+		fprintf(f, "librodp-preload[%d]: rodp: %s\n", (int)getpid(),
+			errno == ENODEV ? "rodp.ko is not loaded" : strerror(errno));
+		goto out;
+	}
+	err = rodp_get_stats(ctx, getpid(), &st, sizeof(st));
+	if (err == ESRCH || err == ENOENT) {
+		fprintf(f, "librodp-preload[%d]: rodp: no ODP region of this "
+			"process was seen\n", (int)getpid());
+	} else if (err) {
+		fprintf(f, "librodp-preload[%d]: rodp: %s\n", (int)getpid(),
+			strerror(err));
+	} else {
+		fprintf(f, "librodp-preload[%d]: rodp:", (int)getpid());
+		for (i = 0; i < rodp_stat_nfields; i++)
+			fprintf(f, " %s %llu", rodp_stat_fields[i].name,
+				(unsigned long long)rodp_stat_value(
+					&st, &rodp_stat_fields[i]));
+		fprintf(f, "\n");
+	}
+	rodp_close(ctx);
+out:
+	if (f != stderr)
+		fclose(f);
+}
