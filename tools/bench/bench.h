@@ -15,7 +15,6 @@
 #include <rdma/rdma_cma.h>
 
 #include <rodp/rodp.h>
-#include <linux/rodp.h>
 
 enum bench_op { OP_WRITE, OP_READ, OP_SEND };
 enum bench_mem { MEM_PINNED, MEM_ODP, MEM_ODP_PREFETCH };
@@ -33,7 +32,7 @@ struct bench_opts {
 	enum bench_mem mem;
 	enum bench_churn churn;
 	double churn_rate;		/* Hz */
-	int policy;			/* enum rodp_policy, -1: leave alone */
+	int policy;			/* enum rodp_policy_mode, -1: leave alone */
 	const char *dev;		/* -d, or NULL: whatever the address uses */
 	const char *server;		/* client: server address */
 	const char *bind;		/* server / loopback: listen address */

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/policy_nl.h"
+#include "../common/policy_name.h"
 #include "../common/stat_fields.h"
 #include "bench.h"
 
@@ -97,7 +97,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	enum rodp_policy pol;
+	enum rodp_policy_mode pol;
 	char *end;
 	int c;
 
@@ -169,7 +169,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			break;
 		case O_POLICY:
 			if (tool_policy_parse(optarg, &pol) ||
-			    pol == RODP_POLICY_DEFAULT) {
+			    pol == RODP_POLICY_MODE_DEFAULT) {
 				fprintf(stderr, "rodp-bench: unknown policy '%s' "
 					"(stock, event-aware)\n", optarg);
 				return -1;
@@ -220,21 +220,24 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	return 0;
 }
 
-static int set_policy(const struct bench_opts *o)
+/* Before any registration, so every region of the run has it. */
+static int set_policy(const struct bench_opts *o, struct rodp_ctx *rodp)
 {
 	int err;
 
 	if (o->policy < 0)
 		return 0;
-	err = tool_policy_set(getpid(), o->policy);
-	if (!err)
-		return 0;
-	if (err == ENODEV)
+	if (!rodp) {
 		fprintf(stderr, "rodp-bench: --policy needs rodp.ko, which is not "
 			"loaded (modprobe rodp)\n");
-	else
-		fprintf(stderr, "rodp-bench: setting policy %s: %s\n",
-			tool_policy_name(o->policy), strerror(err));
+		return -1;
+	}
+	err = rodp_set_policy(rodp, o->policy);
+	if (!err)
+		return 0;
+	fprintf(stderr, "rodp-bench: setting policy %s: %s%s%s\n",
+		rodp_policy_str(o->policy), strerror(err),
+		*rodp_last_error_msg() ? ": " : "", rodp_last_error_msg());
 	return -1;
 }
 
@@ -423,12 +426,15 @@ int main(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o))
 		return EXIT_USAGE;
-	if (set_policy(&o))
-		return 1;
 	rodp = rodp_open();
-	if (!rodp && !o.json)
+	if (!rodp && !o.json && o.policy < 0)
 		fprintf(stderr, "rodp-bench: no rodp counters: %s\n",
 			errno == ENODEV ? "rodp.ko is not loaded" : strerror(errno));
+	if (set_policy(&o, rodp)) {
+		if (rodp)
+			rodp_close(rodp);
+		return 1;
+	}
 	ret = o.server && !o.loopback ? run_client(&o, rodp) :
 	      o.loopback ? run_client(&o, rodp) : run_server(&o, rodp);
 	if (rodp)

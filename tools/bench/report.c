@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 
-#include "../common/policy_nl.h"
 #include "../common/stat_fields.h"
 #include "bench.h"
 
@@ -40,7 +39,7 @@ static const char *policy_str(const struct bench_opts *o)
 {
 	if (o->policy < 0)
 		return "unchanged";
-	return tool_policy_name(o->policy);
+	return rodp_policy_str(o->policy);
 }
 
 void bench_print_header(const struct bench_opts *o, const char *devname)
