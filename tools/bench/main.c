@@ -181,12 +181,14 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		case O_JSON: o->json = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -1;
+		default:
+			fprintf(stderr, "rodp-bench: see rodp-bench --help\n");
+			return -1;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "rodp-bench: which test? write, read or send\n");
-		usage(stderr);
+		fprintf(stderr, "rodp-bench: which test? write, read or send "
+			"(see rodp-bench --help)\n");
 		return -1;
 	}
 	if (!strcmp(argv[optind], "write"))
