@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/module_hint.h"
 #include "../common/policy_name.h"
 #include "../common/stat_fields.h"
 #include "bench.h"
@@ -230,8 +231,8 @@ static int set_policy(const struct bench_opts *o, struct rodp_ctx *rodp)
 	if (o->policy < 0)
 		return 0;
 	if (!rodp) {
-		fprintf(stderr, "rodp-bench: --policy needs rodp.ko, which is not "
-			"loaded (modprobe rodp)\n");
+		fprintf(stderr, "rodp-bench: --policy needs rodp.ko: %s\n",
+			tool_no_module_reason());
 		return -1;
 	}
 	err = rodp_set_policy(rodp, o->policy);
@@ -431,7 +432,7 @@ int main(int argc, char **argv)
 	rodp = rodp_open();
 	if (!rodp && !o.json && o.policy < 0)
 		fprintf(stderr, "rodp-bench: no rodp counters: %s\n",
-			errno == ENODEV ? "rodp.ko is not loaded" : strerror(errno));
+			errno == ENODEV ? tool_no_module_reason() : strerror(errno));
 	if (set_policy(&o, rodp)) {
 		if (rodp)
 			rodp_close(rodp);
