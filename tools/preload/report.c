@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,15 +42,27 @@ void preload_stats_snapshot(void)
 	rodp_close(ctx);
 }
 
+/*
+ * One write per line: both ends of a test often share one stderr, and
+ * stderr is unbuffered, so piecemeal output would interleave.
+ */
 static void print_stats(FILE *f, const char *when, const struct rodp_stats *st)
 {
-	size_t i;
+	char *line = NULL;
+	size_t len = 0, i;
+	FILE *m = open_memstream(&line, &len);
 
-	fprintf(f, "librodp-preload[%d]: rodp%s:", (int)getpid(), when);
+	if (!m)
+		return;
+	fprintf(m, "librodp-preload[%d]: rodp%s:", (int)getpid(), when);
 	for (i = 0; i < rodp_stat_nfields; i++)
-		fprintf(f, " %s %llu", rodp_stat_fields[i].name,
+		fprintf(m, " %s %llu", rodp_stat_fields[i].name,
 			(unsigned long long)rodp_stat_value(st, &rodp_stat_fields[i]));
-	fprintf(f, "\n");
+	fprintf(m, "\n");
+	fclose(m);
+	fwrite(line, 1, len, f);
+	fflush(f);
+	free(line);
 }
 
 void preload_report(void)
