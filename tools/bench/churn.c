@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * Churn: what happens to a registered buffer in real processes while
+ * the device uses it. Each kind raises one mmu_notifier event on the
+ * buffer (see DESIGN.md): soft-dirty clearing SOFT_DIRTY (on the whole
+ * address space), fork PROTECTION_PAGE, mprotect PROTECTION_VMA,
+ * madvise(DONTNEED) CLEAR, remap UNMAP. None of them takes access away
+ * from the buffer, so traffic keeps running through every event.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static const char *const churn_names[] = {
+	[CHURN_NONE] = "none",
+	[CHURN_SOFTDIRTY] = "softdirty",
+	[CHURN_FORK] = "fork",
+	[CHURN_MPROTECT] = "mprotect",
+	[CHURN_DONTNEED] = "dontneed",
+	[CHURN_REMAP] = "remap",
+};
+
+const char *bench_churn_name(enum bench_churn kind)
+{
+	return churn_names[kind];
+}
+
+int bench_churn_parse(const char *name, enum bench_churn *kind)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(churn_names) / sizeof(churn_names[0]); i++)
+		if (!strcmp(name, churn_names[i])) {
+			*kind = i;
+			return 0;
+		}
+	return -1;
+}
+
+static int clear_soft_dirty(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, "4", 1) != 1)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int fork_child(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return errno;
+	if (!pid)
+		_exit(0);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+static int churn_once(enum bench_churn kind, struct bench_ep *ep)
+{
+	void *p;
+
+	switch (kind) {
+	case CHURN_MPROTECT:
+		/* Adding and dropping PROT_EXEC changes the VMA, not access. */
+		if (mprotect(ep->buf, ep->buf_size,
+			     PROT_READ | PROT_WRITE | PROT_EXEC) ||
+		    mprotect(ep->buf, ep->buf_size, PROT_READ | PROT_WRITE))
+			return errno;
+		return 0;
+	case CHURN_DONTNEED:
+		return madvise(ep->buf, ep->buf_size, MADV_DONTNEED) ? errno : 0;
+	case CHURN_REMAP:
+		/* munmap and mmap in one step: no one else can take the range. */
+		p = mmap(ep->buf, ep->buf_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		return p == MAP_FAILED ? errno : 0;
+	default:
+		return EINVAL;
+	}
+}
+
+static void *churn_thread(void *arg)
+{
+	struct bench_churn_ctl *c = arg;
+	double period = 1.0 / c->rate;
+	struct timespec next;
+	int err, i;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!c->stop) {
+		next.tv_nsec += (long)(fmod(period, 1.0) * 1e9);
+		next.tv_sec += (time_t)period + next.tv_nsec / 1000000000L;
+		next.tv_nsec %= 1000000000L;
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next,
+				       NULL) == EINTR)
+			;
+		if (c->stop)
+			break;
+		/* These two act on the whole process: once per tick. */
+		if (c->kind == CHURN_SOFTDIRTY)
+			err = clear_soft_dirty();
+		else if (c->kind == CHURN_FORK)
+			err = fork_child();
+		else
+			for (err = 0, i = 0; i < c->neps && !err; i++)
+				err = churn_once(c->kind, c->eps[i]);
+		if (err) {
+			c->error = err;
+			break;
+		}
+		c->events++;
+	}
+	return NULL;
+}
+
+int bench_churn_start(struct bench_churn_ctl *c)
+{
+	c->stop = false;
+	c->events = 0;
+	c->error = 0;
+	if (c->kind == CHURN_NONE)
+		return 0;
+	return pthread_create(&c->thread, NULL, churn_thread, c);
+}
+
+void bench_churn_stop(struct bench_churn_ctl *c)
+{
+	if (c->kind == CHURN_NONE)
+		return;
+	c->stop = true;
+	pthread_join(c->thread, NULL);
+}
