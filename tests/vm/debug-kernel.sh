@@ -57,14 +57,23 @@ in_debug_chroot() {
 		exec chroot "$root" "$@"' in_debug_chroot "$dir" "$root" "$@"
 }
 
+# debug_kernel_dir ROOT KVER: the cache directory of the current inputs.
+debug_kernel_dir() {
+	echo "$RODP_CACHE/debug-kernel-$(debug_kernel_inputs "$1" "$2" | sha256sum | cut -c1-12)"
+}
+
+# debug_kernel_ready ROOT KVER: whether that directory holds a finished build.
+debug_kernel_ready() {
+	[ -f "$(debug_kernel_dir "$1" "$2")/.rodp-built" ]
+}
+
 # ensure_debug_kernel ROOT KVER: sets RODP_DEBUG_KDIR (the cache directory),
 # RODP_DEBUG_KREL (its kernel release) and RODP_DEBUG_BZIMAGE, building the
 # kernel when it is missing and reinstalling its modules into ROOT when the
 # rootfs lost them (a rebuilt rootfs).
 ensure_debug_kernel() {
-	local root=$1 kver=$2 key dir xy tarball t0 missing p
-	key=$(debug_kernel_inputs "$root" "$kver" | sha256sum | cut -c1-12)
-	dir=$RODP_CACHE/debug-kernel-$key
+	local root=$1 kver=$2 dir xy tarball t0 missing p
+	dir=$(debug_kernel_dir "$root" "$kver")
 	RODP_DEBUG_KDIR=$dir
 	mkdir -p "$dir"
 	exec 8> "$dir.lock"
@@ -121,9 +130,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	ensure_rootfs
 	kver=$(rootfs_kernel "$RODP_ROOT")
 	if [ "${1:-}" = --status ]; then
-		key=$(debug_kernel_inputs "$RODP_ROOT" "$kver" | sha256sum | cut -c1-12)
-		dir=$RODP_CACHE/debug-kernel-$key
-		if [ -f "$dir/.rodp-built" ]; then echo "$dir built in $(cat "$dir/build-seconds") s"; else echo "$dir not built"; fi
+		dir=$(debug_kernel_dir "$RODP_ROOT" "$kver")
+		if debug_kernel_ready "$RODP_ROOT" "$kver"; then echo "$dir built in $(cat "$dir/build-seconds") s"; else echo "$dir not built"; fi
 		exit 0
 	fi
 	ensure_debug_kernel "$RODP_ROOT" "$kver"
