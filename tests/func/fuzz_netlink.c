@@ -214,7 +214,7 @@ static void random_bytes(unsigned char *p, size_t n)
 
 /* Appends one attribute, well formed or not; records what a well-formed
  * scope or pid said. depth limits nests. */
-static void put_random_attr(unsigned char *buf, size_t *off,
+static void put_random_attr(unsigned char *buf, size_t cap, size_t *off,
 			    struct request *r, uint16_t *prev, int depth)
 {
 	unsigned char payload[8192];
@@ -254,7 +254,8 @@ static void put_random_attr(unsigned char *buf, size_t *off,
 		unsigned int i, n = below(4);
 
 		for (i = 0; i < n; i++)
-			put_random_attr(payload, &in, r, &p2, depth + 1);
+			put_random_attr(payload, sizeof(payload), &in, r, &p2,
+					depth + 1);
 		len = in;
 		if (chance(70))
 			type |= NLA_F_NESTED;
@@ -292,8 +293,7 @@ static void put_random_attr(unsigned char *buf, size_t *off,
 	if (want == 0 || (type & ~NLA_TYPE_MASK))
 		r->valid_attrs = false;
 
-	if (!nl_raw_put(buf, REQ_CAP - NLMSG_HDRLEN - GENL_HDRLEN, off, type,
-			payload, len))
+	if (!nl_raw_put(buf, cap, off, type, payload, len))
 		return;
 	if (chance(3)) {
 		/* The attribute header lies about its length. */
@@ -352,7 +352,9 @@ static size_t build(unsigned char *buf, struct request *r, uint32_t seq)
 
 	n = chance(10) ? below(24) : below(6);
 	for (i = 0; i < n; i++)
-		put_random_attr(buf + NLMSG_HDRLEN + GENL_HDRLEN, &off, r, &prev, 0);
+		put_random_attr(buf + NLMSG_HDRLEN + GENL_HDRLEN,
+				REQ_CAP - NLMSG_HDRLEN - GENL_HDRLEN, &off, r,
+				&prev, 0);
 
 	len = NLMSG_HDRLEN + GENL_HDRLEN + off;
 	nlh->nlmsg_len = (uint32_t)len;
@@ -588,6 +590,27 @@ static bool check_one(const struct request *r, const struct nlmsghdr *nlh)
 	return true;
 }
 
+/* Looks for kernel addresses in every attribute of one answer message
+ * (past its fixed headers, whose fields check_one() checks one by one)
+ * and in its text; returns an offset or -1. */
+static long scan_kernel_addresses(const struct nlmsghdr *nlh)
+{
+	const unsigned char *p = NLMSG_DATA(nlh);
+	size_t len = nlh->nlmsg_len - NLMSG_HDRLEN, skip = 0;
+	long at;
+
+	if (nlh->nlmsg_type == NLMSG_ERROR)
+		skip = sizeof(struct nlmsgerr);
+	else if (nlh->nlmsg_type == NLMSG_DONE)
+		skip = sizeof(int);
+	else
+		skip = GENL_HDRLEN;
+	if (skip > len)
+		return -1;
+	at = nl_raw_scan_attrs(p + skip, len - skip);
+	return at >= 0 ? at + (long)skip : -1;
+}
+
 /* Reads the answer to r. Returns false when the socket failed. */
 static bool read_answer(struct nl_raw *nl, const struct request *r)
 {
@@ -607,12 +630,12 @@ static bool read_answer(struct nl_raw *nl, const struct request *r)
 			fail(r, strerror(-n), NULL, 0);
 			return false;
 		}
-		at = nl_raw_find_kernel_address(buf, (size_t)n);
-		if (at >= 0)
-			fail(r, "something shaped like a kernel address in the answer",
-			     buf + at, (size_t)n - (size_t)at);
 		for (nlh = (void *)buf; NLMSG_OK(nlh, (unsigned int)n);
 		     nlh = NLMSG_NEXT(nlh, n)) {
+			at = scan_kernel_addresses(nlh);
+			if (at >= 0)
+				fail(r, "something shaped like a kernel address in the answer",
+				     nlh, nlh->nlmsg_len);
 			if (nlh->nlmsg_seq != r->seq) {
 				fail(r, "answer to another request", nlh,
 				     nlh->nlmsg_len);

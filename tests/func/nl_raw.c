@@ -105,7 +105,7 @@ bool nl_raw_walk(const void *data, size_t len,
 		if (len - off < NLA_HDRLEN || nla->nla_len < NLA_HDRLEN ||
 		    nla->nla_len > len - off)
 			return false;
-		if (!fn(nla->nla_type & NLA_TYPE_MASK, p + off + NLA_HDRLEN,
+		if (fn && !fn(nla->nla_type & NLA_TYPE_MASK, p + off + NLA_HDRLEN,
 			nla->nla_len - NLA_HDRLEN, arg))
 			return false;
 		off += NLA_ALIGN(nla->nla_len);
@@ -135,6 +135,57 @@ long nl_raw_find_kernel_address(const void *buf, size_t len)
 			return (long)i;
 	}
 	return -1;
+}
+
+static bool attr_stream_ok(const unsigned char *p, size_t len)
+{
+	size_t off = 0;
+
+	if (!len)
+		return false;
+	while (off < len) {
+		const struct nlattr *nla = (const void *)(p + off);
+
+		if (len - off < NLA_HDRLEN || nla->nla_len < NLA_HDRLEN ||
+		    nla->nla_len > len - off)
+			return false;
+		off += NLA_ALIGN(nla->nla_len);
+	}
+	return true;
+}
+
+static long scan_attrs(const unsigned char *base, const unsigned char *p,
+		       size_t len, int depth)
+{
+	size_t off = 0;
+	long hit;
+
+	while (off + NLA_HDRLEN <= len) {
+		const struct nlattr *nla = (const void *)(p + off);
+		const unsigned char *pl = p + off + NLA_HDRLEN;
+		size_t plen;
+
+		if (nla->nla_len < NLA_HDRLEN || nla->nla_len > len - off)
+			break;
+		plen = nla->nla_len - NLA_HDRLEN;
+		/* Every payload as a value; one that parses as attributes is
+		 * looked into as well. */
+		hit = nl_raw_find_kernel_address(pl, plen);
+		if (hit >= 0)
+			return (long)(pl - base) + hit;
+		if (depth < 8 && attr_stream_ok(pl, plen)) {
+			hit = scan_attrs(base, pl, plen, depth + 1);
+			if (hit >= 0)
+				return hit;
+		}
+		off += NLA_ALIGN(nla->nla_len);
+	}
+	return -1;
+}
+
+long nl_raw_scan_attrs(const void *attrs, size_t len)
+{
+	return scan_attrs(attrs, attrs, len, 0);
 }
 
 /* ---- small queries ---- */

@@ -42,7 +42,7 @@ bool nl_raw_put(void *buf, size_t cap, size_t *off, uint16_t type,
 		const void *data, size_t len);
 
 /* Attribute stream walk: calls fn for each well-formed attribute of
- * [data, data + len); returns false as soon as one is malformed (length
+ * [data, data + len) (fn may be NULL); returns false as soon as one is malformed (length
  * below the header or past the end) or fn returns false. */
 bool nl_raw_walk(const void *data, size_t len,
 		 bool (*fn)(uint16_t type, const void *payload, size_t plen,
@@ -56,6 +56,11 @@ bool nl_raw_walk(const void *data, size_t len,
  * digits starting with ffff8-ffff in text. Returns the offset of the first
  * hit, or -1. */
 long nl_raw_find_kernel_address(const void *buf, size_t len);
+
+/* The same over an attribute stream: every attribute's payload as a value
+ * (so the u32 fields of headers never pair up into false alarms), nests
+ * looked into. Returns the offset of the first hit in attrs, or -1. */
+long nl_raw_scan_attrs(const void *attrs, size_t len);
 
 /* Simple RODP queries the lifecycle and fuzz tests need. */
 int nl_raw_rodp_global_stat(struct nl_raw *nl, int family, uint16_t stat,
