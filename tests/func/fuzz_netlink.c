@@ -17,6 +17,10 @@
  *
  *   fuzz_netlink [-n COUNT] [-s SEED] [-r | -u] [-v]
  *
+ * Half the messages are well-formed requests with values worth trying (so
+ * the handlers, not only the attribute policies, see them); the other
+ * half are as above.
+ *
  * -n messages per phase (default 5000; 100000 for the full run), -s the
  * seed (default: from the clock; printed, and the same seed replays the
  * same messages), -r only the root phase, -u only the unprivileged one.
@@ -312,6 +316,50 @@ static void put_random_attr(unsigned char *buf, size_t cap, size_t *off,
 	}
 }
 
+/* The attributes each command's policy accepts (0-terminated). */
+static const uint16_t cmd_attrs[RODP_CMD_MAX + 1][5] = {
+	[RODP_CMD_STATS_GET] = { RODP_A_PID },
+	[RODP_CMD_REGION_GET] = { RODP_A_REGION_ID, RODP_A_PID },
+	[RODP_CMD_REGION_BIND] = { RODP_A_ADDR, RODP_A_LENGTH, RODP_A_LKEY },
+	[RODP_CMD_POLICY_GET] = { RODP_A_PID, RODP_A_POLICY_SCOPE },
+	[RODP_CMD_POLICY_SET] = { RODP_A_PID, RODP_A_POLICY,
+				  RODP_A_POLICY_SCOPE },
+	[RODP_CMD_PREFETCH] = { RODP_A_REGION_ID, RODP_A_ADDR, RODP_A_LENGTH,
+				RODP_A_PREFETCH_FLAGS },
+};
+
+/* A well-formed request with values worth trying, so that the handlers,
+ * not only the policies, see most messages: a command that exists, each
+ * of its attributes present or not, of the right size. */
+static size_t build_clean(unsigned char *attrs, size_t cap,
+			  struct request *r)
+{
+	const uint16_t *a;
+	size_t off = 0;
+	uint64_t v64;
+	uint32_t v32;
+
+	r->cmd = (uint8_t)(1 + below(RODP_CMD_PREFETCH));
+	if (r->cmd == RODP_CMD_REGION_GET && chance(40))
+		r->flags |= NLM_F_DUMP;
+	for (a = cmd_attrs[r->cmd]; *a; a++) {
+		if (chance(25))
+			continue;
+		if (attr_size(*a) == 8) {
+			v64 = interesting_u64();
+			nl_raw_put(attrs, cap, &off, *a, &v64, 8);
+		} else {
+			v32 = interesting_u32(*a);
+			nl_raw_put(attrs, cap, &off, *a, &v32, 4);
+			if (*a == RODP_A_POLICY_SCOPE)
+				r->scope = v32;
+			else if (*a == RODP_A_PID)
+				r->pid = v32;
+		}
+	}
+	return off;
+}
+
 /* Builds one message into buf; returns the number of bytes to send. */
 static size_t build(unsigned char *buf, struct request *r, uint32_t seq)
 {
@@ -337,6 +385,19 @@ static size_t build(unsigned char *buf, struct request *r, uint32_t seq)
 		r->type = (uint16_t)(0x1000 + below(0xf000));
 
 	r->flags = NLM_F_REQUEST | NLM_F_ACK;
+	if (r->type == t.family && chance(50)) {
+		off = build_clean(buf + NLMSG_HDRLEN + GENL_HDRLEN,
+				  REQ_CAP - NLMSG_HDRLEN - GENL_HDRLEN, r);
+		g->cmd = r->cmd;
+		g->version = RODP_FAMILY_VERSION;
+		len = NLMSG_HDRLEN + GENL_HDRLEN + off;
+		nlh->nlmsg_len = (uint32_t)len;
+		nlh->nlmsg_type = r->type;
+		nlh->nlmsg_flags = r->flags;
+		nlh->nlmsg_seq = seq;
+		r->len = len;
+		return len;
+	}
 	if (chance(25))
 		r->flags |= NLM_F_DUMP;
 	if (chance(8))

@@ -168,15 +168,19 @@ static long scan_attrs(const unsigned char *base, const unsigned char *p,
 		if (nla->nla_len < NLA_HDRLEN || nla->nla_len > len - off)
 			break;
 		plen = nla->nla_len - NLA_HDRLEN;
-		/* Every payload as a value; one that parses as attributes is
-		 * looked into as well. */
-		hit = nl_raw_find_kernel_address(pl, plen);
-		if (hit >= 0)
-			return (long)(pl - base) + hit;
+		/* A payload that parses as attributes is a nest: look into
+		 * it, since read flat its headers would pair up with the
+		 * values next to them. Any other payload is a value, and so
+		 * is every 8-byte one (a u64 may parse as a nest by chance). */
 		if (depth < 8 && attr_stream_ok(pl, plen)) {
 			hit = scan_attrs(base, pl, plen, depth + 1);
 			if (hit >= 0)
 				return hit;
+		}
+		if (plen == 8 || depth >= 8 || !attr_stream_ok(pl, plen)) {
+			hit = nl_raw_find_kernel_address(pl, plen);
+			if (hit >= 0)
+				return (long)(pl - base) + hit;
 		}
 		off += NLA_ALIGN(nla->nla_len);
 	}

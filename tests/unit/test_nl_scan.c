@@ -74,6 +74,24 @@ static void test_ignores_bounds_and_errors(void)
 	CU_ASSERT_EQUAL(nl_raw_scan_attrs(buf, off), -1);
 }
 
+/* What an extended ACK's NLMSGERR_ATTR_POLICY nest holds for a u32 with a
+ * range: seen flagged by a flat scan in the first guest runs. */
+static void test_ignores_policy_nest(void)
+{
+	unsigned char nest[64];
+	size_t in = 0;
+	uint64_t lo = 0, hi = 0xffffffffULL;
+	uint32_t type = 4;
+
+	reset();
+	CU_ASSERT_FATAL(nl_raw_put(nest, sizeof(nest), &in, 4, &lo, 8));
+	CU_ASSERT_FATAL(nl_raw_put(nest, sizeof(nest), &in, 5, &hi, 8));
+	CU_ASSERT_FATAL(nl_raw_put(nest, sizeof(nest), &in, 1, &type, 4));
+	CU_ASSERT_FATAL(nl_raw_put(buf, sizeof(buf), &off, 4 | NLA_F_NESTED,
+				   nest, in));
+	CU_ASSERT_EQUAL(nl_raw_scan_attrs(buf, off), -1);
+}
+
 static void test_walk_rejects_lying_lengths(void)
 {
 	struct nlattr *nla = (struct nlattr *)buf;
@@ -93,6 +111,7 @@ int main(void)
 		RODP_TEST(test_finds_address_in_nest),
 		RODP_TEST(test_finds_printed_address),
 		RODP_TEST(test_ignores_bounds_and_errors),
+		RODP_TEST(test_ignores_policy_nest),
 		RODP_TEST(test_walk_rejects_lying_lengths),
 	};
 

@@ -17,7 +17,7 @@
 # shellcheck shell=bash
 
 # Extra rootfs packages a kernel build needs and a module build does not.
-RODP_DEBUG_KERNEL_BUILD_DEPS="bc bison flex libelf-dev libssl-dev"
+RODP_DEBUG_KERNEL_BUILD_DEPS="bc bison flex libelf-dev libssl-dev zstd"
 
 # debug_kernel_inputs ROOT KVER: everything the build depends on, as text.
 debug_kernel_inputs() {
