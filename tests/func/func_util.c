@@ -174,8 +174,29 @@ static double lb_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int lb_rdma(struct lb *lb, enum ibv_wr_opcode op, void *laddr, uint32_t lkey,
-	    size_t len, uint64_t raddr, uint32_t rkey)
+/*
+ * After an error both QPs go to the error state, the responder from its
+ * own task a little later: let that settle before starting them again,
+ * or a responder that fails afterwards breaks the next transfer.
+ */
+static int lb_reconnect(struct lb *lb)
+{
+	int i;
+
+	for (i = 1; i <= 10; i++) {
+		usleep(10000 * i);
+		if (!lb_connect(lb))
+			return 0;
+	}
+	fprintf(stderr, "cannot reconnect the loopback pair: %s\n",
+		strerror(errno));
+	return -1;
+}
+
+/* One posted transfer: its completion status, or -1. */
+static int lb_rdma_once(struct lb *lb, enum ibv_wr_opcode op, void *laddr,
+			uint32_t lkey, size_t len, uint64_t raddr,
+			uint32_t rkey)
 {
 	struct ibv_sge sge = {
 		.addr = (uintptr_t)laddr, .length = (uint32_t)len, .lkey = lkey,
@@ -204,8 +225,31 @@ int lb_rdma(struct lb *lb, enum ibv_wr_opcode op, void *laddr, uint32_t lkey,
 		if (!n)
 			usleep(20);
 	}
-	if (status != IBV_WC_SUCCESS && lb_connect(lb))
-		fprintf(stderr, "cannot reconnect the loopback pair\n");
+	return status;
+}
+
+int lb_rdma(struct lb *lb, enum ibv_wr_opcode op, void *laddr, uint32_t lkey,
+	    size_t len, uint64_t raddr, uint32_t rkey)
+{
+	int attempt, status = -1;
+
+	/*
+	 * A transfer that failed because a QP was not ready (flushed,
+	 * retries exhausted, timed out) never touched memory and is tried
+	 * again, visibly; a memory access error is the answer and is not.
+	 */
+	for (attempt = 0; attempt < 3; attempt++) {
+		status = lb_rdma_once(lb, op, laddr, lkey, len, raddr, rkey);
+		if (status == IBV_WC_SUCCESS)
+			return status;
+		lb_reconnect(lb);
+		if (status != -1 && status != IBV_WC_WR_FLUSH_ERR &&
+		    status != IBV_WC_RETRY_EXC_ERR)
+			return status;
+		printf("\n    (loopback: %s, transfer tried again)",
+		       status == -1 ? "no completion" :
+		       ibv_wc_status_str(status));
+	}
 	return status;
 }
 

@@ -37,7 +37,9 @@ void lb_close(struct lb *lb);
  * One RDMA WRITE or READ between local [laddr, +len) of lkey and remote
  * raddr of rkey. Returns the completion's status (IBV_WC_SUCCESS is 0), or
  * -1 on a posting error or timeout. After an error the QPs are brought
- * back to RTS.
+ * back to RTS; a transfer that failed only because a QP was not ready
+ * (flushed, retries exhausted, no completion) is tried again, at most
+ * three times in all, and says so on stdout.
  */
 int lb_rdma(struct lb *lb, enum ibv_wr_opcode op, void *laddr, uint32_t lkey,
 	    size_t len, uint64_t raddr, uint32_t rkey);
