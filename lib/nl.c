@@ -4,8 +4,11 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -24,6 +27,32 @@ static __thread char rodp_errmsg[256];
 RODP_EXPORT const char *rodp_last_error_msg(void)
 {
 	return rodp_errmsg;
+}
+
+void rodp_set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rodp_errmsg, sizeof(rodp_errmsg), fmt, ap);
+	va_end(ap);
+}
+
+void rodp_clear_error(void)
+{
+	rodp_errmsg[0] = '\0';
+}
+
+int rodp_ctx_check(const struct rodp_ctx *ctx)
+{
+	if (!ctx)
+		return EINVAL;
+	if (ctx->pid != getpid()) {
+		rodp_set_error("this rodp context belongs to the parent process; "
+			       "a child must call rodp_open() itself");
+		return EBADF;
+	}
+	return 0;
 }
 
 int rodp_nl_errno(int nle)
@@ -75,10 +104,12 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 	struct rodp_ctx *ctx;
 	int one = 1, err;
 
+	rodp_clear_error();
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return NULL;
 	pthread_mutex_init(&ctx->lock, NULL);
+	ctx->pid = getpid();
 
 	ctx->sock = nl_socket_alloc();
 	if (!ctx->sock) {
@@ -102,10 +133,14 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 	fam = genl_ctrl_search_by_name(cache, RODP_FAMILY_NAME);
 	if (!fam) {
 		/* No family: rodp.ko is not loaded. */
+		rodp_set_error("rodp.ko is not loaded (modprobe rodp): no "
+			       "generic netlink family \"%s\"", RODP_FAMILY_NAME);
 		err = ENODEV;
 		goto out_free_cache;
 	}
 	if (genl_family_get_version(fam) < RODP_FAMILY_VERSION) {
+		rodp_set_error("rodp.ko speaks netlink version %d, librodp needs %d",
+			       genl_family_get_version(fam), RODP_FAMILY_VERSION);
 		err = EPROTO;
 		goto out_put_family;
 	}
@@ -131,17 +166,53 @@ RODP_EXPORT void rodp_close(struct rodp_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	/* Closing a child's copy of the descriptor leaves the parent's
+	 * socket alone; the lock may have been held at fork, so a child
+	 * does not destroy it. */
 	nl_socket_free(ctx->sock);
-	pthread_mutex_destroy(&ctx->lock);
+	if (ctx->pid == getpid())
+		pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }
 
 struct rodp_nl_req {
+	struct rodp_ctx *ctx;
 	rodp_nl_parse_fn parse;
 	void *arg;
+	unsigned int seq;	/* of the request */
 	int err;	/* first positive errno seen */
 	int done;
 };
+
+static int rodp_nl_is_ntf(struct nlmsghdr *nlh)
+{
+	struct genlmsghdr *g;
+
+	if (!genlmsg_valid_hdr(nlh, 0))
+		return 0;
+	g = nlmsg_data(nlh);
+	return g->cmd == RODP_CMD_REGION_SHRUNK_NTF ||
+	       g->cmd == RODP_CMD_REGION_DEAD_NTF;
+}
+
+/*
+ * Replies carry the request's sequence number; notifications (sequence 0)
+ * may arrive on the library's connection between a request and its reply
+ * and go to ctx->ntf. Anything else is a leftover and is dropped.
+ */
+static int rodp_nl_seq_check(struct nl_msg *msg, void *data)
+{
+	struct rodp_nl_req *req = data;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	if (nlh->nlmsg_seq == req->seq)
+		return NL_OK;
+	if (rodp_nl_is_ntf(nlh) && req->ctx->ntf) {
+		req->ctx->ntf(req->ctx, nlh);
+		return NL_SKIP;
+	}
+	return NL_SKIP;
+}
 
 static const struct nla_policy rodp_reply_policy[RODP_A_MAX + 1] = {
 	[RODP_A_REGION_ID] = { .type = NLA_U64 },
@@ -227,14 +298,15 @@ static int rodp_nl_finish(struct nl_msg *msg, void *data)
 int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 		    rodp_nl_put_fn put, rodp_nl_parse_fn parse, void *arg)
 {
-	struct rodp_nl_req req = { .parse = parse, .arg = arg };
+	struct rodp_nl_req req = { .ctx = ctx, .parse = parse, .arg = arg };
 	struct nl_msg *msg;
 	struct nl_cb *cb;
 	int err;
 
-	if (!ctx)
-		return EINVAL;
 	rodp_errmsg[0] = '\0';
+	err = rodp_ctx_check(ctx);
+	if (err)
+		return err;
 
 	msg = nlmsg_alloc();
 	if (!msg)
@@ -258,12 +330,14 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, rodp_nl_finish, &req);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, rodp_nl_finish, &req);
 	nl_cb_err(cb, NL_CB_CUSTOM, rodp_nl_error, &req);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, rodp_nl_seq_check, &req);
 
 	pthread_mutex_lock(&ctx->lock);
 	err = nl_send_auto(ctx->sock, msg);
 	if (err < 0) {
 		err = rodp_nl_errno(err);
 	} else {
+		req.seq = nlmsg_hdr(msg)->nlmsg_seq;
 		err = 0;
 		while (!req.done && !err) {
 			int ret = nl_recvmsgs(ctx->sock, cb);

@@ -4,6 +4,7 @@
 #define RODP_INTERNAL_H
 
 #include <pthread.h>
+#include <sys/types.h>
 
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -13,12 +14,31 @@
 
 #define RODP_EXPORT __attribute__((visibility("default")))
 
+struct rodp_ctx;
+
+/* Called for a region notification that arrives on a context's socket,
+ * with ctx->lock held; nlh is the whole message. */
+typedef void (*rodp_nl_ntf_fn)(struct rodp_ctx *ctx,
+			       const struct nlmsghdr *nlh);
+
 /* A connection to rodp.ko. lock serialises every request on sock. */
 struct rodp_ctx {
 	pthread_mutex_t lock;
 	struct nl_sock *sock;	/* protected by lock */
 	int family;		/* generic netlink id, fixed after open */
+	pid_t pid;		/* opener: a forked child may not use it */
+	rodp_nl_ntf_fn ntf;	/* notifications (library connection only) */
+	void *ntf_arg;		/* for ntf, protected by lock */
 };
+
+/* Sets the calling thread's rodp_last_error_msg(). */
+void rodp_set_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+void rodp_clear_error(void);
+
+/* 0 when ctx may be used by this process, EINVAL for NULL, EBADF for a
+ * context inherited across fork. */
+int rodp_ctx_check(const struct rodp_ctx *ctx);
 
 /* Adds a request's attributes to msg; returns 0 or a positive errno. */
 typedef int (*rodp_nl_put_fn)(struct nl_msg *msg, void *arg);
@@ -43,5 +63,125 @@ int rodp_odp_decide(const struct ibv_device_attr_ex *attr,
 
 /* Copies a nested RODP_A_STATS into *stats; returns 0 or EPROTO. */
 int rodp_stats_from_nest(struct nlattr *nest, struct rodp_stats *stats);
+
+/* ---- netlink message parsing (parse.c), pure: unit-tested on crafted
+ * buffers ---- */
+
+/* Largest number of live ranges accepted in one region message. */
+#define RODP_MAX_RANGES 65536
+
+/*
+ * Reads a RODP_A_REGION_RANGES nest: *n ranges, *live_bytes their sum.
+ * With out non-NULL, fills up to out_max entries. 0 or EPROTO.
+ */
+int rodp_ranges_parse(struct nlattr *nest, struct rodp_range *out,
+		      size_t out_max, uint32_t *n, uint64_t *live_bytes);
+
+/*
+ * Fills *info from a region message's attributes; *ranges gets a
+ * malloc()ed array of the live ranges (NULL when there are none).
+ * 0, EPROTO (missing or malformed attribute) or ENOMEM.
+ */
+int rodp_region_from_attrs(struct nlattr **tb, struct rodp_region_info *info,
+			   struct rodp_range **ranges);
+
+/*
+ * Parses the first netlink message of buf (len bytes) as a region
+ * notification of generic netlink family: 0 and *ev, ENOMSG (a valid
+ * message that is not a notification), EPROTO (truncated or malformed).
+ * *msg_len gets the length consumed (aligned), for walking a datagram.
+ */
+int rodp_ntf_parse(const void *buf, size_t len, int family,
+		   struct rodp_event *ev, size_t *msg_len);
+
+/* ---- prefetch planning (prefetch_plan.c), pure ---- */
+
+/* Longest SGE and most SGEs per ibv_advise_mr() call the library uses. */
+#define RODP_SGE_MAX_LEN (1ULL << 30)
+#define RODP_SGE_PER_CALL 32
+
+/*
+ * Splits [start, start + len) into segments of at most max_seg bytes,
+ * keeping only what lies in the live ranges (all of it when live is NULL).
+ * Writes up to out_max segments in address order; returns how many there
+ * are in all. *dead_bytes gets the bytes dropped as not live.
+ */
+size_t rodp_prefetch_plan(uint64_t start, uint64_t len,
+			  const struct rodp_range *live, size_t nlive,
+			  uint64_t max_seg, struct rodp_range *out,
+			  size_t out_max, uint64_t *dead_bytes);
+
+/* ---- registration checks (reg_check.c), pure ---- */
+
+/*
+ * Can an ODP MR with these access flags and rodp_reg_flags be made on a
+ * device with attr? 0, or EOPNOTSUPP/ENOTSUP/EINVAL with a message in
+ * msg (msg_size bytes).
+ */
+int rodp_reg_check(const struct ibv_device_attr_ex *attr, const char *dev,
+		   unsigned int access, unsigned int flags, char *msg,
+		   size_t msg_size);
+
+/* ---- the MR table (mr_table.c) ---- */
+
+/* The library's state for one MR. */
+struct rodp_mr_entry {
+	struct rodp_mr_entry *next;	/* hash chain */
+	struct ibv_mr *mr;		/* the key */
+	/* Copies of the MR's identity, to spot a pointer reused after a
+	 * direct ibv_dereg_mr(). */
+	struct ibv_context *context;
+	void *addr;
+	size_t length;
+	uint32_t lkey;
+	uint32_t handle;
+	pid_t pid;			/* registering process */
+	unsigned int access;
+	uint32_t flags;			/* RODP_MR_ODP, _PINNED_FALLBACK, _BOUND */
+	int fallback_errno;
+	uint64_t region_id;
+	uint64_t prefetch_calls;
+	uint64_t prefetch_advise;
+	uint64_t prefetch_shim;
+	uint64_t prefetch_bytes;
+	uint64_t prefetch_dead_bytes;
+};
+
+/* Adds e (malloc()ed, e->mr set); replaces a stale entry of the same
+ * pointer. */
+void rodp_mr_insert(struct rodp_mr_entry *e);
+/* Removes mr's entry and returns it (caller frees), or NULL: *err gets
+ * ENOENT (unknown or stale) or EBADF (another process's). */
+struct rodp_mr_entry *rodp_mr_remove(struct ibv_mr *mr, int *err);
+/* Copies mr's entry into *copy: 0, ENOENT, EBADF. */
+int rodp_mr_lookup(struct ibv_mr *mr, struct rodp_mr_entry *copy);
+/* Calls fn on mr's live entry under the table lock: 0, ENOENT, EBADF. */
+int rodp_mr_update(struct ibv_mr *mr,
+		   void (*fn)(struct rodp_mr_entry *e, void *arg), void *arg);
+/* This process's MR bound to region id, or NULL. */
+struct ibv_mr *rodp_mr_by_region(uint64_t region_id);
+
+/* ---- the library's own netlink connection (libconn.c) ---- */
+
+/*
+ * The process-wide connection that binds MRs and receives their events,
+ * opened on first use. 0 and *ctx, or ENODEV (rodp.ko not loaded) and
+ * friends from rodp_open().
+ */
+int rodp_libconn(struct rodp_ctx **ctx);
+/* Binds mr's lkey to its rodp.ko region: 0 and *region_id, or an errno. */
+int rodp_bind_mr(struct ibv_mr *mr, uint64_t *region_id);
+/* Reads region id into *info (+ malloc()ed *ranges) over conn. */
+int rodp_region_get(struct rodp_ctx *conn, uint64_t id,
+		    struct rodp_region_info *info, struct rodp_range **ranges);
+
+/* ---- library counters (lib_stats.c) ---- */
+
+extern struct rodp_lib_stats rodp_lib_counters;
+#define RODP_LIB_ADD(field, v) \
+	__atomic_fetch_add(&rodp_lib_counters.field, (v), __ATOMIC_RELAXED)
+#define RODP_LIB_INC(field) RODP_LIB_ADD(field, 1)
+#define RODP_LIB_DEC(field) \
+	__atomic_fetch_sub(&rodp_lib_counters.field, 1, __ATOMIC_RELAXED)
 
 #endif /* RODP_INTERNAL_H */

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* The library's own counters and one MR's statistics (the library's view
+ * plus rodp.ko's region counters). */
+#include <config.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rodp_internal.h"
+
+/* Updated with relaxed atomics (RODP_LIB_INC); read one by one. */
+struct rodp_lib_stats rodp_lib_counters;
+
+RODP_EXPORT int rodp_get_lib_stats(struct rodp_lib_stats *stats,
+				   size_t stats_size)
+{
+	struct rodp_lib_stats snap;
+	const uint64_t *src = (const uint64_t *)&rodp_lib_counters;
+	uint64_t *dst = (uint64_t *)&snap;
+	size_t i;
+
+	if (!stats || !stats_size)
+		return EINVAL;
+	for (i = 0; i < sizeof(snap) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	memcpy(stats, &snap,
+	       stats_size < sizeof(snap) ? stats_size : sizeof(snap));
+	return 0;
+}
+
+static void rodp_mark_bound(struct rodp_mr_entry *e, void *arg)
+{
+	e->region_id = *(uint64_t *)arg;
+	e->flags |= RODP_MR_BOUND;
+}
+
+RODP_EXPORT int rodp_get_mr_stats(struct ibv_mr *mr,
+				  struct rodp_mr_stats *stats,
+				  size_t stats_size)
+{
+	struct rodp_region_info info;
+	struct rodp_range *ranges = NULL;
+	struct rodp_mr_stats st;
+	struct rodp_mr_entry e;
+	struct rodp_ctx *conn;
+	uint64_t id;
+	int err;
+
+	rodp_clear_error();
+	if (!mr || !stats || !stats_size)
+		return EINVAL;
+	err = rodp_mr_lookup(mr, &e);
+	if (err == EBADF) {
+		rodp_set_error("this MR belongs to the parent process");
+		return EBADF;
+	}
+	if (err) {
+		rodp_set_error("this MR was not registered with rodp_reg_mr()");
+		return EINVAL;
+	}
+
+	memset(&st, 0, sizeof(st));
+	st.region_id = e.region_id;
+	st.fallback_errno = e.fallback_errno;
+	st.prefetch_calls = e.prefetch_calls;
+	st.prefetch_advise = e.prefetch_advise;
+	st.prefetch_shim = e.prefetch_shim;
+	st.prefetch_bytes = e.prefetch_bytes;
+	st.prefetch_dead_bytes = e.prefetch_dead_bytes;
+
+	err = 0;
+	if ((e.flags & RODP_MR_ODP) && mr->length != SIZE_MAX) {
+		err = rodp_libconn(&conn);
+		/* Registered before rodp.ko was loaded: bind now. */
+		if (!err && !(e.flags & RODP_MR_BOUND)) {
+			err = rodp_bind_mr(mr, &id);
+			if (!err) {
+				RODP_LIB_INC(bind_ok);
+				rodp_mr_update(mr, rodp_mark_bound, &id);
+				e.flags |= RODP_MR_BOUND;
+				st.region_id = e.region_id = id;
+			}
+		}
+		if (!err)
+			err = rodp_region_get(conn, e.region_id, &info, &ranges);
+		if (!err) {
+			uint64_t live = 0;
+			uint32_t i;
+
+			for (i = 0; i < info.nr_ranges; i++)
+				live += ranges[i].length;
+			free(ranges);
+			st.state = info.state;
+			st.live_bytes = live;
+			st.live_ranges = info.nr_ranges;
+			st.kernel = info.stats;
+			e.flags |= RODP_MR_KERNEL_STATS;
+		} else if (err == ENODEV) {
+			rodp_set_error("rodp.ko is not loaded: only the "
+				       "library's counters are available");
+		}
+	}
+	st.flags = e.flags;
+	memcpy(stats, &st, stats_size < sizeof(st) ? stats_size : sizeof(st));
+	return err;
+}

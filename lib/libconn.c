@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * The library's own connection to rodp.ko, one per process, opened on
+ * first use. It binds every ODP MR (REGION_BIND makes the sending socket
+ * the region's binder), so the region-shrunk and region-dead
+ * notifications of this process's MRs arrive on it, unicast.
+ *
+ * One socket does both jobs, so a notification can arrive between a
+ * request and its reply: rodp_nl_request() hands it to rodp_conn_ntf(),
+ * which queues it in memory and signals an eventfd. The descriptor the
+ * application polls is an epoll instance watching both the socket and
+ * that eventfd, so it is readable whenever an event is pending, wherever
+ * it waits.
+ *
+ * After fork the child drops its copy of the connection (closing its
+ * descriptors leaves the parent's socket alone) and opens its own on first
+ * use.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <netlink/genl/genl.h>
+
+#include "rodp_internal.h"
+
+#define RODP_EVQ_LEN 1024
+
+struct rodp_conn {
+	struct rodp_ctx *ctx;
+	int epfd;		/* what rodp_get_event_fd() returns */
+	int evfd;		/* readable while the queue is not empty */
+	/* The queue; protected by ctx->lock. */
+	struct rodp_event q[RODP_EVQ_LEN];
+	unsigned int head, count;
+};
+
+static pthread_mutex_t rodp_conn_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rodp_conn *rodp_conn;	/* protected by rodp_conn_lock */
+
+/* Queues one event; the oldest is dropped when the queue is full. Called
+ * with ctx->lock held. */
+static void rodp_conn_push(struct rodp_conn *c, const struct rodp_event *ev)
+{
+	uint64_t one = 1;
+
+	if (c->count == RODP_EVQ_LEN) {
+		c->head = (c->head + 1) % RODP_EVQ_LEN;
+		c->count--;
+		RODP_LIB_INC(events_lost);
+	}
+	c->q[(c->head + c->count) % RODP_EVQ_LEN] = *ev;
+	if (c->count++ == 0 && write(c->evfd, &one, sizeof(one)) < 0)
+		RODP_LIB_INC(events_lost);	/* cannot happen: counter */
+}
+
+static void rodp_conn_ntf(struct rodp_ctx *ctx, const struct nlmsghdr *nlh)
+{
+	struct rodp_conn *c = ctx->ntf_arg;
+	struct rodp_event ev;
+	size_t used;
+
+	if (!rodp_ntf_parse(nlh, nlh->nlmsg_len, ctx->family, &ev, &used))
+		rodp_conn_push(c, &ev);
+}
+
+static void rodp_conn_free(struct rodp_conn *c)
+{
+	if (c->epfd >= 0)
+		close(c->epfd);
+	if (c->evfd >= 0)
+		close(c->evfd);
+	rodp_close(c->ctx);
+	free(c);
+}
+
+static int rodp_conn_open(struct rodp_conn **out)
+{
+	struct epoll_event ee = { .events = EPOLLIN };
+	struct rodp_conn *c;
+	int err;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return ENOMEM;
+	c->epfd = c->evfd = -1;
+	c->ctx = rodp_open();
+	if (!c->ctx) {
+		err = errno;
+		free(c);
+		return err;
+	}
+	c->ctx->ntf = rodp_conn_ntf;
+	c->ctx->ntf_arg = c;
+	c->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->evfd < 0 || c->epfd < 0)
+		goto out_errno;
+	ee.data.fd = c->evfd;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->evfd, &ee))
+		goto out_errno;
+	ee.data.fd = nl_socket_get_fd(c->ctx->sock);
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, ee.data.fd, &ee))
+		goto out_errno;
+	/* Room for bursts of notifications (one munmap per MR). */
+	nl_socket_set_buffer_size(c->ctx->sock, 0, 1 << 20);
+	*out = c;
+	return 0;
+
+out_errno:
+	err = errno;
+	rodp_conn_free(c);
+	return err;
+}
+
+static int rodp_conn_get(struct rodp_conn **out)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&rodp_conn_lock);
+	if (!rodp_conn)
+		err = rodp_conn_open(&rodp_conn);
+	*out = rodp_conn;
+	pthread_mutex_unlock(&rodp_conn_lock);
+	return err;
+}
+
+int rodp_libconn(struct rodp_ctx **ctx)
+{
+	struct rodp_conn *c;
+	int err = rodp_conn_get(&c);
+
+	if (!err)
+		*ctx = c->ctx;
+	return err;
+}
+
+static void rodp_conn_prepare(void)
+{
+	pthread_mutex_lock(&rodp_conn_lock);
+	if (rodp_conn)
+		pthread_mutex_lock(&rodp_conn->ctx->lock);
+}
+
+static void rodp_conn_parent(void)
+{
+	if (rodp_conn)
+		pthread_mutex_unlock(&rodp_conn->ctx->lock);
+	pthread_mutex_unlock(&rodp_conn_lock);
+}
+
+/* The child closes its copies of the parent's descriptors and starts
+ * afresh: the parent's queue and binder socket stay the parent's. */
+static void rodp_conn_child(void)
+{
+	pthread_mutex_init(&rodp_conn_lock, NULL);
+	if (rodp_conn) {
+		struct rodp_conn *c = rodp_conn;
+
+		rodp_conn = NULL;
+		close(c->epfd);
+		close(c->evfd);
+		nl_socket_free(c->ctx->sock);
+		free(c->ctx);
+		free(c);
+	}
+}
+
+__attribute__((constructor)) static void rodp_conn_init(void)
+{
+	pthread_atfork(rodp_conn_prepare, rodp_conn_parent, rodp_conn_child);
+}
+
+/* ---- REGION_BIND and REGION_GET ---- */
+
+struct rodp_region_req {
+	struct ibv_mr *mr;
+	uint64_t id;
+	struct rodp_region_info *info;
+	struct rodp_range **ranges;
+	int seen;
+};
+
+static int rodp_bind_put(struct nl_msg *msg, void *arg)
+{
+	struct rodp_region_req *req = arg;
+
+	if (nla_put_u64(msg, RODP_A_ADDR, (uintptr_t)req->mr->addr) < 0 ||
+	    nla_put_u64(msg, RODP_A_LENGTH, req->mr->length) < 0 ||
+	    nla_put_u32(msg, RODP_A_LKEY, req->mr->lkey) < 0)
+		return EMSGSIZE;
+	return 0;
+}
+
+static int rodp_region_id_parse(struct nlattr **tb, void *arg)
+{
+	struct rodp_region_req *req = arg;
+
+	if (!tb[RODP_A_REGION_ID])
+		return EPROTO;
+	req->id = nla_get_u64(tb[RODP_A_REGION_ID]);
+	req->seen = 1;
+	return 0;
+}
+
+int rodp_bind_mr(struct ibv_mr *mr, uint64_t *region_id)
+{
+	struct rodp_region_req req = { .mr = mr };
+	struct rodp_ctx *ctx;
+	int err;
+
+	err = rodp_libconn(&ctx);
+	if (err)
+		return err;
+	err = rodp_nl_request(ctx, RODP_CMD_REGION_BIND, 0, rodp_bind_put,
+			      rodp_region_id_parse, &req);
+	if (!err && !req.seen)
+		err = EPROTO;
+	if (!err)
+		*region_id = req.id;
+	return err;
+}
+
+static int rodp_region_id_put(struct nl_msg *msg, void *arg)
+{
+	struct rodp_region_req *req = arg;
+
+	return nla_put_u64(msg, RODP_A_REGION_ID, req->id) < 0 ? EMSGSIZE : 0;
+}
+
+static int rodp_region_info_parse(struct nlattr **tb, void *arg)
+{
+	struct rodp_region_req *req = arg;
+
+	if (req->seen)
+		return EPROTO;
+	req->seen = 1;
+	return rodp_region_from_attrs(tb, req->info, req->ranges);
+}
+
+int rodp_region_get(struct rodp_ctx *conn, uint64_t id,
+		    struct rodp_region_info *info, struct rodp_range **ranges)
+{
+	struct rodp_region_req req = { .id = id, .info = info,
+				       .ranges = ranges };
+	int err;
+
+	*ranges = NULL;
+	err = rodp_nl_request(conn, RODP_CMD_REGION_GET, 0, rodp_region_id_put,
+			      rodp_region_info_parse, &req);
+	if (!err && !req.seen)
+		err = EPROTO;
+	if (err) {
+		free(*ranges);
+		*ranges = NULL;
+	}
+	return err;
+}
+
+/* ---- events ---- */
+
+RODP_EXPORT int rodp_get_event_fd(struct rodp_ctx *ctx)
+{
+	struct rodp_conn *c;
+	int err;
+
+	if (ctx && (err = rodp_ctx_check(ctx))) {
+		errno = err;
+		return -1;
+	}
+	err = rodp_conn_get(&c);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return c->epfd;
+}
+
+/* Reads what the socket holds into the queue, without blocking. Called
+ * with ctx->lock held. */
+static void rodp_conn_drain(struct rodp_conn *c)
+{
+	static __thread char buf[32768];
+	int fd = nl_socket_get_fd(c->ctx->sock);
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		size_t off = 0, used;
+		struct rodp_event ev;
+
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				/* The kernel dropped notifications. */
+				RODP_LIB_INC(events_lost);
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			return;		/* EAGAIN: empty */
+		}
+		while (off < (size_t)n) {
+			int ret = rodp_ntf_parse(buf + off, (size_t)n - off,
+						 c->ctx->family, &ev, &used);
+
+			if (!ret)
+				rodp_conn_push(c, &ev);
+			if (ret == EPROTO && used == (size_t)n - off)
+				break;
+			off += used;
+		}
+	}
+}
+
+RODP_EXPORT int rodp_get_event(struct rodp_ctx *ctx, struct rodp_event *event,
+			       size_t event_size)
+{
+	struct rodp_event ev;
+	struct rodp_conn *c;
+	uint64_t v;
+	int err;
+
+	if (!event || !event_size)
+		return EINVAL;
+	if (ctx && (err = rodp_ctx_check(ctx)))
+		return err;
+	err = rodp_conn_get(&c);
+	if (err)
+		return err;
+
+	pthread_mutex_lock(&c->ctx->lock);
+	rodp_conn_drain(c);
+	if (!c->count) {
+		pthread_mutex_unlock(&c->ctx->lock);
+		return EAGAIN;
+	}
+	ev = c->q[c->head];
+	c->head = (c->head + 1) % RODP_EVQ_LEN;
+	if (--c->count == 0 && read(c->evfd, &v, sizeof(v)) < 0)
+		v = 0;	/* already reset */
+	pthread_mutex_unlock(&c->ctx->lock);
+
+	ev.mr = rodp_mr_by_region(ev.region_id);
+	RODP_LIB_INC(events);
+	memcpy(event, &ev, event_size < sizeof(ev) ? event_size : sizeof(ev));
+	return 0;
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * The library's per-MR state: a hash table keyed by the struct ibv_mr
+ * pointer under one mutex.
+ *
+ * An entry remembers the MR's identity (context, addr, length, lkey,
+ * handle). An application that calls ibv_dereg_mr() directly leaves a
+ * stale entry behind; the next lookup of that pointer sees the identity no
+ * longer match and frees it, and a new registration that gets the same
+ * pointer replaces it. After fork the child's copy of the table holds the
+ * parent's entries: they are refused with EBADF, never freed (the memory
+ * is the child's copy, nothing of the parent's is touched).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "rodp_internal.h"
+
+#define RODP_MR_BUCKETS 1024
+
+static pthread_mutex_t rodp_mr_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rodp_mr_entry *rodp_mr_hash[RODP_MR_BUCKETS]; /* rodp_mr_lock */
+
+static size_t rodp_mr_bucket(const struct ibv_mr *mr)
+{
+	uintptr_t p = (uintptr_t)mr;
+
+	return (size_t)((p >> 4) ^ (p >> 14)) % RODP_MR_BUCKETS;
+}
+
+static int rodp_mr_matches(const struct rodp_mr_entry *e,
+			   const struct ibv_mr *mr)
+{
+	return e->context == mr->context && e->addr == mr->addr &&
+	       e->length == mr->length && e->lkey == mr->lkey &&
+	       e->handle == mr->handle;
+}
+
+/* Fork safety: no thread can hold the lock across fork(). */
+static void rodp_mr_prepare(void)
+{
+	pthread_mutex_lock(&rodp_mr_lock);
+}
+
+static void rodp_mr_parent(void)
+{
+	pthread_mutex_unlock(&rodp_mr_lock);
+}
+
+static void rodp_mr_child(void)
+{
+	pthread_mutex_init(&rodp_mr_lock, NULL);
+}
+
+__attribute__((constructor)) static void rodp_mr_init(void)
+{
+	pthread_atfork(rodp_mr_prepare, rodp_mr_parent, rodp_mr_child);
+}
+
+void rodp_mr_insert(struct rodp_mr_entry *e)
+{
+	struct rodp_mr_entry **pp, *old = NULL;
+	size_t b = rodp_mr_bucket(e->mr);
+
+	pthread_mutex_lock(&rodp_mr_lock);
+	for (pp = &rodp_mr_hash[b]; *pp; pp = &(*pp)->next) {
+		if ((*pp)->mr == e->mr) {
+			/* The application freed the old MR with
+			 * ibv_dereg_mr() and libibverbs reused the memory. */
+			old = *pp;
+			*pp = old->next;
+			break;
+		}
+	}
+	e->next = rodp_mr_hash[b];
+	rodp_mr_hash[b] = e;
+	pthread_mutex_unlock(&rodp_mr_lock);
+	if (old) {
+		RODP_LIB_INC(stale_reclaimed);
+		RODP_LIB_DEC(mrs_tracked);
+		free(old);
+	}
+	RODP_LIB_INC(mrs_tracked);
+}
+
+/* Finds mr's entry, reclaiming a stale one. Called with the lock held;
+ * *stale gets an entry to free after unlocking. */
+static struct rodp_mr_entry **rodp_mr_find(struct ibv_mr *mr, int *err,
+					   struct rodp_mr_entry **stale)
+{
+	struct rodp_mr_entry **pp;
+
+	*stale = NULL;
+	for (pp = &rodp_mr_hash[rodp_mr_bucket(mr)]; *pp; pp = &(*pp)->next) {
+		if ((*pp)->mr != mr)
+			continue;
+		if ((*pp)->pid != getpid()) {
+			*err = EBADF;
+			return NULL;
+		}
+		if (!rodp_mr_matches(*pp, mr)) {
+			*stale = *pp;
+			*pp = (*pp)->next;
+			*err = ENOENT;
+			return NULL;
+		}
+		return pp;
+	}
+	*err = ENOENT;
+	return NULL;
+}
+
+static void rodp_mr_free_stale(struct rodp_mr_entry *stale)
+{
+	if (!stale)
+		return;
+	RODP_LIB_INC(stale_reclaimed);
+	RODP_LIB_DEC(mrs_tracked);
+	free(stale);
+}
+
+struct rodp_mr_entry *rodp_mr_remove(struct ibv_mr *mr, int *err)
+{
+	struct rodp_mr_entry **pp, *e = NULL, *stale;
+
+	pthread_mutex_lock(&rodp_mr_lock);
+	pp = rodp_mr_find(mr, err, &stale);
+	if (pp) {
+		e = *pp;
+		*pp = e->next;
+		e->next = NULL;
+	}
+	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_mr_free_stale(stale);
+	if (e)
+		RODP_LIB_DEC(mrs_tracked);
+	return e;
+}
+
+int rodp_mr_update(struct ibv_mr *mr,
+		   void (*fn)(struct rodp_mr_entry *e, void *arg), void *arg)
+{
+	struct rodp_mr_entry **pp, *stale;
+	int err = 0;
+
+	pthread_mutex_lock(&rodp_mr_lock);
+	pp = rodp_mr_find(mr, &err, &stale);
+	if (pp) {
+		fn(*pp, arg);
+		err = 0;
+	}
+	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_mr_free_stale(stale);
+	return err;
+}
+
+static void rodp_mr_copy(struct rodp_mr_entry *e, void *arg)
+{
+	*(struct rodp_mr_entry *)arg = *e;
+}
+
+int rodp_mr_lookup(struct ibv_mr *mr, struct rodp_mr_entry *copy)
+{
+	return rodp_mr_update(mr, rodp_mr_copy, copy);
+}
+
+struct ibv_mr *rodp_mr_by_region(uint64_t region_id)
+{
+	struct rodp_mr_entry *e;
+	struct ibv_mr *mr = NULL;
+	pid_t self = getpid();
+	size_t b;
+
+	if (!region_id)
+		return NULL;
+	pthread_mutex_lock(&rodp_mr_lock);
+	for (b = 0; b < RODP_MR_BUCKETS && !mr; b++)
+		for (e = rodp_mr_hash[b]; e; e = e->next)
+			if (e->region_id == region_id && e->pid == self) {
+				mr = e->mr;
+				break;
+			}
+	pthread_mutex_unlock(&rodp_mr_lock);
+	return mr;
+}

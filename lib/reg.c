@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* rodp_reg_mr() and friends: ODP registration on plain libibverbs objects,
+ * bound to rodp.ko's region when the module is there. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rodp_internal.h"
+
+#if !HAVE_DECL_IBV_ACCESS_ON_DEMAND
+#define IBV_ACCESS_ON_DEMAND 0
+#endif
+
+static struct ibv_mr *rodp_verbs_reg(struct ibv_pd *pd,
+				     const struct rodp_reg_mr_attr *attr,
+				     unsigned int access)
+{
+	if (attr->comp_mask & RODP_REG_MR_ATTR_IOVA) {
+#if HAVE_DECL_IBV_REG_MR_IOVA2
+		return ibv_reg_mr_iova2(pd, attr->addr, attr->length,
+					attr->iova, access);
+#else
+		errno = EOPNOTSUPP;
+		return NULL;
+#endif
+	}
+	return ibv_reg_mr(pd, attr->addr, attr->length, (int)access);
+}
+
+/* Tracks mr and binds it to its rodp.ko region when it is ODP. */
+static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
+		      int fallback_errno)
+{
+	struct rodp_mr_entry *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return ENOMEM;
+	e->mr = mr;
+	e->context = mr->context;
+	e->addr = mr->addr;
+	e->length = mr->length;
+	e->lkey = mr->lkey;
+	e->handle = mr->handle;
+	e->pid = getpid();
+	e->access = access;
+	e->flags = flags;
+	e->fallback_errno = fallback_errno;
+	/* Implicit MRs have no single region to bind. */
+	if ((flags & RODP_MR_ODP) && mr->length != SIZE_MAX) {
+		if (!rodp_bind_mr(mr, &e->region_id)) {
+			e->flags |= RODP_MR_BOUND;
+			RODP_LIB_INC(bind_ok);
+		} else {
+			RODP_LIB_INC(bind_failed);
+		}
+	}
+	rodp_mr_insert(e);
+	return 0;
+}
+
+RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
+					  const struct rodp_reg_mr_attr *attr)
+{
+	struct ibv_device_attr_ex dattr = {};
+	char why[200];
+	struct ibv_mr *mr;
+	unsigned int access;
+	int err;
+
+	RODP_LIB_INC(reg_calls);
+	rodp_clear_error();
+	if (!pd || !attr) {
+		err = EINVAL;
+		rodp_set_error("rodp_reg_mr: %s is NULL", pd ? "attr" : "pd");
+		goto out_fail;
+	}
+	if (attr->comp_mask & ~(uint32_t)RODP_REG_MR_ATTR_IOVA) {
+		err = EOPNOTSUPP;
+		rodp_set_error("rodp_reg_mr_ex: unknown comp_mask bits 0x%x",
+			       attr->comp_mask & ~(uint32_t)RODP_REG_MR_ATTR_IOVA);
+		goto out_fail;
+	}
+	if (attr->flags & RODP_REG_ODP_IMPLICIT) {
+		if (attr->addr || attr->length != SIZE_MAX) {
+			err = EINVAL;
+			rodp_set_error("implicit ODP takes addr NULL and length SIZE_MAX");
+			goto out_fail;
+		}
+	} else if (!attr->length) {
+		err = EINVAL;
+		rodp_set_error("rodp_reg_mr: length is 0");
+		goto out_fail;
+	}
+
+	err = ibv_query_device_ex(pd->context, NULL, &dattr);
+	if (err) {
+		rodp_set_error("%s: ibv_query_device_ex failed",
+			       ibv_get_device_name(pd->context->device));
+		goto out_fail;
+	}
+	err = rodp_reg_check(&dattr, ibv_get_device_name(pd->context->device),
+			     attr->access, attr->flags, why, sizeof(why));
+	if (err == EINVAL) {
+		rodp_set_error("%s", why);
+		goto out_fail;
+	}
+
+	access = attr->access | IBV_ACCESS_ON_DEMAND;
+	if (!err) {
+		mr = rodp_verbs_reg(pd, attr, access);
+		if (mr) {
+			if (rodp_track(mr, access, RODP_MR_ODP, 0))
+				goto out_dereg;
+			RODP_LIB_INC(reg_odp);
+			return mr;
+		}
+		err = errno;
+		if (err == EOPNOTSUPP || err == EINVAL || err == EPROTONOSUPPORT)
+			snprintf(why, sizeof(why), "%s: the kernel refused an "
+				 "ODP registration (errno %d): a kernel without "
+				 "CONFIG_INFINIBAND_ON_DEMAND_PAGING, or access "
+				 "flags the device cannot combine with ODP",
+				 ibv_get_device_name(pd->context->device), err);
+		else
+			snprintf(why, sizeof(why), "%s: ibv_reg_mr with "
+				 "IBV_ACCESS_ON_DEMAND failed (errno %d)",
+				 ibv_get_device_name(pd->context->device), err);
+	}
+
+	if (!(attr->flags & RODP_REG_ODP_PREFERRED)) {
+		rodp_set_error("%s", why);
+		goto out_fail;
+	}
+	/* ODP preferred: a pinned MR, and its statistics say why. */
+	mr = rodp_verbs_reg(pd, attr, attr->access & ~IBV_ACCESS_ON_DEMAND);
+	if (!mr) {
+		err = errno;
+		rodp_set_error("%s; the pinned fallback failed too", why);
+		goto out_fail;
+	}
+	if (rodp_track(mr, attr->access, RODP_MR_PINNED_FALLBACK, err))
+		goto out_dereg;
+	RODP_LIB_INC(reg_pinned_fallback);
+	/* Success, but keep the reason readable for the curious. */
+	rodp_set_error("ODP refused, pinned instead: %s", why);
+	return mr;
+
+out_dereg:
+	ibv_dereg_mr(mr);
+	err = ENOMEM;
+out_fail:
+	RODP_LIB_INC(reg_failed);
+	errno = err;
+	return NULL;
+}
+
+RODP_EXPORT struct ibv_mr *rodp_reg_mr(struct ibv_pd *pd, void *addr,
+				       size_t length, unsigned int access,
+				       unsigned int flags)
+{
+	struct rodp_reg_mr_attr attr = {
+		.flags = flags,
+		.addr = addr,
+		.length = length,
+		.access = access,
+	};
+
+	return rodp_reg_mr_ex(pd, &attr);
+}
+
+RODP_EXPORT int rodp_dereg_mr(struct ibv_mr *mr)
+{
+	struct rodp_mr_entry *e;
+	int err;
+
+	if (!mr)
+		return EINVAL;
+	RODP_LIB_INC(dereg_calls);
+	/* Out of the table first: once ibv_dereg_mr() returns, another
+	 * thread may get the same pointer from a new registration. */
+	e = rodp_mr_remove(mr, &err);
+	if (!e && err == EBADF) {
+		rodp_set_error("this MR belongs to the parent process");
+		return EBADF;
+	}
+	err = ibv_dereg_mr(mr);
+	if (err && e)
+		rodp_mr_insert(e);	/* still registered: keep its state */
+	else
+		free(e);
+	return err;
+}
+
+RODP_EXPORT int rodp_mr_is_odp(struct ibv_mr *mr)
+{
+	struct rodp_mr_entry e;
+
+	if (!mr || rodp_mr_lookup(mr, &e))
+		return 0;
+	return !!(e.flags & RODP_MR_ODP);
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* Shared set-up of the test_lib_* guest programs: the device named by
+ * RODP_DEV (default rxe0), a PD on it, and a rodp context. Exits 77 when
+ * there is no device, and 77 (or 1 with RODP_REQUIRE_MODULE=1) without
+ * rodp.ko. */
+#ifndef RODP_LIB_TEST_H
+#define RODP_LIB_TEST_H
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rodp/rodp.h>
+
+#include "../cunit_run.h"
+
+static struct ibv_context *dev_ctx;
+static struct ibv_pd *pd;
+static struct rodp_ctx *rodp;
+static const char *dev_name;
+
+static inline struct ibv_context *lt_open_device(const char *name)
+{
+	struct ibv_device **list = ibv_get_device_list(NULL);
+	struct ibv_context *ctx = NULL;
+	int i;
+
+	for (i = 0; list && list[i]; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), name))
+			ctx = ibv_open_device(list[i]);
+	if (list)
+		ibv_free_device_list(list);
+	return ctx;
+}
+
+/* A fresh anonymous mapping (ODP regions die with their mapping). */
+static inline void *lt_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Returns an exit code for main() when set-up fails, else -1. */
+static inline int lt_setup(int need_module)
+{
+	dev_name = getenv("RODP_DEV") ? getenv("RODP_DEV") : "rxe0";
+	dev_ctx = lt_open_device(dev_name);
+	if (!dev_ctx) {
+		printf("SKIP: no RDMA device %s\n", dev_name);
+		return RODP_TEST_SKIP;
+	}
+	pd = ibv_alloc_pd(dev_ctx);
+	if (!pd) {
+		printf("FAIL: ibv_alloc_pd on %s: %s\n", dev_name,
+		       strerror(errno));
+		return 1;
+	}
+	if (!need_module)
+		return -1;
+	rodp = rodp_open();
+	if (!rodp) {
+		printf("%s: rodp_open: %s (%s)\n",
+		       getenv("RODP_REQUIRE_MODULE") ? "FAIL" : "SKIP",
+		       strerror(errno), rodp_last_error_msg());
+		return getenv("RODP_REQUIRE_MODULE") ? 1 : RODP_TEST_SKIP;
+	}
+	return -1;
+}
+
+static inline void lt_teardown(void)
+{
+	rodp_close(rodp);
+	ibv_dealloc_pd(pd);
+	ibv_close_device(dev_ctx);
+}
+
+#define LT_RUN(suite, tests, need_module)				\
+	do {								\
+		int rc_ = lt_setup(need_module);			\
+		if (rc_ >= 0)						\
+			return rc_;					\
+		rc_ = rodp_cunit_run(suite, NULL, NULL, tests,		\
+				     sizeof(tests) / sizeof(tests[0]));	\
+		lt_teardown();						\
+		return rc_;						\
+	} while (0)
+
+#define LT_RW (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+	       IBV_ACCESS_REMOTE_READ)
+
+#endif /* RODP_LIB_TEST_H */

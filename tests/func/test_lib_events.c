@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * Region events: munmap of part of a registered range gives a
+ * region-shrunk event, of the rest a region-dead event, both naming the
+ * MR; the event descriptor polls readable exactly while one is pending.
+ */
+#include <config.h>
+
+#include <stdint.h>
+
+#include "lib_test.h"
+
+#define PAGE 4096UL
+
+/* Waits up to 5 s for the event fd; returns poll()'s result. */
+static int wait_event(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 5000);
+}
+
+static void test_events_on_munmap(void)
+{
+	const size_t len = 16 * PAGE;
+	struct rodp_lib_stats l0, l1;
+	struct rodp_mr_stats st;
+	struct rodp_event ev;
+	struct ibv_mr *mr, *other;
+	char *buf = lt_map(len), *buf2 = lt_map(len);
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf2);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	other = rodp_reg_mr(pd, buf2, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+	CU_ASSERT_EQUAL_FATAL(rodp_get_mr_stats(mr, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l0, sizeof(l0)), 0);
+
+	fd = rodp_get_event_fd(rodp);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(rodp_get_event_fd(NULL), fd);
+	CU_ASSERT_EQUAL(rodp_get_event(rodp, &ev, sizeof(ev)), EAGAIN);
+	CU_ASSERT_EQUAL(wait_event(fd) == 1 ? 1 : 0, 0);
+
+	CU_ASSERT_EQUAL_FATAL(munmap(buf, 4 * PAGE), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_event(fd), 1);
+	CU_ASSERT_EQUAL_FATAL(rodp_get_event(rodp, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_SHRUNK);
+	CU_ASSERT_EQUAL(ev.state, RODP_STATE_LIVE);
+	CU_ASSERT_EQUAL(ev.region_id, st.region_id);
+	CU_ASSERT_PTR_EQUAL(ev.mr, mr);
+	CU_ASSERT_EQUAL(ev.lkey, mr->lkey);
+	CU_ASSERT_EQUAL(ev.pid, (uint32_t)getpid());
+	CU_ASSERT_EQUAL(ev.addr, (uintptr_t)buf);
+	CU_ASSERT_EQUAL(ev.length, len);
+	CU_ASSERT_EQUAL(ev.live_bytes, 12 * PAGE);
+	CU_ASSERT_EQUAL(ev.live_ranges, 1);
+	CU_ASSERT_EQUAL(rodp_get_event(NULL, &ev, sizeof(ev)), EAGAIN);
+
+	CU_ASSERT_EQUAL_FATAL(munmap(buf + 4 * PAGE, 12 * PAGE), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_event(fd), 1);
+	CU_ASSERT_EQUAL_FATAL(rodp_get_event(rodp, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_DEAD);
+	CU_ASSERT_EQUAL(ev.state, RODP_STATE_DEAD);
+	CU_ASSERT_PTR_EQUAL(ev.mr, mr);
+	CU_ASSERT_EQUAL(ev.live_bytes, 0);
+	CU_ASSERT_EQUAL(ev.live_ranges, 0);
+	/* Nothing about the other MR, and nothing more. */
+	CU_ASSERT_EQUAL(rodp_get_event(rodp, &ev, sizeof(ev)), EAGAIN);
+
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
+	CU_ASSERT_EQUAL(l1.events, l0.events + 2);
+	CU_ASSERT_EQUAL(rodp_get_event(rodp, NULL, sizeof(ev)), EINVAL);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(other), 0);
+	munmap(buf2, len);
+}
+
+/*
+ * Notifications that arrive while the library's socket waits for a reply
+ * (binding another MR) are queued, not lost, and still wake the fd.
+ */
+static void test_events_between_requests(void)
+{
+	const size_t len = 4 * PAGE;
+	enum { N = 16 };
+	struct ibv_mr *mr[N], *late;
+	struct rodp_event ev;
+	char *buf[N], *lbuf = lt_map(len);
+	int fd = rodp_get_event_fd(rodp), i, n = 0;
+
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	for (i = 0; i < N; i++) {
+		buf[i] = lt_map(len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(buf[i]);
+		mr[i] = rodp_reg_mr(pd, buf[i], len, LT_RW, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(mr[i]);
+	}
+	for (i = 0; i < N; i++)
+		munmap(buf[i], len);
+	/* A request on the same socket while notifications are in flight. */
+	late = rodp_reg_mr(pd, lbuf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL(late);
+	while (n < N && wait_event(fd) == 1) {
+		if (rodp_get_event(rodp, &ev, sizeof(ev)) == 0) {
+			CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_DEAD);
+			n++;
+		}
+	}
+	printf("\n    %d of %d dead events received\n", n, N);
+	CU_ASSERT_EQUAL(n, N);
+	for (i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(rodp_dereg_mr(mr[i]), 0);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(late), 0);
+	munmap(lbuf, len);
+}
+
+int main(void)
+{
+	static const struct rodp_test tests[] = {
+		RODP_TEST(test_events_on_munmap),
+		RODP_TEST(test_events_between_requests),
+	};
+
+	LT_RUN("lib_events", tests, 1);
+}

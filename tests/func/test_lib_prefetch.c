@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * rodp_prefetch_mr() on real rxe: the ibv_advise_mr() path, the forced
+ * fallback through rodp.ko (RODP_PREFETCH_FALLBACK=1), dead ranges after
+ * munmap, and the error paths; statistics must match what was done.
+ */
+#include <config.h>
+
+#include <stdint.h>
+
+#include "lib_test.h"
+
+#define PAGE 4096UL
+
+static void test_prefetch_advise(void)
+{
+	const size_t len = 64 * PAGE;
+	struct rodp_mr_stats st;
+	struct rodp_lib_stats l0, l1;
+	struct ibv_mr *mr;
+	char *buf = lt_map(len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memset(buf, 1, len);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l0, sizeof(l0)), 0);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, RODP_PREFETCH_F_WRITE), 0);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf + PAGE, PAGE, 0), 0);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len,
+					 RODP_PREFETCH_F_ASYNC), 0);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len,
+					 RODP_PREFETCH_F_NO_FAULT), 0);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
+	CU_ASSERT_EQUAL(l1.prefetch_calls, l0.prefetch_calls + 4);
+	CU_ASSERT_EQUAL(l1.prefetch_advise, l0.prefetch_advise + 4);
+	CU_ASSERT_EQUAL(l1.prefetch_shim, l0.prefetch_shim);
+	CU_ASSERT_EQUAL(l1.prefetch_sges, l0.prefetch_sges + 4);
+
+	CU_ASSERT_EQUAL(rodp_get_mr_stats(mr, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.prefetch_calls, 4);
+	CU_ASSERT_EQUAL(st.prefetch_advise, 4);
+	CU_ASSERT_EQUAL(st.prefetch_bytes, 3 * len + PAGE);
+	CU_ASSERT_EQUAL(st.prefetch_dead_bytes, 0);
+	/* rodp.ko (7.2) counts advise_mr's page faults as faults of the
+	 * region, its own prefetch as prefetch; either way every page of
+	 * the MR went through it. */
+	printf("\n    advise path: kernel fault calls %llu, pages %llu; "
+	       "prefetch calls %llu, pages %llu\n",
+	       (unsigned long long)st.kernel.fault_calls,
+	       (unsigned long long)st.kernel.fault_pages,
+	       (unsigned long long)st.kernel.prefetch_calls,
+	       (unsigned long long)st.kernel.prefetch_pages);
+	CU_ASSERT_TRUE(st.kernel.fault_pages + st.kernel.prefetch_pages >=
+		       len / PAGE);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
+static void test_prefetch_forced_fallback(void)
+{
+	const size_t len = 32 * PAGE;
+	struct rodp_mr_stats st;
+	struct rodp_lib_stats l0, l1;
+	struct ibv_mr *mr;
+	char *buf = lt_map(len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memset(buf, 1, len);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l0, sizeof(l0)), 0);
+	setenv("RODP_PREFETCH_FALLBACK", "1", 1);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, RODP_PREFETCH_F_WRITE), 0);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, 4 * PAGE,
+					 RODP_PREFETCH_F_NO_FAULT), 0);
+	unsetenv("RODP_PREFETCH_FALLBACK");
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
+	CU_ASSERT_EQUAL(l1.prefetch_forced, l0.prefetch_forced + 2);
+	CU_ASSERT_EQUAL(l1.prefetch_shim, l0.prefetch_shim + 2);
+	CU_ASSERT_EQUAL(l1.prefetch_advise, l0.prefetch_advise);
+
+	CU_ASSERT_EQUAL(rodp_get_mr_stats(mr, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.prefetch_shim, 2);
+	CU_ASSERT_EQUAL(st.prefetch_advise, 0);
+	printf("\n    shim path: kernel prefetch calls %llu, pages %llu\n",
+	       (unsigned long long)st.kernel.prefetch_calls,
+	       (unsigned long long)st.kernel.prefetch_pages);
+	CU_ASSERT_EQUAL(st.kernel.prefetch_calls, 2);
+	CU_ASSERT_TRUE(st.kernel.prefetch_pages >= len / PAGE);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
+static void test_prefetch_dead_ranges(void)
+{
+	const size_t len = 16 * PAGE;
+	struct rodp_mr_stats st;
+	struct ibv_mr *mr;
+	char *buf = lt_map(len);
+	int mode;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	/* The middle half goes away: the live set has two ranges. */
+	CU_ASSERT_EQUAL_FATAL(munmap(buf + 4 * PAGE, 8 * PAGE), 0);
+	CU_ASSERT_EQUAL(rodp_get_mr_stats(mr, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.live_ranges, 2);
+	CU_ASSERT_EQUAL(st.live_bytes, 8 * PAGE);
+	CU_ASSERT_EQUAL(st.state, RODP_STATE_LIVE);
+
+	/* Both paths skip the dead middle. */
+	for (mode = 0; mode < 2; mode++) {
+		if (mode)
+			setenv("RODP_PREFETCH_FALLBACK", "1", 1);
+		CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, 0), 0);
+		CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf + 5 * PAGE, PAGE, 0),
+				EFAULT);
+		unsetenv("RODP_PREFETCH_FALLBACK");
+	}
+	CU_ASSERT_EQUAL(rodp_get_mr_stats(mr, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.prefetch_dead_bytes, 2 * (8 * PAGE + PAGE));
+	CU_ASSERT_EQUAL(st.prefetch_bytes, 2 * 8 * PAGE);
+	CU_ASSERT_EQUAL(st.prefetch_advise, 1);
+	CU_ASSERT_EQUAL(st.prefetch_shim, 1);
+
+	/* All of it gone: the region is dead and nothing is prefetched. */
+	munmap(buf, 4 * PAGE);
+	munmap(buf + 12 * PAGE, 4 * PAGE);
+	CU_ASSERT_EQUAL(rodp_get_mr_stats(mr, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.state, RODP_STATE_DEAD);
+	CU_ASSERT_EQUAL(st.live_bytes, 0);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, 0), EFAULT);
+	printf("\n    dead: %s\n", rodp_last_error_msg());
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+}
+
+static void test_prefetch_errors(void)
+{
+	const size_t len = 8 * PAGE;
+	struct rodp_mr_stats st;
+	struct ibv_mr *mr, *ro;
+	char *buf = lt_map(len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(NULL, buf, len, 0), EINVAL);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, 0, 0), EINVAL);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len + 1, 0), EINVAL);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf - 1, 2, 0), EINVAL);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, 1u << 8), EINVAL);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, RODP_PREFETCH_F_WRITE |
+					 RODP_PREFETCH_F_NO_FAULT), EINVAL);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+
+	/* Read-only MR: a write prefetch is refused. */
+	ro = rodp_reg_mr(pd, buf, len, IBV_ACCESS_REMOTE_READ, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ro);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(ro, buf, len, RODP_PREFETCH_F_WRITE),
+			EPERM);
+	/* rxe's advise_mr refuses MRs without LOCAL_WRITE (EINVAL); the
+	 * library serves the read prefetch through rodp.ko instead. */
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(ro, buf, len, 0), 0);
+	CU_ASSERT_EQUAL(rodp_get_mr_stats(ro, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.prefetch_calls, 2);
+	CU_ASSERT_EQUAL(st.prefetch_advise + st.prefetch_shim, 1);
+	printf("\n    read-only MR: advise %llu, rodp.ko %llu\n",
+	       (unsigned long long)st.prefetch_advise,
+	       (unsigned long long)st.prefetch_shim);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(ro), 0);
+	munmap(buf, len);
+}
+
+int main(void)
+{
+	static const struct rodp_test tests[] = {
+		RODP_TEST(test_prefetch_advise),
+		RODP_TEST(test_prefetch_forced_fallback),
+		RODP_TEST(test_prefetch_dead_ranges),
+		RODP_TEST(test_prefetch_errors),
+	};
+
+	LT_RUN("lib_prefetch", tests, 1);
+}
