@@ -768,12 +768,13 @@ static int fuzz(uint64_t seed, unsigned long count, const char *who)
 
 /* Registers an ODP MR so that region ids, ranges and prefetches have a
  * real target; NULL (and a note) when there is no device. */
+static struct ibv_context *ctx;
+static struct ibv_pd *pd;
+
 static struct ibv_mr *make_region(struct nl_raw *nl)
 {
 	const char *name = getenv("RODP_DEV") ?: "rxe0";
 	struct ibv_device **list = ibv_get_device_list(NULL);
-	struct ibv_context *ctx = NULL;
-	struct ibv_pd *pd;
 	struct ibv_mr *mr;
 	void *buf;
 	int i, ret;
@@ -989,8 +990,14 @@ int main(int argc, char **argv)
 		rc |= fuzz(seed + 1, count, "unprivileged");
 	if (t.privileged)
 		restore_policies(&nl, policy);
-	if (mr)
+	if (mr) {
 		ibv_dereg_mr(mr);
+		munmap((void *)(uintptr_t)t.addr, t.len);
+	}
+	if (pd)
+		ibv_dealloc_pd(pd);
+	if (ctx)
+		ibv_close_device(ctx);
 	nl_raw_close(&nl);
 	printf("fuzz_netlink: %s\n", rc ? "FAILED" : "clean");
 	return rc ? 1 : 0;
