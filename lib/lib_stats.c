@@ -21,8 +21,10 @@ RODP_EXPORT int rodp_get_lib_stats(struct rodp_lib_stats *stats,
 	uint64_t *dst = (uint64_t *)&snap;
 	size_t i;
 
+	rodp_clear_error();
 	if (!stats || !stats_size)
-		return EINVAL;
+		return rodp_fail(EINVAL, "rodp_get_lib_stats: %s",
+				 stats ? "stats_size is 0" : "stats is NULL");
 	for (i = 0; i < sizeof(snap) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 	memcpy(stats, &snap,
@@ -50,16 +52,15 @@ RODP_EXPORT int rodp_get_mr_stats(struct ibv_mr *mr,
 
 	rodp_clear_error();
 	if (!mr || !stats || !stats_size)
-		return EINVAL;
+		return rodp_fail(EINVAL, "rodp_get_mr_stats: %s",
+				 !mr ? "mr is NULL" : !stats ? "stats is NULL" :
+				 "stats_size is 0");
 	err = rodp_mr_lookup(mr, &e);
-	if (err == EBADF) {
-		rodp_set_error("this MR belongs to the parent process");
-		return EBADF;
-	}
-	if (err) {
-		rodp_set_error("this MR was not registered with rodp_reg_mr()");
-		return EINVAL;
-	}
+	if (err == EBADF)
+		return rodp_fail(EBADF, "this MR belongs to the parent process");
+	if (err)
+		return rodp_fail(EINVAL, "this MR was not registered with "
+				 "rodp_reg_mr() (or was deregistered)");
 
 	memset(&st, 0, sizeof(st));
 	st.region_id = e.region_id;

@@ -88,7 +88,8 @@ static int rodp_conn_open(struct rodp_conn **out)
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return ENOMEM;
+		return rodp_fail(ENOMEM, "librodp: out of memory for its "
+				 "connection to rodp.ko");
 	c->epfd = c->evfd = -1;
 	c->ctx = rodp_open();
 	if (!c->ctx) {
@@ -114,7 +115,8 @@ static int rodp_conn_open(struct rodp_conn **out)
 	return 0;
 
 out_errno:
-	err = errno;
+	err = rodp_fail(errno, "librodp: cannot set up its event descriptor "
+			"(eventfd/epoll, errno %d)", errno);
 	rodp_conn_free(c);
 	return err;
 }
@@ -270,6 +272,7 @@ RODP_EXPORT int rodp_get_event_fd(struct rodp_ctx *ctx)
 	struct rodp_conn *c;
 	int err;
 
+	rodp_clear_error();
 	if (ctx && (err = rodp_ctx_check(ctx))) {
 		errno = err;
 		return -1;
@@ -325,8 +328,10 @@ RODP_EXPORT int rodp_get_event(struct rodp_ctx *ctx, struct rodp_event *event,
 	uint64_t v;
 	int err;
 
+	rodp_clear_error();
 	if (!event || !event_size)
-		return EINVAL;
+		return rodp_fail(EINVAL, "rodp_get_event: %s",
+				 event ? "event_size is 0" : "event is NULL");
 	if (ctx && (err = rodp_ctx_check(ctx)))
 		return err;
 	err = rodp_conn_get(&c);
@@ -337,7 +342,7 @@ RODP_EXPORT int rodp_get_event(struct rodp_ctx *ctx, struct rodp_event *event,
 	rodp_conn_drain(c);
 	if (!c->count) {
 		pthread_mutex_unlock(&c->ctx->lock);
-		return EAGAIN;
+		return rodp_fail(EAGAIN, "no event is pending");
 	}
 	ev = c->q[c->head];
 	c->head = (c->head + 1) % RODP_EVQ_LEN;

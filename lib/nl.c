@@ -43,10 +43,20 @@ void rodp_clear_error(void)
 	rodp_errmsg[0] = '\0';
 }
 
+int rodp_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rodp_errmsg, sizeof(rodp_errmsg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 int rodp_ctx_check(const struct rodp_ctx *ctx)
 {
 	if (!ctx)
-		return EINVAL;
+		return rodp_fail(EINVAL, "the rodp context is NULL");
 	if (ctx->pid != getpid()) {
 		rodp_set_error("this rodp context belongs to the parent process; "
 			       "a child must call rodp_open() itself");
@@ -106,19 +116,23 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 
 	rodp_clear_error();
 	ctx = calloc(1, sizeof(*ctx));
-	if (!ctx)
+	if (!ctx) {
+		rodp_set_error("rodp_open: out of memory");
+		errno = ENOMEM;
 		return NULL;
+	}
 	pthread_mutex_init(&ctx->lock, NULL);
 	ctx->pid = getpid();
 
 	ctx->sock = nl_socket_alloc();
 	if (!ctx->sock) {
-		err = ENOMEM;
+		err = rodp_fail(ENOMEM, "rodp_open: out of memory");
 		goto out_free_ctx;
 	}
 	err = genl_connect(ctx->sock);
 	if (err < 0) {
-		err = rodp_nl_errno(err);
+		err = rodp_fail(rodp_nl_errno(err), "rodp_open: cannot open a "
+				"generic netlink socket: %s", nl_geterror(err));
 		goto out_free_sock;
 	}
 	/* Ask for the kernel's error strings; harmless where unsupported. */
@@ -127,7 +141,8 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 
 	err = genl_ctrl_alloc_cache(ctx->sock, &cache);
 	if (err < 0) {
-		err = rodp_nl_errno(err);
+		err = rodp_fail(rodp_nl_errno(err), "rodp_open: cannot list the "
+				"generic netlink families: %s", nl_geterror(err));
 		goto out_free_sock;
 	}
 	fam = genl_ctrl_search_by_name(cache, RODP_FAMILY_NAME);
@@ -293,7 +308,7 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 
 	msg = nlmsg_alloc();
 	if (!msg)
-		return ENOMEM;
+		return rodp_fail(ENOMEM, "out of memory for a netlink request");
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, ctx->family, 0,
 			 flags | NLM_F_ACK, cmd, RODP_FAMILY_VERSION)) {
 		err = ENOMEM;
@@ -337,5 +352,9 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 	nl_cb_put(cb);
 out_free_msg:
 	nlmsg_free(msg);
+	/* The kernel's extended ACK says more when it gave one. */
+	if (err && !rodp_errmsg[0])
+		rodp_set_error("rodp.ko request (netlink command %u) failed: %s",
+			       cmd, strerror(err));
 	return err;
 }

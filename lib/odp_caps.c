@@ -107,12 +107,28 @@ RODP_EXPORT int rodp_query_odp(struct ibv_context *ctx,
 	struct ibv_device_attr_ex attr = {};
 	int ret;
 
+	rodp_clear_error();
 	if (!ctx)
-		return EINVAL;
+		return rodp_fail(EINVAL, "rodp_query_odp: ctx is NULL");
+	if ((unsigned int)transport > RODP_TRANSPORT_XRC)
+		return rodp_fail(EINVAL, "rodp_query_odp: unknown transport %d",
+				 (int)transport);
+	if ((unsigned int)op > RODP_OP_ATOMIC_WRITE)
+		return rodp_fail(EINVAL, "rodp_query_odp: unknown operation %d",
+				 (int)op);
 	ret = ibv_query_device_ex(ctx, NULL, &attr);
 	if (ret)
-		return ret;
-	return rodp_odp_decide(&attr, transport, op, reason);
+		return rodp_fail(ret, "%s: ibv_query_device_ex failed (errno %d)",
+				 ibv_get_device_name(ctx->device), ret);
+	ret = rodp_odp_decide(&attr, transport, op, reason);
+	if (ret == EOPNOTSUPP) {
+		enum rodp_odp_reason why;
+
+		rodp_odp_decide(&attr, transport, op, &why);
+		rodp_set_error("%s: %s", ibv_get_device_name(ctx->device),
+			       rodp_odp_reason_str(why));
+	}
+	return ret;
 }
 
 RODP_EXPORT const char *rodp_odp_reason_str(enum rodp_odp_reason reason)

@@ -49,23 +49,21 @@ static int rodp_policy_do(struct rodp_ctx *ctx, struct rodp_policy_req *req)
 {
 	int err;
 
+	rodp_clear_error();
 	if (req->pid < 0)
-		return EINVAL;
-	if (req->set && req->policy > RODP_POLICY_MODE_STOCK) {
-		rodp_set_error("unknown policy %u", req->policy);
-		return EINVAL;
-	}
+		return rodp_fail(EINVAL, "negative pid %d", (int)req->pid);
+	if (req->set && req->policy > RODP_POLICY_MODE_STOCK)
+		return rodp_fail(EINVAL, "unknown policy %u", req->policy);
 	if (req->set && req->scope == RODP_POLICY_SCOPE_GLOBAL &&
-	    req->policy == RODP_POLICY_MODE_DEFAULT) {
-		rodp_set_error("the global policy cannot be 'default'");
-		return EINVAL;
-	}
+	    req->policy == RODP_POLICY_MODE_DEFAULT)
+		return rodp_fail(EINVAL, "the global policy cannot be 'default'");
 	err = rodp_nl_request(ctx, req->set ? RODP_CMD_POLICY_SET :
 			      RODP_CMD_POLICY_GET, 0, rodp_policy_put,
 			      req->set ? NULL : rodp_policy_parse, req);
 	if (!err && !req->set && !req->seen)
-		err = EPROTO;
-	if (err == EPERM && !*rodp_last_error_msg())
+		err = rodp_fail(EPROTO, "rodp.ko's policy reply has no policy");
+	/* The kernel's admin check gives no extended ACK of its own. */
+	if (err == EPERM)
 		rodp_set_error("changing this policy needs CAP_NET_ADMIN");
 	return err;
 }
@@ -77,7 +75,7 @@ static int rodp_policy_get(struct rodp_ctx *ctx, uint32_t scope, pid_t pid,
 	int err;
 
 	if (!policy)
-		return EINVAL;
+		return rodp_fail(EINVAL, "the policy pointer is NULL");
 	err = rodp_policy_do(ctx, &req);
 	if (!err)
 		*policy = (enum rodp_policy_mode)req.policy;

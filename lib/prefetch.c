@@ -139,28 +139,24 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 
 	rodp_clear_error();
 	if (!mr || !length)
-		return EINVAL;
+		return rodp_fail(EINVAL, "rodp_prefetch_mr: %s",
+				 mr ? "length is 0" : "mr is NULL");
 	if (flags & ~(unsigned int)(RODP_PREFETCH_F_WRITE |
 				    RODP_PREFETCH_F_NO_FAULT |
-				    RODP_PREFETCH_F_ASYNC)) {
-		rodp_set_error("unknown prefetch flags 0x%x", flags);
-		return EINVAL;
-	}
-	if ((flags & RODP_PREFETCH_F_WRITE) && (flags & RODP_PREFETCH_F_NO_FAULT)) {
-		rodp_set_error("RODP_PREFETCH_F_NO_FAULT cannot be combined "
-			       "with RODP_PREFETCH_F_WRITE");
-		return EINVAL;
-	}
+				    RODP_PREFETCH_F_ASYNC))
+		return rodp_fail(EINVAL, "unknown prefetch flags 0x%x", flags);
+	if ((flags & RODP_PREFETCH_F_WRITE) && (flags & RODP_PREFETCH_F_NO_FAULT))
+		return rodp_fail(EINVAL, "RODP_PREFETCH_F_NO_FAULT cannot be "
+				 "combined with RODP_PREFETCH_F_WRITE");
+	/* Overflow-safe: the MR's own end may be the top of the address
+	 * space (an implicit MR: addr 0, length SIZE_MAX). */
 	if (start < (uintptr_t)mr->addr || start + length < start ||
-	    start + length > (uintptr_t)mr->addr + mr->length) {
-		rodp_set_error("prefetch range is outside the MR");
-		return EINVAL;
-	}
+	    start - (uintptr_t)mr->addr > mr->length ||
+	    length > mr->length - (start - (uintptr_t)mr->addr))
+		return rodp_fail(EINVAL, "prefetch range is outside the MR");
 	err = rodp_mr_lookup(mr, &e);
-	if (err == EBADF) {
-		rodp_set_error("this MR belongs to the parent process");
-		return EBADF;
-	}
+	if (err == EBADF)
+		return rodp_fail(EBADF, "this MR belongs to the parent process");
 	known = !err;
 	RODP_LIB_INC(prefetch_calls);
 	if (!err && !(e.flags & RODP_MR_ODP)) {
@@ -186,6 +182,9 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 			free(live);
 			live = calloc(1, sizeof(*live));	/* none live */
 			info.nr_ranges = 0;
+			if (!live)
+				return rodp_fail(ENOMEM, "rodp_prefetch_mr: "
+						 "out of memory");
 		}
 	}
 	nseg = rodp_prefetch_plan(start, length, live,
@@ -205,7 +204,7 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 	seg = calloc(nseg, sizeof(*seg));
 	if (!seg) {
 		free(live);
-		return ENOMEM;
+		return rodp_fail(ENOMEM, "rodp_prefetch_mr: out of memory");
 	}
 	rodp_prefetch_plan(start, length, live, live ? info.nr_ranges : 0,
 			   RODP_SGE_MAX_LEN, seg, nseg, &dead);

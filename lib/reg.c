@@ -62,6 +62,52 @@ static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
 	return 0;
 }
 
+/*
+ * The checks that need no device, before pd is used: an address range
+ * that wraps or starts at NULL is a caller's bug (a failed allocation
+ * passed on), refused here with EINVAL as ib_umem_get() would, rather than
+ * left to the kernel (whose ODP path answers EOVERFLOW instead). An
+ * unaligned addr or length is fine, as for ibv_reg_mr(). Flags are checked
+ * again, with the device, by rodp_reg_check().
+ */
+static int rodp_reg_args(const struct rodp_reg_mr_attr *attr)
+{
+	const unsigned int known = RODP_REG_ODP_PREFERRED |
+				   RODP_REG_ODP_IMPLICIT;
+	uintptr_t start = (uintptr_t)attr->addr;
+
+	if (attr->flags & ~known)
+		return rodp_fail(EINVAL, "unknown rodp_reg_mr() flags 0x%x",
+				 attr->flags & ~known);
+	if ((attr->flags & known) == known)
+		return rodp_fail(EINVAL, "RODP_REG_ODP_PREFERRED and "
+				 "RODP_REG_ODP_IMPLICIT exclude each other");
+	/* The verbs rule (ib_check_mr_access()), said in words. */
+	if ((attr->access & (IBV_ACCESS_REMOTE_WRITE |
+			     IBV_ACCESS_REMOTE_ATOMIC)) &&
+	    !(attr->access & IBV_ACCESS_LOCAL_WRITE))
+		return rodp_fail(EINVAL, "rodp_reg_mr: IBV_ACCESS_REMOTE_WRITE "
+				 "and IBV_ACCESS_REMOTE_ATOMIC need "
+				 "IBV_ACCESS_LOCAL_WRITE");
+	if (attr->flags & RODP_REG_ODP_IMPLICIT) {
+		if (attr->addr || attr->length != SIZE_MAX)
+			return rodp_fail(EINVAL, "implicit ODP takes addr NULL "
+					 "and length SIZE_MAX");
+		return 0;
+	}
+	if (!attr->length)
+		return rodp_fail(EINVAL, "rodp_reg_mr: length is 0");
+	if (!attr->addr)
+		return rodp_fail(EINVAL, "rodp_reg_mr: addr is NULL (implicit "
+				 "ODP over the whole address space is "
+				 "RODP_REG_ODP_IMPLICIT)");
+	if (start + attr->length < start)
+		return rodp_fail(EINVAL, "rodp_reg_mr: addr %p + length %zu "
+				 "wraps around the address space", attr->addr,
+				 attr->length);
+	return 0;
+}
+
 RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 					  const struct rodp_reg_mr_attr *attr)
 {
@@ -84,17 +130,9 @@ RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 			       attr->comp_mask & ~(uint32_t)RODP_REG_MR_ATTR_IOVA);
 		goto out_fail;
 	}
-	if (attr->flags & RODP_REG_ODP_IMPLICIT) {
-		if (attr->addr || attr->length != SIZE_MAX) {
-			err = EINVAL;
-			rodp_set_error("implicit ODP takes addr NULL and length SIZE_MAX");
-			goto out_fail;
-		}
-	} else if (!attr->length) {
-		err = EINVAL;
-		rodp_set_error("rodp_reg_mr: length is 0");
+	err = rodp_reg_args(attr);
+	if (err)
 		goto out_fail;
-	}
 
 	err = ibv_query_device_ex(pd->context, NULL, &dattr);
 	if (err) {
@@ -177,22 +215,27 @@ RODP_EXPORT int rodp_dereg_mr(struct ibv_mr *mr)
 	struct rodp_mr_entry *e;
 	int err;
 
+	rodp_clear_error();
 	if (!mr)
-		return EINVAL;
+		return rodp_fail(EINVAL, "rodp_dereg_mr: mr is NULL");
 	RODP_LIB_INC(dereg_calls);
 	/* Out of the table first: once ibv_dereg_mr() returns, another
 	 * thread may get the same pointer from a new registration. */
 	e = rodp_mr_remove(mr, &err);
-	if (!e && err == EBADF) {
-		rodp_set_error("this MR belongs to the parent process");
-		return EBADF;
-	}
+	if (!e && err == EBADF)
+		return rodp_fail(EBADF, "this MR belongs to the parent process");
 	err = ibv_dereg_mr(mr);
-	if (err && e)
-		rodp_mr_insert(e);	/* still registered: keep its state */
-	else
-		free(e);
-	return err;
+	if (err) {
+		/* Still registered: it keeps its state, stays usable and
+		 * can be deregistered again. */
+		if (e)
+			rodp_mr_insert(e);
+		return rodp_fail(err, "ibv_dereg_mr failed (errno %d): the MR "
+				 "is still registered (memory windows bound "
+				 "to it?)", err);
+	}
+	free(e);
+	return 0;
 }
 
 RODP_EXPORT int rodp_mr_is_odp(struct ibv_mr *mr)

@@ -48,8 +48,13 @@ RODP_EXPORT int rodp_get_regions(struct rodp_ctx *ctx, pid_t pid,
 {
 	struct rodp_dump_req req = { .pid = pid, .cb = cb, .arg = arg };
 
-	if (!ctx || !cb || pid < 0)
-		return EINVAL;
+	rodp_clear_error();
+	if (!cb)
+		return rodp_fail(EINVAL, "rodp_get_regions: cb is NULL");
+	if (pid < 0)
+		return rodp_fail(EINVAL, "rodp_get_regions: negative pid %d",
+				 (int)pid);
+	/* rodp_nl_request() refuses a NULL or inherited ctx. */
 	return rodp_nl_request(ctx, RODP_CMD_REGION_GET, NLM_F_DUMP,
 			       rodp_dump_put, rodp_dump_parse, &req);
 }

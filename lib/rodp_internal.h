@@ -35,9 +35,12 @@ struct rodp_ctx {
 void rodp_set_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 void rodp_clear_error(void);
+/* rodp_set_error() and returns err: for one-line refusals. */
+int rodp_fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* 0 when ctx may be used by this process, EINVAL for NULL, EBADF for a
- * context inherited across fork. */
+ * context inherited across fork (with rodp_last_error_msg() set). */
 int rodp_ctx_check(const struct rodp_ctx *ctx);
 
 /* Adds a request's attributes to msg; returns 0 or a positive errno. */

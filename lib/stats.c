@@ -90,14 +90,20 @@ RODP_EXPORT int rodp_get_stats(struct rodp_ctx *ctx, pid_t pid,
 	struct stats_req req = { .pid = pid };
 	int err;
 
-	if (!ctx || !stats || !stats_size || pid < 0)
-		return EINVAL;
+	rodp_clear_error();
+	if (!stats || !stats_size)
+		return rodp_fail(EINVAL, "rodp_get_stats: %s",
+				 stats ? "stats_size is 0" : "stats is NULL");
+	if (pid < 0)
+		return rodp_fail(EINVAL, "rodp_get_stats: negative pid %d",
+				 (int)pid);
 	err = rodp_nl_request(ctx, RODP_CMD_STATS_GET, 0, stats_put,
 			      stats_parse, &req);
 	if (err)
 		return err;
 	if (!req.seen)
-		return EPROTO;
+		return rodp_fail(EPROTO, "rodp.ko's statistics reply has no "
+				 "counters");
 	memcpy(stats, &req.stats,
 	       stats_size < sizeof(req.stats) ? stats_size : sizeof(req.stats));
 	return 0;
