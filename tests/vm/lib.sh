@@ -96,3 +96,8 @@ in_chroot() {
 	umount "$root/proc" 2>/dev/null || umount -l "$root/proc"
 	return $rc
 }
+
+# The name of this checkout's build tree in the rootfs (/rodp/trees/NAME).
+checkout_tree() {
+	echo "$(basename "$RODP_TOP" | tr -c 'A-Za-z0-9_.\n-' _)-$(printf '%s' "$RODP_TOP" | sha256sum | cut -c1-8)"
+}

@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* Helpers of the rodp.ko functional tests; see func_util.h. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../lib/rodp_internal.h"
+#include "../cunit_run.h"
+#include "func_util.h"
+
+#define LB_TIMEOUT_S 20
+
+/* ---- the loopback pair ---------------------------------------------- */
+
+static int lb_find_gid(struct lb *lb)
+{
+	static const uint8_t v4mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	struct ibv_port_attr pa;
+	struct ibv_gid_entry e;
+	int i;
+
+	if (ibv_query_port(lb->ctx, 1, &pa))
+		return -1;
+	lb->mtu = pa.active_mtu < IBV_MTU_1024 ? pa.active_mtu : IBV_MTU_1024;
+	for (i = 0; i < pa.gid_tbl_len; i++) {
+		if (ibv_query_gid_ex(lb->ctx, 1, i, &e, 0))
+			continue;
+		if (e.gid_type != IBV_GID_TYPE_ROCE_V2 ||
+		    memcmp(e.gid.raw, v4mapped, sizeof(v4mapped)))
+			continue;
+		lb->gid = e.gid;
+		lb->gid_index = i;
+		return 0;
+	}
+	return -1;
+}
+
+static int lb_qp_to_rts(struct lb *lb, int me)
+{
+	struct ibv_qp_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RESET;
+	if (ibv_modify_qp(lb->qp[me], &a, IBV_QP_STATE))
+		return -1;
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_INIT;
+	a.port_num = 1;
+	a.qp_access_flags = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			    IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC;
+	if (ibv_modify_qp(lb->qp[me], &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+		return -1;
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = lb->mtu;
+	a.dest_qp_num = lb->qp[!me]->qp_num;
+	a.max_dest_rd_atomic = 16;
+	a.min_rnr_timer = 1;
+	a.ah_attr.is_global = 1;
+	a.ah_attr.grh.dgid = lb->gid;
+	a.ah_attr.grh.sgid_index = lb->gid_index;
+	a.ah_attr.grh.hop_limit = 64;
+	a.ah_attr.port_num = 1;
+	if (ibv_modify_qp(lb->qp[me], &a, IBV_QP_STATE | IBV_QP_AV |
+			  IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
+		return -1;
+
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = 16;
+	return ibv_modify_qp(lb->qp[me], &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
+			     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+			     IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
+}
+
+static int lb_connect(struct lb *lb)
+{
+	struct ibv_wc wc[16];
+	int i;
+
+	if (lb_qp_to_rts(lb, 0) || lb_qp_to_rts(lb, 1))
+		return -1;
+	for (i = 0; i < 2; i++)
+		while (ibv_poll_cq(lb->cq[i], 16, wc) > 0)
+			;
+	return 0;
+}
+
+int lb_open(struct lb *lb, const char *dev)
+{
+	struct ibv_device **list;
+	int i, n;
+
+	memset(lb, 0, sizeof(*lb));
+	lb->next_wr_id = 1;
+	list = ibv_get_device_list(&n);
+	for (i = 0; list && i < n; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), dev))
+			lb->ctx = ibv_open_device(list[i]);
+	if (list)
+		ibv_free_device_list(list);
+	if (!lb->ctx) {
+		fprintf(stderr, "no RDMA device %s\n", dev);
+		return -1;
+	}
+	lb->pd = ibv_alloc_pd(lb->ctx);
+	if (!lb->pd || lb_find_gid(lb))
+		goto out_close;
+	for (i = 0; i < 2; i++) {
+		struct ibv_qp_init_attr a = {
+			.cap = {
+				.max_send_wr = 16, .max_recv_wr = 16,
+				.max_send_sge = 1, .max_recv_sge = 1,
+			},
+			.qp_type = IBV_QPT_RC,
+		};
+
+		lb->cq[i] = ibv_create_cq(lb->ctx, 32, NULL, NULL, 0);
+		if (!lb->cq[i])
+			goto out_close;
+		a.send_cq = a.recv_cq = lb->cq[i];
+		lb->qp[i] = ibv_create_qp(lb->pd, &a);
+		if (!lb->qp[i])
+			goto out_close;
+	}
+	if (lb_connect(lb))
+		goto out_close;
+	return 0;
+
+out_close:
+	fprintf(stderr, "cannot set up an RC loopback pair on %s: %s\n", dev,
+		strerror(errno));
+	lb_close(lb);
+	return -1;
+}
+
+void lb_close(struct lb *lb)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (lb->qp[i])
+			ibv_destroy_qp(lb->qp[i]);
+		if (lb->cq[i])
+			ibv_destroy_cq(lb->cq[i]);
+	}
+	if (lb->pd)
+		ibv_dealloc_pd(lb->pd);
+	if (lb->ctx)
+		ibv_close_device(lb->ctx);
+	memset(lb, 0, sizeof(*lb));
+}
+
+static double lb_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int lb_rdma(struct lb *lb, enum ibv_wr_opcode op, void *laddr, uint32_t lkey,
+	    size_t len, uint64_t raddr, uint32_t rkey)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)laddr, .length = (uint32_t)len, .lkey = lkey,
+	};
+	struct ibv_send_wr wr = {
+		.wr_id = lb->next_wr_id++, .sg_list = &sge, .num_sge = 1,
+		.opcode = op, .send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { .remote_addr = raddr, .rkey = rkey },
+	}, *bad;
+	double deadline = lb_now() + LB_TIMEOUT_S;
+	struct ibv_wc wc;
+	int n, status = -1;
+
+	if (ibv_post_send(lb->qp[0], &wr, &bad))
+		return -1;
+	for (;;) {
+		n = ibv_poll_cq(lb->cq[0], 1, &wc);
+		if (n < 0)
+			break;
+		if (n == 1 && wc.wr_id == wr.wr_id) {
+			status = wc.status;
+			break;
+		}
+		if (lb_now() > deadline)
+			break;
+		if (!n)
+			usleep(20);
+	}
+	if (status != IBV_WC_SUCCESS && lb_connect(lb))
+		fprintf(stderr, "cannot reconnect the loopback pair\n");
+	return status;
+}
+
+struct ibv_mr *lb_reg_odp(struct lb *lb, void *addr, size_t len)
+{
+	return ibv_reg_mr(lb->pd, addr, len, IBV_ACCESS_ON_DEMAND |
+			  IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			  IBV_ACCESS_REMOTE_READ);
+}
+
+/* ---- rodp.ko --------------------------------------------------------- */
+
+const char *func_dev_name(void)
+{
+	const char *dev = getenv("RODP_DEV");
+
+	return dev && *dev ? dev : "rxe0";
+}
+
+struct rodp_ctx *func_rodp_open(void)
+{
+	bool required = getenv("RODP_REQUIRE_MODULE") != NULL;
+	struct rodp_ctx *ctx = rodp_open();
+
+	if (ctx)
+		return ctx;
+	printf("%s: rodp_open: %s\n", required ? "FAIL" : "SKIP",
+	       errno == ENODEV ? "rodp.ko is not loaded" : strerror(errno));
+	exit(required ? 1 : RODP_TEST_SKIP);
+}
+
+struct region_dump {
+	pid_t pid;
+	struct func_region *out;
+	int max, n;
+};
+
+static int region_put(struct nl_msg *msg, void *arg)
+{
+	struct region_dump *d = arg;
+
+	if (d->pid && nla_put_u32(msg, RODP_A_PID, d->pid) < 0)
+		return EMSGSIZE;
+	return 0;
+}
+
+static void region_ranges(struct nlattr *nest, struct func_region *r)
+{
+	static struct nla_policy pol[RODP_RANGE_MAX + 1] = {
+		[RODP_RANGE_START] = { .type = NLA_U64 },
+		[RODP_RANGE_LENGTH] = { .type = NLA_U64 },
+	};
+	struct nlattr *a, *tb[RODP_RANGE_MAX + 1];
+	int rem;
+
+	nla_for_each_nested(a, nest, rem) {
+		if (r->nranges >= FUNC_MAX_RANGES ||
+		    nla_parse_nested(tb, RODP_RANGE_MAX, a, pol) < 0 ||
+		    !tb[RODP_RANGE_START] || !tb[RODP_RANGE_LENGTH])
+			continue;
+		r->range[r->nranges].start = nla_get_u64(tb[RODP_RANGE_START]);
+		r->range[r->nranges].length = nla_get_u64(tb[RODP_RANGE_LENGTH]);
+		r->nranges++;
+	}
+}
+
+static int region_parse(struct nlattr **tb, void *arg)
+{
+	struct region_dump *d = arg;
+	struct func_region *r;
+
+	if (!tb[RODP_A_REGION_ID] || !tb[RODP_A_PID] || !tb[RODP_A_ADDR] ||
+	    !tb[RODP_A_LENGTH] || !tb[RODP_A_REGION_STATE] ||
+	    !tb[RODP_A_STATS])
+		return EPROTO;
+	if (d->n++ >= d->max)
+		return 0;
+	r = &d->out[d->n - 1];
+	memset(r, 0, sizeof(*r));
+	r->id = nla_get_u64(tb[RODP_A_REGION_ID]);
+	r->pid = nla_get_u32(tb[RODP_A_PID]);
+	r->addr = nla_get_u64(tb[RODP_A_ADDR]);
+	r->length = nla_get_u64(tb[RODP_A_LENGTH]);
+	r->state = nla_get_u32(tb[RODP_A_REGION_STATE]);
+	if (tb[RODP_A_LKEY]) {
+		r->bound = true;
+		r->lkey = nla_get_u32(tb[RODP_A_LKEY]);
+	}
+	if (tb[RODP_A_REGION_RANGES])
+		region_ranges(tb[RODP_A_REGION_RANGES], r);
+	return rodp_stats_from_nest(tb[RODP_A_STATS], &r->stats);
+}
+
+int func_regions(struct rodp_ctx *ctx, pid_t pid, struct func_region *out,
+		 int max)
+{
+	struct region_dump d = { .pid = pid, .out = out, .max = max };
+	int err;
+
+	err = rodp_nl_request(ctx, RODP_CMD_REGION_GET, NLM_F_DUMP, region_put,
+			      region_parse, &d);
+	return err ? -err : d.n;
+}
+
+int func_region_at(struct rodp_ctx *ctx, void *addr, struct func_region *r)
+{
+	struct func_region all[64];
+	int i, n;
+
+	n = func_regions(ctx, getpid(), all, 64);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n && i < 64; i++) {
+		if (all[i].addr == (uintptr_t)addr) {
+			*r = all[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+struct policy_req {
+	uint32_t scope, policy;
+	pid_t pid;
+	bool set;
+	bool seen;
+};
+
+static int policy_put(struct nl_msg *msg, void *arg)
+{
+	struct policy_req *p = arg;
+
+	if (nla_put_u32(msg, RODP_A_POLICY_SCOPE, p->scope) < 0 ||
+	    (p->pid && nla_put_u32(msg, RODP_A_PID, p->pid) < 0) ||
+	    (p->set && nla_put_u32(msg, RODP_A_POLICY, p->policy) < 0))
+		return EMSGSIZE;
+	return 0;
+}
+
+static int policy_parse(struct nlattr **tb, void *arg)
+{
+	struct policy_req *p = arg;
+
+	if (!tb[RODP_A_POLICY])
+		return EPROTO;
+	p->policy = nla_get_u32(tb[RODP_A_POLICY]);
+	p->seen = true;
+	return 0;
+}
+
+int func_policy_set(struct rodp_ctx *ctx, uint32_t scope, pid_t pid,
+		    uint32_t policy)
+{
+	struct policy_req p = {
+		.scope = scope, .pid = pid, .policy = policy, .set = true,
+	};
+
+	return rodp_nl_request(ctx, RODP_CMD_POLICY_SET, 0, policy_put, NULL,
+			       &p);
+}
+
+int func_policy_get(struct rodp_ctx *ctx, uint32_t scope, pid_t pid,
+		    uint32_t *policy)
+{
+	struct policy_req p = { .scope = scope, .pid = pid };
+	int err;
+
+	err = rodp_nl_request(ctx, RODP_CMD_POLICY_GET, 0, policy_put,
+			      policy_parse, &p);
+	if (!err && !p.seen)
+		err = EPROTO;
+	if (!err)
+		*policy = p.policy;
+	return err;
+}
+
+struct prefetch_req {
+	uint64_t id;
+	uint32_t flags;
+};
+
+static int prefetch_put(struct nl_msg *msg, void *arg)
+{
+	struct prefetch_req *p = arg;
+
+	if (nla_put_u64(msg, RODP_A_REGION_ID, p->id) < 0 ||
+	    nla_put_u32(msg, RODP_A_PREFETCH_FLAGS, p->flags) < 0)
+		return EMSGSIZE;
+	return 0;
+}
+
+int func_prefetch(struct rodp_ctx *ctx, uint64_t region_id, uint32_t flags)
+{
+	struct prefetch_req p = { .id = region_id, .flags = flags };
+
+	return rodp_nl_request(ctx, RODP_CMD_PREFETCH, 0, prefetch_put, NULL,
+			       &p);
+}
+
+void func_proc_stats(struct rodp_ctx *ctx, struct rodp_stats *s)
+{
+	int err = rodp_get_stats(ctx, getpid(), s, sizeof(*s));
+
+	if (err) {
+		printf("FAIL: rodp_get_stats(pid %d): %s %s\n", (int)getpid(),
+		       strerror(err), rodp_last_error_msg());
+		exit(1);
+	}
+}
+
+/* ---- /proc ----------------------------------------------------------- */
+
+int func_clear_soft_dirty(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY);
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, "4", 1) == 1 ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+long func_soft_dirty_pages(void *addr, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE), dirty = 0;
+	uintptr_t first = (uintptr_t)addr / page;
+	size_t i, n = (len + page - 1) / page;
+	uint64_t e;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (pread(fd, &e, sizeof(e), (first + i) * sizeof(e)) !=
+		    sizeof(e)) {
+			dirty = -1;
+			break;
+		}
+		if (e & (1ULL << 55))
+			dirty++;
+	}
+	close(fd);
+	return dirty;
+}
+
+void func_fill(void *p, size_t len, uint8_t seed)
+{
+	uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		b[i] = (uint8_t)(seed + i * 7 + (i >> 12));
+}
+
+size_t func_check_from(const void *base, size_t off, size_t len,
+		       uint8_t seed)
+{
+	const uint8_t *b = base;
+	size_t i, wrong = 0;
+
+	for (i = off; i < off + len; i++)
+		if (b[i] != (uint8_t)(seed + i * 7 + (i >> 12)))
+			wrong++;
+	return wrong;
+}
+
+size_t func_check(const void *p, size_t len, uint8_t seed)
+{
+	return func_check_from(p, 0, len, seed);
+}

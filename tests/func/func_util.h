@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Helpers shared by the functional tests of rodp.ko: an RC loopback pair
+ * on one rxe device (the "peer" that does RDMA to the test's memory),
+ * rodp.ko queries that the public library does not offer (region dump,
+ * policy), and the /proc interfaces the invariants are checked through.
+ */
+#ifndef RODP_FUNC_UTIL_H
+#define RODP_FUNC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <infiniband/verbs.h>
+#include <linux/rodp.h>
+#include <rodp/rodp.h>
+
+/* Two RC QPs on one device connected to each other: qp[0] posts. */
+struct lb {
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq[2];
+	struct ibv_qp *qp[2];
+	union ibv_gid gid;
+	int gid_index;
+	enum ibv_mtu mtu;
+	uint64_t next_wr_id;
+};
+
+/* 0, or -1 with a message on stderr. */
+int lb_open(struct lb *lb, const char *dev);
+void lb_close(struct lb *lb);
+
+/*
+ * One RDMA WRITE or READ between local [laddr, +len) of lkey and remote
+ * raddr of rkey. Returns the completion's status (IBV_WC_SUCCESS is 0), or
+ * -1 on a posting error or timeout. After an error the QPs are brought
+ * back to RTS.
+ */
+int lb_rdma(struct lb *lb, enum ibv_wr_opcode op, void *laddr, uint32_t lkey,
+	    size_t len, uint64_t raddr, uint32_t rkey);
+
+/* An ODP MR with local and remote read/write access; NULL + errno. */
+struct ibv_mr *lb_reg_odp(struct lb *lb, void *addr, size_t len);
+
+/* The device named by RODP_DEV, or rxe0. */
+const char *func_dev_name(void);
+
+/*
+ * rodp_open() for a test: on failure prints why and exits 77 (SKIP), or 1
+ * when RODP_REQUIRE_MODULE is set (in the guest, where rodp.ko must be).
+ */
+struct rodp_ctx *func_rodp_open(void);
+
+/* A region as RODP_CMD_REGION_GET reports it. */
+#define FUNC_MAX_RANGES 16
+struct func_region {
+	uint64_t id;
+	uint32_t pid;
+	uint64_t addr, length;
+	uint32_t state;
+	bool bound;
+	uint32_t lkey;
+	unsigned int nranges;
+	struct {
+		uint64_t start, length;
+	} range[FUNC_MAX_RANGES];
+	struct rodp_stats stats;
+};
+
+/*
+ * Dumps the regions visible to the caller, of process pid (0: all), into
+ * out[max]. Returns the number found (may exceed max), or -errno.
+ */
+int func_regions(struct rodp_ctx *ctx, pid_t pid, struct func_region *out,
+		 int max);
+
+/* The caller's region starting at addr: 0, or -errno (-ENOENT). */
+int func_region_at(struct rodp_ctx *ctx, void *addr, struct func_region *r);
+
+/* RODP_CMD_POLICY_SET / GET: 0 or a positive errno. */
+int func_policy_set(struct rodp_ctx *ctx, uint32_t scope, pid_t pid,
+		    uint32_t policy);
+int func_policy_get(struct rodp_ctx *ctx, uint32_t scope, pid_t pid,
+		    uint32_t *policy);
+
+/* RODP_CMD_PREFETCH of a whole region: 0 or a positive errno. */
+int func_prefetch(struct rodp_ctx *ctx, uint64_t region_id, uint32_t flags);
+
+/* The calling process's sums; exits the test on error. */
+void func_proc_stats(struct rodp_ctx *ctx, struct rodp_stats *s);
+
+/* Clears the soft-dirty bits of the calling process (clear_refs 4). */
+int func_clear_soft_dirty(void);
+
+/*
+ * Counts the pages of [addr, +len) whose soft-dirty bit (55) is set in
+ * /proc/self/pagemap; -1 on error.
+ */
+long func_soft_dirty_pages(void *addr, size_t len);
+
+/* Fills len bytes with a pattern derived from seed. */
+void func_fill(void *p, size_t len, uint8_t seed);
+/* Bytes of p that differ from the pattern of seed. */
+size_t func_check(const void *p, size_t len, uint8_t seed);
+/* The same for [base + off, +len) of a buffer filled from base. */
+size_t func_check_from(const void *base, size_t off, size_t len,
+		       uint8_t seed);
+
+#endif /* RODP_FUNC_UTIL_H */

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * The invariants of DESIGN.md that no policy may break, each checked on
+ * the data, byte by byte, under both policies (event-aware and stock):
+ *
+ * 1. After fork(), an RDMA write into the parent's region never becomes
+ *    visible in the child (COW isolation), also when the parent's CPU
+ *    broke COW on a page first.
+ * 2. After clear_refs, every page the device writes shows soft-dirty in
+ *    /proc/self/pagemap (bit 55), and only those.
+ * 3. No device access reaches a page after it was unmapped (the access
+ *    completes in error and changes nothing) or discarded (the device
+ *    sees the new page, not the old one).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cunit_run.h"
+#include "func_util.h"
+
+#define NPAGES 16
+
+static struct lb lb;
+static struct rodp_ctx *rodp;
+static size_t page;
+
+struct fix {
+	uint8_t *buf;		/* the ODP region */
+	struct ibv_mr *mr;
+	uint8_t *loc;		/* pinned, the other end */
+	struct ibv_mr *loc_mr;
+	size_t len;
+};
+
+static void fix_init(struct fix *f, uint32_t policy)
+{
+	f->len = NPAGES * page;
+	CU_ASSERT_EQUAL_FATAL(func_policy_set(rodp, RODP_POLICY_SCOPE_PROCESS,
+					      0, policy), 0);
+	f->buf = mmap(NULL, f->len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(f->buf != MAP_FAILED);
+	f->loc = aligned_alloc(page, f->len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->loc);
+	f->loc_mr = ibv_reg_mr(lb.pd, f->loc, f->len, IBV_ACCESS_LOCAL_WRITE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->loc_mr);
+	f->mr = lb_reg_odp(&lb, f->buf, f->len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f->mr);
+	/* The device writes every page: all mapped writable for it. */
+	func_fill(f->loc, f->len, 1);
+	CU_ASSERT_EQUAL_FATAL(lb_rdma(&lb, IBV_WR_RDMA_WRITE, f->loc,
+				      f->loc_mr->lkey, f->len,
+				      (uintptr_t)f->buf, f->mr->rkey), 0);
+	CU_ASSERT_EQUAL_FATAL(func_check(f->buf, f->len, 1), 0);
+}
+
+static void fix_fini(struct fix *f)
+{
+	CU_ASSERT_EQUAL(ibv_dereg_mr(f->mr), 0);
+	CU_ASSERT_EQUAL(ibv_dereg_mr(f->loc_mr), 0);
+	munmap(f->buf, f->len);
+	free(f->loc);
+}
+
+static int dev_write(struct fix *f, size_t first, size_t n, uint8_t seed)
+{
+	func_fill(f->loc, n * page, seed);
+	return lb_rdma(&lb, IBV_WR_RDMA_WRITE, f->loc, f->loc_mr->lkey,
+		       n * page, (uintptr_t)f->buf + first * page, f->mr->rkey);
+}
+
+static int dev_read(struct fix *f, size_t first, size_t n)
+{
+	return lb_rdma(&lb, IBV_WR_RDMA_READ, f->loc, f->loc_mr->lkey,
+		       n * page, (uintptr_t)f->buf + first * page, f->mr->rkey);
+}
+
+/* ---- 1. COW isolation ------------------------------------------------ */
+
+/*
+ * Forks a child that waits for the parent's go, then counts the bytes of
+ * the region that are no longer the pre-fork pattern (seed 1); that count
+ * (capped) is its exit status.
+ */
+static pid_t fork_watcher(struct fix *f, int *go)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	CU_ASSERT_FATAL(pipe(fds) == 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		size_t wrong;
+
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(255);
+		wrong = func_check(f->buf, f->len, 1);
+		if (wrong)
+			fprintf(stderr, "child sees %zu bytes changed\n", wrong);
+		_exit(wrong > 254 ? 254 : (int)wrong);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	close(fds[0]);
+	*go = fds[1];
+	return pid;
+}
+
+static int child_changed(pid_t pid, int go)
+{
+	int status;
+
+	CU_ASSERT_EQUAL(write(go, "g", 1), 1);
+	close(go);
+	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_FATAL(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void cow_case(uint32_t policy, bool cpu_breaks_cow_first)
+{
+	struct fix f;
+	pid_t pid;
+	int go;
+
+	fix_init(&f, policy);
+	pid = fork_watcher(&f, &go);
+	if (cpu_breaks_cow_first)
+		f.buf[0] ^= 0xff;	/* the parent gets its own page 0 */
+
+	CU_ASSERT_EQUAL(dev_write(&f, 0, NPAGES, 9), IBV_WC_SUCCESS);
+	/* The parent sees every byte the device wrote ... */
+	CU_ASSERT_EQUAL(func_check(f.buf, f.len, 9), 0);
+	/* ... and the child none. */
+	CU_ASSERT_EQUAL(child_changed(pid, go), 0);
+	printf("\n    %s%s: parent has the device's data, child unchanged",
+	       policy == RODP_POLICY_STOCK ? "stock" : "event-aware",
+	       cpu_breaks_cow_first ? ", CPU broke COW on page 0 first" : "");
+	fix_fini(&f);
+}
+
+static void test_fork_cow_isolation(void)
+{
+	cow_case(RODP_POLICY_EVENT_AWARE, false);
+	cow_case(RODP_POLICY_EVENT_AWARE, true);
+	cow_case(RODP_POLICY_STOCK, false);
+	cow_case(RODP_POLICY_STOCK, true);
+}
+
+/* ---- 2. soft-dirty --------------------------------------------------- */
+
+static void soft_dirty_case(uint32_t policy)
+{
+	struct fix f;
+	long dirty;
+
+	fix_init(&f, policy);
+	CU_ASSERT_EQUAL_FATAL(func_clear_soft_dirty(), 0);
+	dirty = func_soft_dirty_pages(f.buf, f.len);
+	CU_ASSERT_EQUAL(dirty, 0);
+
+	/* The device writes the first half and reads the second. */
+	CU_ASSERT_EQUAL(dev_write(&f, 0, NPAGES / 2, 4), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(dev_read(&f, NPAGES / 2, NPAGES / 2), IBV_WC_SUCCESS);
+	dirty = func_soft_dirty_pages(f.buf, NPAGES / 2 * page);
+	printf("\n    %s: %ld/%d device-written pages soft-dirty, %ld/%d read ones",
+	       policy == RODP_POLICY_STOCK ? "stock" : "event-aware",
+	       dirty, NPAGES / 2,
+	       func_soft_dirty_pages(f.buf + NPAGES / 2 * page,
+				     NPAGES / 2 * page), NPAGES / 2);
+	CU_ASSERT_EQUAL(dirty, NPAGES / 2);
+	CU_ASSERT_EQUAL(func_soft_dirty_pages(f.buf + NPAGES / 2 * page,
+					      NPAGES / 2 * page), 0);
+	CU_ASSERT_EQUAL(func_check(f.buf, NPAGES / 2 * page, 4), 0);
+
+	/* And again: a second round of clear_refs behaves the same. */
+	CU_ASSERT_EQUAL_FATAL(func_clear_soft_dirty(), 0);
+	CU_ASSERT_EQUAL(func_soft_dirty_pages(f.buf, f.len), 0);
+	CU_ASSERT_EQUAL(dev_write(&f, NPAGES - 1, 1, 6), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_soft_dirty_pages(f.buf, f.len), 1);
+	CU_ASSERT_EQUAL(func_soft_dirty_pages(f.buf + (NPAGES - 1) * page,
+					      page), 1);
+	fix_fini(&f);
+}
+
+static void test_soft_dirty_after_device_write(void)
+{
+	soft_dirty_case(RODP_POLICY_EVENT_AWARE);
+	soft_dirty_case(RODP_POLICY_STOCK);
+}
+
+/* ---- 3. unmapped and discarded pages --------------------------------- */
+
+static void unmapped_case(uint32_t policy)
+{
+	struct fix f;
+	size_t i;
+
+	fix_init(&f, policy);
+	CU_ASSERT_EQUAL_FATAL(munmap(f.buf + 4 * page, 4 * page), 0);
+
+	/* A write into the hole only, and one that starts before it. */
+	CU_ASSERT_NOT_EQUAL(dev_write(&f, 4, 4, 8), IBV_WC_SUCCESS);
+	CU_ASSERT_NOT_EQUAL(dev_write(&f, 5, 1, 8), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_check(f.buf, 4 * page, 1), 0);
+	CU_ASSERT_EQUAL(func_check_from(f.buf, 8 * page, 8 * page, 1), 0);
+
+	/* A read from the hole fails and brings nothing back. */
+	memset(f.loc, 0xee, 4 * page);
+	CU_ASSERT_NOT_EQUAL(dev_read(&f, 4, 4), IBV_WC_SUCCESS);
+	for (i = 0; i < 4 * page; i++)
+		if (f.loc[i] != 0xee)
+			break;
+	CU_ASSERT_EQUAL(i, 4 * page);
+
+	/* The mapped rest still works both ways. */
+	CU_ASSERT_EQUAL(dev_write(&f, 8, 8, 3), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(dev_read(&f, 0, 4), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_check(f.loc, 4 * page, 1), 0);
+	munmap(f.buf, 4 * page);
+	munmap(f.buf + 8 * page, 8 * page);
+	fix_fini(&f);
+}
+
+static void discarded_case(uint32_t policy)
+{
+	struct fix f;
+
+	fix_init(&f, policy);
+	CU_ASSERT_EQUAL_FATAL(madvise(f.buf + 2 * page, 4 * page,
+				      MADV_DONTNEED), 0);
+	/* The device must write the new (zero-filled) pages the CPU sees. */
+	CU_ASSERT_EQUAL(dev_write(&f, 2, 4, 5), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_check(f.buf + 2 * page, 4 * page, 5), 0);
+	CU_ASSERT_EQUAL(func_check(f.buf, 2 * page, 1), 0);
+	fix_fini(&f);
+}
+
+static void test_no_access_after_unmap(void)
+{
+	unmapped_case(RODP_POLICY_EVENT_AWARE);
+	unmapped_case(RODP_POLICY_STOCK);
+	discarded_case(RODP_POLICY_EVENT_AWARE);
+	discarded_case(RODP_POLICY_STOCK);
+}
+
+int main(void)
+{
+	static const struct rodp_test tests[] = {
+		RODP_TEST(test_fork_cow_isolation),
+		RODP_TEST(test_soft_dirty_after_device_write),
+		RODP_TEST(test_no_access_after_unmap),
+	};
+	int ret;
+
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	if (lb_open(&lb, func_dev_name())) {
+		printf("SKIP: no usable RDMA device %s\n", func_dev_name());
+		return RODP_TEST_SKIP;
+	}
+	rodp = func_rodp_open();
+	ret = rodp_cunit_run("invariants", NULL, NULL, tests,
+			     sizeof(tests) / sizeof(tests[0]));
+	rodp_close(rodp);
+	lb_close(&lb);
+	return ret;
+}
