@@ -41,6 +41,7 @@ struct bench_opts {
 	size_t buf_size;		/* --buffer */
 	bool all_sizes;			/* -a */
 	unsigned long iters;		/* -n */
+	unsigned long runs;		/* --runs: each size this often */
 	unsigned int tx_depth;		/* -t */
 	bool loopback;			/* both sides in this process */
 	bool json;
@@ -94,6 +95,7 @@ int bench_prefetch(struct bench_ep *ep);
 
 /* traffic.c */
 struct bench_result {
+	unsigned long run;		/* 1..runs for this size */
 	size_t bytes;
 	unsigned long iters;
 	double bw_peak;			/* MiB/s */

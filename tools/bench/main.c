@@ -36,6 +36,7 @@ static void usage(FILE *f)
 "  -s, --size=BYTES       message size (default 65536)\n"
 "  -a, --all              every size from 2 to 8 MiB, doubling\n"
 "  -n, --iters=N          messages per size (default 5000)\n"
+"      --runs=N           measure each size N times on the same buffers\n"
 "  -t, --tx-depth=N       operations outstanding (default 128)\n"
 "  -p, --port=PORT        rdma_cm port (default 18515)\n"
 "  -F                     accepted for perftest compatibility; no effect\n"
@@ -76,7 +77,7 @@ static int parse_size(const char *s, size_t *out)
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
 	enum { O_ODP = 256, O_PREFETCH, O_CHURN, O_CHURN_RATE, O_POLICY,
-	       O_JSON, O_BUFFER, O_BIND };
+	       O_JSON, O_BUFFER, O_BIND, O_RUNS };
 	static const struct option longopts[] = {
 		{ "ib-dev", required_argument, NULL, 'd' },
 		{ "size", required_argument, NULL, 's' },
@@ -91,6 +92,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "churn-rate", required_argument, NULL, O_CHURN_RATE },
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "bind", required_argument, NULL, O_BIND },
+		{ "runs", required_argument, NULL, O_RUNS },
 		{ "loopback", no_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -103,7 +105,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 
 	*o = (struct bench_opts){
 		.policy = -1, .port = 18515, .size = 65536, .iters = 5000,
-		.tx_depth = 128, .churn_rate = 10,
+		.tx_depth = 128, .churn_rate = 10, .runs = 1,
 	};
 	while ((c = getopt_long(argc, argv, "d:s:an:t:p:FLqh", longopts,
 				NULL)) != -1) {
@@ -177,6 +179,14 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			o->policy = pol;
 			break;
 		case O_BIND: o->bind = optarg; break;
+		case O_RUNS:
+			o->runs = strtoul(optarg, &end, 0);
+			if (*end || !o->runs || o->runs > 1000) {
+				fprintf(stderr, "rodp-bench: bad run count '%s' (1-1000)\n",
+					optarg);
+				return -1;
+			}
+			break;
 		case 'L': o->loopback = true; break;
 		case O_JSON: o->json = true; break;
 		case 'q': o->quiet = true; break;
@@ -352,6 +362,7 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 	pthread_t thread;
 	bool server_running = false;
 	size_t size, first, last;
+	unsigned long run;
 	int ret = 1;
 
 	if (o->loopback) {
@@ -373,8 +384,13 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 
 	first = o->all_sizes ? 2 : o->size;
 	last = o->all_sizes ? 1UL << 23 : o->size;
-	for (size = first; size <= last; size *= 2) {
-		struct bench_result r = { 0 };
+	/*
+	 * --runs repeats a size on the same buffers and MRs: the first run
+	 * of an ODP buffer pays its faults, the later ones show it warm.
+	 */
+	for (size = first, run = 1; size <= last;
+	     run < o->runs ? run++ : (run = 1, size *= 2)) {
+		struct bench_result r = { .run = run };
 		bool have;
 
 		have = read_stats(rodp, &before);

@@ -91,11 +91,11 @@ void bench_print_result(const struct bench_opts *o,
 	size_t i;
 
 	if (o->json) {
-		printf("%s{\"bytes\": %zu, \"iterations\": %lu, "
+		printf("%s{\"run\": %lu, \"bytes\": %zu, \"iterations\": %lu, "
 		       "\"bw_peak_mb_sec\": %.2f, \"bw_average_mb_sec\": %.2f, "
 		       "\"msg_rate_mpps\": %.6f, \"seconds\": %.6f, "
 		       "\"churn_events\": %lu, \"rodp\": ",
-		       nresults++ ? ", " : "", r->bytes, r->iters, r->bw_peak,
+		       nresults++ ? ", " : "", r->run, r->bytes, r->iters, r->bw_peak,
 		       r->bw_avg, r->msg_rate, r->seconds, r->churn_events);
 		if (!r->have_stats) {
 			printf("null}");
