@@ -102,12 +102,12 @@ def m3(rows):
     for r in rows:
         if r["metric"] == "M3":
             d = r["data"]
-            per[d["bytes"]].append(d["pinned_s"] / d["odp_s"])
+            per[(r["key"], d["bytes"])].append(d["pinned_s"] / d["odp_s"])
     figs = []
-    for size in sorted(per):
-        f = fig(f"M3 registration {size >> 20} MiB pinned / ODP time",
-                per[size], "≥ 50× at 1 GiB", ">=", 50, "loopback",
-                {"id": "M3", "bytes": size})
+    for key, size in sorted(per):
+        f = fig(f"M3 registration {size >> 20} MiB ({key}) pinned / ODP time",
+                per[(key, size)], "≥ 50× at 1 GiB", ">=", 50, "loopback",
+                {"id": "M3", "bytes": size, "key": key})
         if size != 1 << 30:
             f["met"] = None
         figs.append(f)
@@ -255,18 +255,26 @@ def plots(outdir, figs):
                 f"set title 'M5: RDMA READ under churn ({host}; median, min-max)'\n"
                 f"plot '{dat}' using 2:3:4:xtic(1)\n", os.path.join(pdir, f"m5-{host}"))
         made.append((f"M5 ({host})", f"plots/m5-{host}"))
-    # M3: ratio against size.
-    pts = [f for f in figs if f.get("id") == "M3" and f["figure"]]
+    # M3: ratio against size, one line per THP setting.
+    pts = defaultdict(list)
+    for f in figs:
+        if f.get("id") == "M3" and f["figure"]:
+            pts[f["key"]].append(f)
     if pts:
         dat = os.path.join(pdir, "m3.dat")
+        cmds = []
         with open(dat, "w") as d:
-            for f in pts:
-                s = f["figure"]
-                d.write(f"{f['bytes'] >> 20} {s['median']} {s['min']} {s['max']}\n")
-        gnuplot("set logscale x 2\nset xlabel 'region size [MiB]'\n"
-                "set ylabel 'pinned / ODP registration time'\nset grid\nset key off\n"
+            for i, (key, fs) in enumerate(sorted(pts.items())):
+                for f in fs:
+                    s = f["figure"]
+                    d.write(f"{f['bytes'] >> 20} {s['median']} {s['min']} {s['max']}\n")
+                d.write("\n\n")
+                cmds.append(f"'{dat}' index {i} with yerrorlines title '{key}'")
+        gnuplot("set logscale x 2\nset logscale y 10\nset xlabel 'region size [MiB]'\n"
+                "set ylabel 'pinned / ODP registration time'\nset grid\nset key top left\n"
+                "set arrow from graph 0, first 50 to graph 1, first 50 nohead dt 2\n"
                 "set title 'M3: registration time, pinned over ODP (median, min-max)'\n"
-                f"plot '{dat}' using 1:2:3:4 with yerrorlines\n", os.path.join(pdir, "m3"))
+                "plot " + ", ".join(cmds) + "\n", os.path.join(pdir, "m3"))
         made.append(("M3", "plots/m3"))
     return made
 
