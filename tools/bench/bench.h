@@ -105,6 +105,9 @@ struct bench_result {
 	unsigned long churn_events;
 	bool have_stats;
 	struct rodp_stats stats;	/* delta over the run */
+	bool have_sides;		/* loopback: per-buffer fault pages */
+	uint64_t fault_client;		/* delta, the client's buffer */
+	uint64_t fault_server;		/* delta, the server's buffer */
 };
 
 int bench_run_client(struct bench_ep *ep, const struct bench_opts *o,

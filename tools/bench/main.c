@@ -281,6 +281,40 @@ struct server_arg {
 	int ret;
 };
 
+struct region_faults_arg {
+	uintptr_t addr;
+	uint64_t fault_pages;
+	bool found;
+};
+
+static int region_faults_cb(const struct rodp_region_info *info, void *p)
+{
+	struct region_faults_arg *a = p;
+
+	if (info->addr != a->addr)
+		return 0;
+	a->fault_pages = info->stats.fault_pages;
+	a->found = true;
+	return 1;
+}
+
+/*
+ * Data-path fault pages of the ODP region registered at buf (rodp.ko's
+ * region-level counter), so a loopback run can tell the client's buffer
+ * from the server's: for RDMA READ the first is written by the device,
+ * the second only read. False when there is no such region.
+ */
+static bool region_faults(struct rodp_ctx *rodp, const void *buf,
+			  uint64_t *fault_pages)
+{
+	struct region_faults_arg a = { .addr = (uintptr_t)buf };
+
+	if (!rodp || !buf || rodp_get_regions(rodp, getpid(), region_faults_cb, &a))
+		return false;
+	*fault_pages = a.fault_pages;
+	return a.found;
+}
+
 static void *server_thread(void *p)
 {
 	struct server_arg *s = p;
@@ -394,6 +428,9 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 		bool have;
 
 		have = read_stats(rodp, &before);
+		r.have_sides = o->loopback &&
+			region_faults(rodp, ep.buf, &r.fault_client) &&
+			region_faults(rodp, srv.ep.buf, &r.fault_server);
 		if (bench_churn_start(&churn)) {
 			fprintf(stderr, "rodp-bench: cannot start the churn thread\n");
 			goto out;
@@ -411,6 +448,14 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 		r.have_stats = have && read_stats(rodp, &after);
 		if (r.have_stats)
 			rodp_stats_delta(&before, &after, &r.stats);
+		if (r.have_sides) {
+			uint64_t c, sv;
+
+			r.have_sides = region_faults(rodp, ep.buf, &c) &&
+				       region_faults(rodp, srv.ep.buf, &sv);
+			r.fault_client = c - r.fault_client;
+			r.fault_server = sv - r.fault_server;
+		}
 		bench_print_result(o, &r);
 	}
 	bench_print_footer(o);

@@ -94,9 +94,15 @@ void bench_print_result(const struct bench_opts *o,
 		printf("%s{\"run\": %lu, \"bytes\": %zu, \"iterations\": %lu, "
 		       "\"bw_peak_mb_sec\": %.2f, \"bw_average_mb_sec\": %.2f, "
 		       "\"msg_rate_mpps\": %.6f, \"seconds\": %.6f, "
-		       "\"churn_events\": %lu, \"rodp\": ",
+		       "\"churn_events\": %lu, \"fault_pages_by_buffer\": ",
 		       nresults++ ? ", " : "", r->run, r->bytes, r->iters, r->bw_peak,
 		       r->bw_avg, r->msg_rate, r->seconds, r->churn_events);
+		if (r->have_sides)
+			printf("{\"client\": %llu, \"server\": %llu}, \"rodp\": ",
+			       (unsigned long long)r->fault_client,
+			       (unsigned long long)r->fault_server);
+		else
+			printf("null, \"rodp\": ");
 		if (!r->have_stats) {
 			printf("null}");
 			return;
