@@ -449,7 +449,7 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 		if (r.have_stats)
 			rodp_stats_delta(&before, &after, &r.stats);
 		if (r.have_sides) {
-			uint64_t c, sv;
+			uint64_t c = 0, sv = 0;
 
 			r.have_sides = region_faults(rodp, ep.buf, &c) &&
 				       region_faults(rodp, srv.ep.buf, &sv);
