@@ -4,16 +4,21 @@
  * pinned and for an ODP registration of the same buffer, alternated
  * A B, B A, ... so drift in the (emulated) machine hits both alike.
  *
- *   regtime [--pairs N] SIZE...      (SIZE with K, M or G)
+ *   regtime [--pairs N] [--untouched] SIZE...   (SIZE with K, M or G)
  *
  * One JSON object per line and pair: {"bytes", "pair", "order",
- * "pinned_s", "odp_s"}. The buffer is written before registration, so a
- * pinned registration pins resident pages and does not fault them in.
+ * "pinned_s", "odp_s"}. By default the buffer is written before
+ * registration, so a pinned registration pins resident pages and does not
+ * fault them in, and rxe's ODP registration finds every page resident
+ * (rxe_odp_init_pages() maps what is resident at registration). With
+ * --untouched every registration gets a fresh, never written mapping:
+ * pinning must fault each page in, ODP maps nothing.
  * Exit 0, 1 on error, 2 on bad usage, 77 when no ODP device is there.
  */
 #include <config.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +47,27 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-/* Seconds one registration takes; the MR is released untimed. */
+static bool untouched_mode;
+
+/*
+ * Seconds one registration takes; the MR is released untimed. In
+ * --untouched mode buf is ignored and a fresh mapping is registered.
+ */
 static double time_reg(struct ibv_pd *pd, void *buf, size_t len, int access)
 {
+	void *fresh = NULL;
 	struct ibv_mr *mr;
 	double t0, t;
+
+	if (untouched_mode) {
+		fresh = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (fresh == MAP_FAILED) {
+			perror("regtime: mmap");
+			exit(1);
+		}
+		buf = fresh;
+	}
 
 	t0 = bench_seconds();
 	mr = ibv_reg_mr(pd, buf, len, access);
@@ -61,12 +82,15 @@ static double time_reg(struct ibv_pd *pd, void *buf, size_t len, int access)
 		fprintf(stderr, "regtime: ibv_dereg_mr failed\n");
 		exit(1);
 	}
+	if (fresh)
+		munmap(fresh, len);
 	return t;
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long pairs = 4, k;
+	bool untouched = false;
 	struct ibv_pd *pd;
 	int i = 1;
 
@@ -80,8 +104,12 @@ int main(int argc, char **argv)
 		}
 		i = 3;
 	}
+	if (i < argc && !strcmp(argv[i], "--untouched")) {
+		untouched = true;
+		i++;
+	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: regtime [--pairs N] SIZE...\n");
+		fprintf(stderr, "usage: regtime [--pairs N] [--untouched] SIZE...\n");
 		return 2;
 	}
 	for (int j = i; j < argc; j++) {
@@ -99,6 +127,11 @@ int main(int argc, char **argv)
 		void *buf;
 
 		parse_size(argv[i], &len);
+		untouched_mode = untouched;
+		if (untouched) {
+			buf = NULL;
+			goto measure;
+		}
 		buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (buf == MAP_FAILED) {
@@ -107,6 +140,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		memset(buf, 0x5a, len);
+measure:
 		for (k = 0; k < pairs; k++) {
 			double pinned, odp;
 
@@ -124,7 +158,8 @@ int main(int argc, char **argv)
 			       k % 2 ? "BA" : "AB", pinned, odp);
 			fflush(stdout);
 		}
-		munmap(buf, len);
+		if (buf)
+			munmap(buf, len);
 	}
 	return 0;
 }
