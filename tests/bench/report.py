@@ -314,7 +314,12 @@ def markdown(outdir, figs, made, meta, notes):
              "TCG: absolute speeds mean nothing, so every figure is a ratio of two "
              "conditions measured in the same run, alternated A B B A; the figure is "
              "the median of the per-pair ratios, the spread their minimum and maximum. "
-             "Event counts are rodp.ko's counters (exact).", "",
+             "Event counts are rodp.ko's counters (exact).", ""]
+    if meta["quick"]:
+        lines += ["**This is a `--quick` run** (one message size, one churn kind and rate, "
+                  "two pairs): it proves the suite works, its figures are not the full "
+                  "suite's. `tests/bench/run` (about 20 minutes) replaces it.", ""]
+    lines += [
              "| id | metric | host | figure (median) | spread (min – max) | pairs | target | met? |",
              "|---|---|---|---|---|---|---|---|"]
     for f in figs:
