@@ -58,7 +58,9 @@ INTERVAL_TREE_DEFINE(struct rodp_region, rb, unsigned long, it_subtree_last,
  * @gfp: allocation flags for @create (GFP_NOWAIT from the probes)
  *
  * A proc whose struct pid is not @pid belongs to an earlier process with
- * the same tgid; it is replaced in the index (its regions keep it alive).
+ * the same tgid; it is replaced in the index (its regions keep it alive)
+ * and loses its per-process policy, whose reference nothing else could
+ * drop once it is out of the index.
  *
  * Context: may sleep only if @gfp allows.
  * Return: the proc with a reference, or NULL if it does not exist and
@@ -67,7 +69,7 @@ INTERVAL_TREE_DEFINE(struct rodp_region, rb, unsigned long, it_subtree_last,
 struct rodp_proc *rodp_proc_get(struct pid *pid, bool create, gfp_t gfp)
 {
 	pid_t tgid = pid_nr(pid);
-	struct rodp_proc *proc, *new = NULL;
+	struct rodp_proc *proc, *new = NULL, *stale = NULL;
 	struct task_struct *task;
 	void *old;
 
@@ -100,6 +102,9 @@ struct rodp_proc *rodp_proc_get(struct pid *pid, bool create, gfp_t gfp)
 	old = __xa_store(&rodp_procs, tgid, new, gfp);
 	if (xa_is_err(old))
 		goto out_unlock;
+	/* In the index until now, so not yet freed: see rodp_proc_put(). */
+	if (old && refcount_inc_not_zero(&((struct rodp_proc *)old)->ref))
+		stale = old;
 	proc = new;
 	new = NULL;
 out_unlock:
@@ -107,6 +112,10 @@ out_unlock:
 	if (new) {
 		put_pid(new->pid);
 		kfree(new);
+	}
+	if (stale) {
+		rodp_proc_set_policy(stale, RODP_POLICY_DEFAULT);
+		rodp_proc_put(stale);
 	}
 	return proc;
 }

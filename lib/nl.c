@@ -214,23 +214,6 @@ static int rodp_nl_seq_check(struct nl_msg *msg, void *data)
 	return NL_SKIP;
 }
 
-static const struct nla_policy rodp_reply_policy[RODP_A_MAX + 1] = {
-	[RODP_A_REGION_ID] = { .type = NLA_U64 },
-	[RODP_A_PID] = { .type = NLA_U32 },
-	[RODP_A_ADDR] = { .type = NLA_U64 },
-	[RODP_A_LENGTH] = { .type = NLA_U64 },
-	[RODP_A_ACCESS] = { .type = NLA_U32 },
-	[RODP_A_DEVICE] = { .type = NLA_STRING },
-	[RODP_A_DEVICE_KIND] = { .type = NLA_U32 },
-	[RODP_A_LKEY] = { .type = NLA_U32 },
-	[RODP_A_REGION_STATE] = { .type = NLA_U32 },
-	[RODP_A_REGION_RANGES] = { .type = NLA_NESTED },
-	[RODP_A_STATS] = { .type = NLA_NESTED },
-	[RODP_A_POLICY] = { .type = NLA_U32 },
-	[RODP_A_POLICY_SCOPE] = { .type = NLA_U32 },
-	[RODP_A_PREFETCH_FLAGS] = { .type = NLA_U32 },
-};
-
 static int rodp_nl_valid(struct nl_msg *msg, void *data)
 {
 	struct rodp_nl_req *req = data;
@@ -238,7 +221,7 @@ static int rodp_nl_valid(struct nl_msg *msg, void *data)
 	int err;
 
 	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, RODP_A_MAX,
-			    rodp_reply_policy);
+			    rodp_attr_policy);
 	if (err < 0) {
 		if (!req->err)
 			req->err = EPROTO;

@@ -112,8 +112,11 @@ int rodp_region_from_attrs(struct nlattr **tb, struct rodp_region_info *info,
 	return 0;
 }
 
-/* The attributes a notification may carry (the region message). */
-static const struct nla_policy rodp_ntf_policy[RODP_A_MAX + 1] = {
+/*
+ * Every attribute rodp.ko puts in a message: replies to any command and
+ * notifications (which carry the region message) are parsed with it.
+ */
+const struct nla_policy rodp_attr_policy[RODP_A_MAX + 1] = {
 	[RODP_A_REGION_ID] = { .type = NLA_U64 },
 	[RODP_A_PID] = { .type = NLA_U32 },
 	[RODP_A_ADDR] = { .type = NLA_U64 },
@@ -125,6 +128,9 @@ static const struct nla_policy rodp_ntf_policy[RODP_A_MAX + 1] = {
 	[RODP_A_REGION_STATE] = { .type = NLA_U32 },
 	[RODP_A_REGION_RANGES] = { .type = NLA_NESTED },
 	[RODP_A_STATS] = { .type = NLA_NESTED },
+	[RODP_A_POLICY] = { .type = NLA_U32 },
+	[RODP_A_POLICY_SCOPE] = { .type = NLA_U32 },
+	[RODP_A_PREFETCH_FLAGS] = { .type = NLA_U32 },
 };
 
 int rodp_ntf_parse(const void *buf, size_t len, int family,
@@ -151,7 +157,7 @@ int rodp_ntf_parse(const void *buf, size_t len, int family,
 	    g->cmd != RODP_CMD_REGION_DEAD_NTF)
 		return ENOMSG;
 	if (genlmsg_parse(nlh, 0, tb, RODP_A_MAX,
-			  (struct nla_policy *)rodp_ntf_policy) < 0)
+			  (struct nla_policy *)rodp_attr_policy) < 0)
 		return EPROTO;
 	if (!tb[RODP_A_REGION_ID] || !tb[RODP_A_REGION_STATE])
 		return EPROTO;

@@ -135,7 +135,7 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 	struct rodp_mr_entry e;
 	uint64_t start = (uintptr_t)addr, dead = 0;
 	size_t nseg;
-	int err, forced;
+	int err, forced, known;
 
 	rodp_clear_error();
 	if (!mr || !length)
@@ -161,6 +161,7 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 		rodp_set_error("this MR belongs to the parent process");
 		return EBADF;
 	}
+	known = !err;
 	RODP_LIB_INC(prefetch_calls);
 	if (!err && !(e.flags & RODP_MR_ODP)) {
 		/* Pinned (ODP_PREFERRED fell back): already resident. */
@@ -172,6 +173,7 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 		rodp_set_error("write prefetch of an MR without "
 			       "IBV_ACCESS_LOCAL_WRITE");
 		RODP_LIB_INC(prefetch_errors);
+		rodp_mr_update(mr, rodp_prefetch_count, &acct);
 		return EPERM;
 	}
 	if (!err && !(e.flags & RODP_MR_BOUND))
@@ -220,6 +222,12 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 			acct.path = 1;
 			RODP_LIB_INC(prefetch_advise);
 		}
+		/* rxe's advise_mr looks the MR up as if for a local write and
+		 * answers EINVAL for an MR without IBV_ACCESS_LOCAL_WRITE even
+		 * for a read prefetch; the arguments were checked above, so
+		 * rodp.ko's path serves such MRs. */
+		if (err == EINVAL && known && !(e.access & IBV_ACCESS_LOCAL_WRITE))
+			err = EOPNOTSUPP;
 	}
 	if (err == EOPNOTSUPP) {
 		if (forced)

@@ -85,6 +85,9 @@ int rodp_ranges_parse(struct nlattr *nest, struct rodp_range *out,
 int rodp_region_from_attrs(struct nlattr **tb, struct rodp_region_info *info,
 			   struct rodp_range **ranges);
 
+/* The attribute policy of every message rodp.ko sends (parse.c). */
+extern const struct nla_policy rodp_attr_policy[RODP_A_MAX + 1];
+
 /*
  * Parses the first netlink message of buf (len bytes) as a region
  * notification of generic netlink family: 0 and *ev, ENOMSG (a valid

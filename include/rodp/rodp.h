@@ -141,10 +141,10 @@ struct rodp_stats {
 	uint64_t downgraded;		/* write permission dropped only */
 	uint64_t shrunk;		/* range left the region (munmap) */
 	uint64_t fallback;		/* downgrade impossible, delegated */
-	uint64_t fault_calls;		/* data-path page faults */
+	uint64_t fault_calls;		/* driver faults, advise_mr included */
 	uint64_t fault_pages;
 	uint64_t fault_errors;
-	uint64_t prefetch_calls;	/* advise_mr or rodp prefetch */
+	uint64_t prefetch_calls;	/* rodp.ko prefetch requests */
 	uint64_t prefetch_pages;
 	uint64_t umems_created;		/* ODP umems seen (global, process) */
 	uint64_t umems_released;
@@ -158,8 +158,9 @@ struct rodp_stats {
 /*
  * Reads rodp.ko's counters: global ones when pid is 0, else the sums of
  * process pid's regions. Fills the first stats_size bytes of *stats.
- * Returns 0, EINVAL, ESRCH (no such process known to rodp), EPERM (another
- * user's process), ENODEV (rodp.ko went away) or another errno.
+ * Returns 0, EINVAL, ENOENT (no rodp state for process pid, or another
+ * user's process), EBADF (ctx inherited across fork), ENODEV (rodp.ko went
+ * away) or another errno.
  */
 int rodp_get_stats(struct rodp_ctx *ctx, pid_t pid, struct rodp_stats *stats,
 		   size_t stats_size);

@@ -37,13 +37,46 @@ void lb_close(struct lb *lb);
  * One RDMA WRITE or READ between local [laddr, +len) of lkey and remote
  * raddr of rkey. Returns the completion's status (IBV_WC_SUCCESS is 0), or
  * -1 on a posting error or timeout. After an error the QPs are brought
- * back to RTS.
+ * back to RTS; a transfer that failed only because a QP was not ready
+ * (flushed, retries exhausted, no completion) is tried again, at most
+ * three times in all, and says so on stdout.
  */
 int lb_rdma(struct lb *lb, enum ibv_wr_opcode op, void *laddr, uint32_t lkey,
 	    size_t len, uint64_t raddr, uint32_t rkey);
 
 /* An ODP MR with local and remote read/write access; NULL + errno. */
 struct ibv_mr *lb_reg_odp(struct lb *lb, void *addr, size_t len);
+
+/*
+ * A test fixture: a fresh ODP region of its own mapping, and a pinned
+ * local buffer of the same size at the other end of every transfer.
+ */
+struct func_fix {
+	struct lb *lb;
+	uint8_t *buf;		/* the ODP region */
+	struct ibv_mr *mr;
+	uint8_t *loc;		/* pinned */
+	struct ibv_mr *loc_mr;
+	size_t len, page;
+};
+
+/*
+ * Sets the calling process's policy, maps and registers npages, and warms
+ * them: the device writes every page (pattern of seed 1), so all are
+ * mapped writable for it. CUnit-fatal on any failure.
+ */
+void func_fix_init(struct func_fix *f, struct lb *lb, struct rodp_ctx *ctx,
+		   uint32_t policy, size_t npages);
+/* Deregisters both MRs and unmaps what is left of the region. */
+void func_fix_fini(struct func_fix *f);
+
+/*
+ * Device access to pages [first, first + n) of the region: a write of the
+ * pattern of seed, or a read into loc (filled with 0xee first). The
+ * completion status, as lb_rdma().
+ */
+int func_dev_write(struct func_fix *f, size_t first, size_t n, uint8_t seed);
+int func_dev_read(struct func_fix *f, size_t first, size_t n);
 
 /* The device named by RODP_DEV, or rxe0. */
 const char *func_dev_name(void);
@@ -71,8 +104,9 @@ struct func_region {
 };
 
 /*
- * Dumps the regions visible to the caller, of process pid (0: all), into
- * out[max]. Returns the number found (may exceed max), or -errno.
+ * The regions visible to the caller, of process pid (0: all), copied from
+ * rodp_get_regions() into out[max]. Returns the number found (may exceed
+ * max), or -errno.
  */
 int func_regions(struct rodp_ctx *ctx, pid_t pid, struct func_region *out,
 		 int max);
@@ -80,13 +114,10 @@ int func_regions(struct rodp_ctx *ctx, pid_t pid, struct func_region *out,
 /* The caller's region starting at addr: 0, or -errno (-ENOENT). */
 int func_region_at(struct rodp_ctx *ctx, void *addr, struct func_region *r);
 
-/* RODP_CMD_POLICY_SET / GET: 0 or a positive errno. */
-int func_policy_set(struct rodp_ctx *ctx, uint32_t scope, pid_t pid,
-		    uint32_t policy);
-int func_policy_get(struct rodp_ctx *ctx, uint32_t scope, pid_t pid,
-		    uint32_t *policy);
-
-/* RODP_CMD_PREFETCH of a whole region: 0 or a positive errno. */
+/*
+ * RODP_CMD_PREFETCH of a whole region by its id, which librodp offers only
+ * by MR: 0 or a positive errno.
+ */
 int func_prefetch(struct rodp_ctx *ctx, uint64_t region_id, uint32_t flags);
 
 /* The calling process's sums; exits the test on error. */

@@ -27,63 +27,9 @@ static struct lb lb;
 static struct rodp_ctx *rodp;
 static size_t page;
 
-/* A fresh ODP region of NPAGES pages and a pinned local buffer. */
-struct fix {
-	uint8_t *buf;		/* the ODP region, its own mapping */
-	struct ibv_mr *mr;
-	uint8_t *loc;		/* pinned, the other end of every transfer */
-	struct ibv_mr *loc_mr;
-	size_t len;
-};
-
 static const char *policy_name(uint32_t policy)
 {
 	return policy == RODP_POLICY_STOCK ? "stock" : "event-aware";
-}
-
-static void fix_init(struct fix *f, uint32_t policy)
-{
-	f->len = NPAGES * page;
-	CU_ASSERT_EQUAL_FATAL(func_policy_set(rodp, RODP_POLICY_SCOPE_PROCESS,
-					      0, policy), 0);
-	f->buf = mmap(NULL, f->len, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CU_ASSERT_FATAL(f->buf != MAP_FAILED);
-	f->loc = aligned_alloc(page, f->len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f->loc);
-	f->loc_mr = ibv_reg_mr(lb.pd, f->loc, f->len, IBV_ACCESS_LOCAL_WRITE);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f->loc_mr);
-	f->mr = lb_reg_odp(&lb, f->buf, f->len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f->mr);
-	/* Warm: the device writes every page, so all are mapped writable. */
-	func_fill(f->loc, f->len, 1);
-	CU_ASSERT_EQUAL_FATAL(lb_rdma(&lb, IBV_WR_RDMA_WRITE, f->loc,
-				      f->loc_mr->lkey, f->len,
-				      (uintptr_t)f->buf, f->mr->rkey), 0);
-	CU_ASSERT_EQUAL(func_check(f->buf, f->len, 1), 0);
-}
-
-static void fix_fini(struct fix *f)
-{
-	CU_ASSERT_EQUAL(ibv_dereg_mr(f->mr), 0);
-	CU_ASSERT_EQUAL(ibv_dereg_mr(f->loc_mr), 0);
-	munmap(f->buf, f->len);	/* parts may be gone already */
-	free(f->loc);
-}
-
-/* Device access to pages [first, first + n) of the region. */
-static int dev_write(struct fix *f, size_t first, size_t n, uint8_t seed)
-{
-	func_fill(f->loc, n * page, seed);
-	return lb_rdma(&lb, IBV_WR_RDMA_WRITE, f->loc, f->loc_mr->lkey,
-		       n * page, (uintptr_t)f->buf + first * page, f->mr->rkey);
-}
-
-static int dev_read(struct fix *f, size_t first, size_t n)
-{
-	memset(f->loc, 0xee, n * page);
-	return lb_rdma(&lb, IBV_WR_RDMA_READ, f->loc, f->loc_mr->lkey,
-		       n * page, (uintptr_t)f->buf + first * page, f->mr->rkey);
 }
 
 #define D(field) (after.field - before.field)
@@ -127,9 +73,9 @@ static void munmap_case(uint32_t policy)
 {
 	struct rodp_stats before, after;
 	struct func_region r;
-	struct fix f;
+	struct func_fix f;
 
-	fix_init(&f, policy);
+	func_fix_init(&f, &lb, rodp, policy, NPAGES);
 	func_proc_stats(rodp, &before);
 	CU_ASSERT_EQUAL_FATAL(munmap(f.buf + 4 * page, 4 * page), 0);
 	func_proc_stats(rodp, &after);
@@ -154,8 +100,8 @@ static void munmap_case(uint32_t policy)
 	}
 
 	/* The device cannot reach the hole; the rest still works. */
-	CU_ASSERT_NOT_EQUAL(dev_write(&f, 4, 4, 9), IBV_WC_SUCCESS);
-	CU_ASSERT_EQUAL(dev_write(&f, 8, 8, 3), IBV_WC_SUCCESS);
+	CU_ASSERT_NOT_EQUAL(func_dev_write(&f, 4, 4, 9), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_write(&f, 8, 8, 3), IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL(func_check(f.buf + 8 * page, 8 * page, 3), 0);
 
 	munmap(f.buf, 4 * page);
@@ -165,7 +111,7 @@ static void munmap_case(uint32_t policy)
 		CU_ASSERT_EQUAL(r.state, RODP_REGION_DEAD);
 		CU_ASSERT_EQUAL(r.nranges, 0);
 	}
-	fix_fini(&f);
+	func_fix_fini(&f);
 }
 
 static void test_munmap(void)
@@ -180,9 +126,9 @@ static void dontneed_case(uint32_t policy)
 {
 	struct rodp_stats before, after;
 	size_t i;
-	struct fix f;
+	struct func_fix f;
 
-	fix_init(&f, policy);
+	func_fix_init(&f, &lb, rodp, policy, NPAGES);
 	func_proc_stats(rodp, &before);
 	CU_ASSERT_EQUAL_FATAL(madvise(f.buf + 2 * page, 4 * page,
 				      MADV_DONTNEED), 0);
@@ -193,7 +139,7 @@ static void dontneed_case(uint32_t policy)
 
 	/* The discarded pages read back as zeros, through a refault. */
 	func_proc_stats(rodp, &before);
-	CU_ASSERT_EQUAL_FATAL(dev_read(&f, 0, NPAGES), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL_FATAL(func_dev_read(&f, 0, NPAGES), IBV_WC_SUCCESS);
 	func_proc_stats(rodp, &after);
 	CU_ASSERT(D(fault_calls) >= 1);
 	for (i = 0; i < NPAGES; i++) {
@@ -208,7 +154,7 @@ static void dontneed_case(uint32_t policy)
 					       f.buf + i * page, page), 0);
 		}
 	}
-	fix_fini(&f);
+	func_fix_fini(&f);
 }
 
 static void test_dontneed(void)
@@ -222,9 +168,9 @@ static void test_dontneed(void)
 static void mprotect_case(uint32_t policy)
 {
 	struct rodp_stats before, after;
-	struct fix f;
+	struct func_fix f;
 
-	fix_init(&f, policy);
+	func_fix_init(&f, &lb, rodp, policy, NPAGES);
 	func_proc_stats(rodp, &before);
 	CU_ASSERT_EQUAL_FATAL(mprotect(f.buf, 4 * page, PROT_READ), 0);
 	func_proc_stats(rodp, &after);
@@ -233,16 +179,16 @@ static void mprotect_case(uint32_t policy)
 	CU_ASSERT_EQUAL(D(delegated), D(inval[RODP_INVAL_PROTECTION_VMA]));
 
 	/* Read-only now: device reads work, device writes fail, unseen. */
-	CU_ASSERT_EQUAL(dev_read(&f, 0, 4), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_read(&f, 0, 4), IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL(func_check(f.loc, 4 * page, 1), 0);
-	CU_ASSERT_NOT_EQUAL(dev_write(&f, 0, 4, 7), IBV_WC_SUCCESS);
+	CU_ASSERT_NOT_EQUAL(func_dev_write(&f, 0, 4, 7), IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL(func_check(f.buf, f.len, 1), 0);
 
 	CU_ASSERT_EQUAL_FATAL(mprotect(f.buf, 4 * page,
 				       PROT_READ | PROT_WRITE), 0);
-	CU_ASSERT_EQUAL(dev_write(&f, 0, 4, 7), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_write(&f, 0, 4, 7), IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL(func_check(f.buf, 4 * page, 7), 0);
-	fix_fini(&f);
+	func_fix_fini(&f);
 }
 
 static void test_mprotect(void)
@@ -256,11 +202,11 @@ static void test_mprotect(void)
 static void fork_case(uint32_t policy)
 {
 	struct rodp_stats before, after;
-	struct fix f;
+	struct func_fix f;
 	int status;
 	pid_t pid;
 
-	fix_init(&f, policy);
+	func_fix_init(&f, &lb, rodp, policy, NPAGES);
 	func_proc_stats(rodp, &before);
 	pid = fork();
 	if (pid == 0)
@@ -282,7 +228,7 @@ static void fork_case(uint32_t policy)
 
 	/* Reads: no refault when only the write permission was dropped. */
 	func_proc_stats(rodp, &before);
-	CU_ASSERT_EQUAL(dev_read(&f, 0, NPAGES), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_read(&f, 0, NPAGES), IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL(func_check(f.loc, f.len, 1), 0);
 	func_proc_stats(rodp, &after);
 	if (policy == RODP_POLICY_STOCK) {
@@ -293,11 +239,11 @@ static void fork_case(uint32_t policy)
 
 	/* A write refaults in both modes and lands. */
 	func_proc_stats(rodp, &before);
-	CU_ASSERT_EQUAL(dev_write(&f, 0, NPAGES, 5), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_write(&f, 0, NPAGES, 5), IBV_WC_SUCCESS);
 	func_proc_stats(rodp, &after);
 	CU_ASSERT(D(fault_calls) >= 1);
 	CU_ASSERT_EQUAL(func_check(f.buf, f.len, 5), 0);
-	fix_fini(&f);
+	func_fix_fini(&f);
 }
 
 static void test_fork(void)
@@ -311,9 +257,9 @@ static void test_fork(void)
 static void soft_dirty_case(uint32_t policy)
 {
 	struct rodp_stats before, after;
-	struct fix f;
+	struct func_fix f;
 
-	fix_init(&f, policy);
+	func_fix_init(&f, &lb, rodp, policy, NPAGES);
 	func_proc_stats(rodp, &before);
 	CU_ASSERT_EQUAL_FATAL(func_clear_soft_dirty(), 0);
 	func_proc_stats(rodp, &after);
@@ -332,7 +278,7 @@ static void soft_dirty_case(uint32_t policy)
 	 * The device only reads; the second clear_refs then finds no page
 	 * mapped writable for the device: event-aware skips it.
 	 */
-	CU_ASSERT_EQUAL(dev_read(&f, 0, NPAGES), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_read(&f, 0, NPAGES), IBV_WC_SUCCESS);
 	func_proc_stats(rodp, &before);
 	CU_ASSERT_EQUAL_FATAL(func_clear_soft_dirty(), 0);
 	func_proc_stats(rodp, &after);
@@ -343,7 +289,7 @@ static void soft_dirty_case(uint32_t policy)
 	} else {
 		CU_ASSERT_EQUAL(D(skipped), 1);
 	}
-	fix_fini(&f);
+	func_fix_fini(&f);
 }
 
 static void test_soft_dirty(void)
@@ -365,7 +311,7 @@ static int exit_child(uint32_t policy)
 
 	/* A process's policy is its own: the child sets it for itself. */
 	ctx = rodp_open();
-	if (!ctx || func_policy_set(ctx, RODP_POLICY_SCOPE_PROCESS, 0, policy))
+	if (!ctx || rodp_set_policy(ctx, policy))
 		return 7;
 	rodp_close(ctx);
 	if (lb_open(&clb, func_dev_name()))

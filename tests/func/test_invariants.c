@@ -31,57 +31,6 @@ static struct lb lb;
 static struct rodp_ctx *rodp;
 static size_t page;
 
-struct fix {
-	uint8_t *buf;		/* the ODP region */
-	struct ibv_mr *mr;
-	uint8_t *loc;		/* pinned, the other end */
-	struct ibv_mr *loc_mr;
-	size_t len;
-};
-
-static void fix_init(struct fix *f, uint32_t policy)
-{
-	f->len = NPAGES * page;
-	CU_ASSERT_EQUAL_FATAL(func_policy_set(rodp, RODP_POLICY_SCOPE_PROCESS,
-					      0, policy), 0);
-	f->buf = mmap(NULL, f->len, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CU_ASSERT_FATAL(f->buf != MAP_FAILED);
-	f->loc = aligned_alloc(page, f->len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f->loc);
-	f->loc_mr = ibv_reg_mr(lb.pd, f->loc, f->len, IBV_ACCESS_LOCAL_WRITE);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f->loc_mr);
-	f->mr = lb_reg_odp(&lb, f->buf, f->len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f->mr);
-	/* The device writes every page: all mapped writable for it. */
-	func_fill(f->loc, f->len, 1);
-	CU_ASSERT_EQUAL_FATAL(lb_rdma(&lb, IBV_WR_RDMA_WRITE, f->loc,
-				      f->loc_mr->lkey, f->len,
-				      (uintptr_t)f->buf, f->mr->rkey), 0);
-	CU_ASSERT_EQUAL_FATAL(func_check(f->buf, f->len, 1), 0);
-}
-
-static void fix_fini(struct fix *f)
-{
-	CU_ASSERT_EQUAL(ibv_dereg_mr(f->mr), 0);
-	CU_ASSERT_EQUAL(ibv_dereg_mr(f->loc_mr), 0);
-	munmap(f->buf, f->len);
-	free(f->loc);
-}
-
-static int dev_write(struct fix *f, size_t first, size_t n, uint8_t seed)
-{
-	func_fill(f->loc, n * page, seed);
-	return lb_rdma(&lb, IBV_WR_RDMA_WRITE, f->loc, f->loc_mr->lkey,
-		       n * page, (uintptr_t)f->buf + first * page, f->mr->rkey);
-}
-
-static int dev_read(struct fix *f, size_t first, size_t n)
-{
-	return lb_rdma(&lb, IBV_WR_RDMA_READ, f->loc, f->loc_mr->lkey,
-		       n * page, (uintptr_t)f->buf + first * page, f->mr->rkey);
-}
-
 /* ---- 1. COW isolation ------------------------------------------------ */
 
 /*
@@ -89,7 +38,7 @@ static int dev_read(struct fix *f, size_t first, size_t n)
  * the region that are no longer the pre-fork pattern (seed 1); that count
  * (capped) is its exit status.
  */
-static pid_t fork_watcher(struct fix *f, int *go)
+static pid_t fork_watcher(struct func_fix *f, int *go)
 {
 	int fds[2];
 	pid_t pid;
@@ -128,16 +77,16 @@ static int child_changed(pid_t pid, int go)
 
 static void cow_case(uint32_t policy, bool cpu_breaks_cow_first)
 {
-	struct fix f;
+	struct func_fix f;
 	pid_t pid;
 	int go;
 
-	fix_init(&f, policy);
+	func_fix_init(&f, &lb, rodp, policy, NPAGES);
 	pid = fork_watcher(&f, &go);
 	if (cpu_breaks_cow_first)
 		f.buf[0] ^= 0xff;	/* the parent gets its own page 0 */
 
-	CU_ASSERT_EQUAL(dev_write(&f, 0, NPAGES, 9), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_write(&f, 0, NPAGES, 9), IBV_WC_SUCCESS);
 	/* The parent sees every byte the device wrote ... */
 	CU_ASSERT_EQUAL(func_check(f.buf, f.len, 9), 0);
 	/* ... and the child none. */
@@ -145,7 +94,7 @@ static void cow_case(uint32_t policy, bool cpu_breaks_cow_first)
 	printf("\n    %s%s: parent has the device's data, child unchanged",
 	       policy == RODP_POLICY_STOCK ? "stock" : "event-aware",
 	       cpu_breaks_cow_first ? ", CPU broke COW on page 0 first" : "");
-	fix_fini(&f);
+	func_fix_fini(&f);
 }
 
 static void test_fork_cow_isolation(void)
@@ -160,17 +109,17 @@ static void test_fork_cow_isolation(void)
 
 static void soft_dirty_case(uint32_t policy)
 {
-	struct fix f;
+	struct func_fix f;
 	long dirty;
 
-	fix_init(&f, policy);
+	func_fix_init(&f, &lb, rodp, policy, NPAGES);
 	CU_ASSERT_EQUAL_FATAL(func_clear_soft_dirty(), 0);
 	dirty = func_soft_dirty_pages(f.buf, f.len);
 	CU_ASSERT_EQUAL(dirty, 0);
 
 	/* The device writes the first half and reads the second. */
-	CU_ASSERT_EQUAL(dev_write(&f, 0, NPAGES / 2, 4), IBV_WC_SUCCESS);
-	CU_ASSERT_EQUAL(dev_read(&f, NPAGES / 2, NPAGES / 2), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_write(&f, 0, NPAGES / 2, 4), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_read(&f, NPAGES / 2, NPAGES / 2), IBV_WC_SUCCESS);
 	dirty = func_soft_dirty_pages(f.buf, NPAGES / 2 * page);
 	printf("\n    %s: %ld/%d device-written pages soft-dirty, %ld/%d read ones",
 	       policy == RODP_POLICY_STOCK ? "stock" : "event-aware",
@@ -185,11 +134,11 @@ static void soft_dirty_case(uint32_t policy)
 	/* And again: a second round of clear_refs behaves the same. */
 	CU_ASSERT_EQUAL_FATAL(func_clear_soft_dirty(), 0);
 	CU_ASSERT_EQUAL(func_soft_dirty_pages(f.buf, f.len), 0);
-	CU_ASSERT_EQUAL(dev_write(&f, NPAGES - 1, 1, 6), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_write(&f, NPAGES - 1, 1, 6), IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL(func_soft_dirty_pages(f.buf, f.len), 1);
 	CU_ASSERT_EQUAL(func_soft_dirty_pages(f.buf + (NPAGES - 1) * page,
 					      page), 1);
-	fix_fini(&f);
+	func_fix_fini(&f);
 }
 
 static void test_soft_dirty_after_device_write(void)
@@ -202,47 +151,46 @@ static void test_soft_dirty_after_device_write(void)
 
 static void unmapped_case(uint32_t policy)
 {
-	struct fix f;
+	struct func_fix f;
 	size_t i;
 
-	fix_init(&f, policy);
+	func_fix_init(&f, &lb, rodp, policy, NPAGES);
 	CU_ASSERT_EQUAL_FATAL(munmap(f.buf + 4 * page, 4 * page), 0);
 
 	/* A write into the hole only, and one that starts before it. */
-	CU_ASSERT_NOT_EQUAL(dev_write(&f, 4, 4, 8), IBV_WC_SUCCESS);
-	CU_ASSERT_NOT_EQUAL(dev_write(&f, 5, 1, 8), IBV_WC_SUCCESS);
+	CU_ASSERT_NOT_EQUAL(func_dev_write(&f, 4, 4, 8), IBV_WC_SUCCESS);
+	CU_ASSERT_NOT_EQUAL(func_dev_write(&f, 5, 1, 8), IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL(func_check(f.buf, 4 * page, 1), 0);
 	CU_ASSERT_EQUAL(func_check_from(f.buf, 8 * page, 8 * page, 1), 0);
 
-	/* A read from the hole fails and brings nothing back. */
-	memset(f.loc, 0xee, 4 * page);
-	CU_ASSERT_NOT_EQUAL(dev_read(&f, 4, 4), IBV_WC_SUCCESS);
+	/* A read from the hole fails and brings nothing back (loc was 0xee). */
+	CU_ASSERT_NOT_EQUAL(func_dev_read(&f, 4, 4), IBV_WC_SUCCESS);
 	for (i = 0; i < 4 * page; i++)
 		if (f.loc[i] != 0xee)
 			break;
 	CU_ASSERT_EQUAL(i, 4 * page);
 
 	/* The mapped rest still works both ways. */
-	CU_ASSERT_EQUAL(dev_write(&f, 8, 8, 3), IBV_WC_SUCCESS);
-	CU_ASSERT_EQUAL(dev_read(&f, 0, 4), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_write(&f, 8, 8, 3), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_read(&f, 0, 4), IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL(func_check(f.loc, 4 * page, 1), 0);
 	munmap(f.buf, 4 * page);
 	munmap(f.buf + 8 * page, 8 * page);
-	fix_fini(&f);
+	func_fix_fini(&f);
 }
 
 static void discarded_case(uint32_t policy)
 {
-	struct fix f;
+	struct func_fix f;
 
-	fix_init(&f, policy);
+	func_fix_init(&f, &lb, rodp, policy, NPAGES);
 	CU_ASSERT_EQUAL_FATAL(madvise(f.buf + 2 * page, 4 * page,
 				      MADV_DONTNEED), 0);
 	/* The device must write the new (zero-filled) pages the CPU sees. */
-	CU_ASSERT_EQUAL(dev_write(&f, 2, 4, 5), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(func_dev_write(&f, 2, 4, 5), IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL(func_check(f.buf + 2 * page, 4 * page, 5), 0);
 	CU_ASSERT_EQUAL(func_check(f.buf, 2 * page, 1), 0);
-	fix_fini(&f);
+	func_fix_fini(&f);
 }
 
 static void test_no_access_after_unmap(void)

@@ -263,10 +263,14 @@ static void test_process_stats(void)
 {
 	const size_t len = 64 << 10;
 	struct rodp_stats before, during;
-	struct ibv_mr *mr;
-	void *buf = lt_map(len);
+	struct ibv_mr *mr, *keep;
+	void *buf = lt_map(len), *kbuf = lt_map(len);
 
+	/* rodp.ko forgets a process with no region left: keep one. */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kbuf);
+	keep = rodp_reg_mr(pd, kbuf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(keep);
 	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
 	CU_ASSERT_EQUAL(rodp_get_stats(rodp, getpid(), &before,
@@ -279,7 +283,12 @@ static void test_process_stats(void)
 	CU_ASSERT_EQUAL(during.umems_released, before.umems_released + 1);
 	CU_ASSERT_EQUAL(rodp_get_stats(NULL, 0, &before, sizeof(before)),
 			EINVAL);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(keep), 0);
+	/* Now it has nothing of this process: ENOENT. */
+	CU_ASSERT_EQUAL(rodp_get_stats(rodp, getpid(), &during,
+				       sizeof(during)), ENOENT);
 	munmap(buf, len);
+	munmap(kbuf, len);
 }
 
 static void test_policy(void)

@@ -84,8 +84,7 @@ static void run_case(uint32_t policy, enum event ev, struct result *res)
 	struct ibv_mr *mr;
 	uint8_t *buf;
 
-	CU_ASSERT_EQUAL_FATAL(func_policy_set(rodp, RODP_POLICY_SCOPE_PROCESS,
-					      0, policy), 0);
+	CU_ASSERT_EQUAL_FATAL(rodp_set_policy(rodp, policy), 0);
 	buf = mmap(NULL, region_len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CU_ASSERT_FATAL(buf != MAP_FAILED);

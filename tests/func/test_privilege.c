@@ -93,7 +93,7 @@ static int unprivileged_child(void)
 {
 	struct func_region r[8];
 	struct rodp_stats s;
-	uint32_t policy;
+	enum rodp_policy_mode policy;
 	int n, err;
 
 	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
@@ -118,26 +118,23 @@ static int unprivileged_child(void)
 	err = rodp_get_stats(rodp, root_pid, &s, sizeof(s));
 	EXPECT(err == ENOENT, "root's process counters: %s (%s)",
 	       strerror(err), rodp_last_error_msg());
-	err = func_policy_get(rodp, RODP_POLICY_SCOPE_PROCESS, root_pid,
-			      &policy);
+	err = rodp_get_process_policy(rodp, root_pid, &policy);
 	EXPECT(err == ENOENT, "root's process policy: %s", strerror(err));
 	err = func_prefetch(rodp, root_region, 0);
 	EXPECT(err == ENOENT, "prefetch of root's region: %s (%s)",
 	       strerror(err), rodp_last_error_msg());
-	err = func_policy_set(rodp, RODP_POLICY_SCOPE_GLOBAL, 0,
-			      RODP_POLICY_STOCK);
+	err = rodp_set_global_policy(rodp, RODP_POLICY_MODE_STOCK);
 	EXPECT(err == EPERM, "global policy set: %s", strerror(err));
-	err = func_policy_set(rodp, RODP_POLICY_SCOPE_PROCESS, root_pid,
-			      RODP_POLICY_STOCK);
+	err = rodp_set_process_policy(rodp, root_pid,
+				      RODP_POLICY_MODE_STOCK);
 	EXPECT(err == EPERM, "root's process policy set: %s", strerror(err));
 	err = join_events_group();
 	EXPECT(err < 0, "joining the events group: %s", nl_geterror(err));
 
-	err = func_policy_set(rodp, RODP_POLICY_SCOPE_PROCESS, 0,
-			      RODP_POLICY_STOCK);
+	err = rodp_set_policy(rodp, RODP_POLICY_MODE_STOCK);
 	EXPECT(err == 0, "own policy set: %s", strerror(err));
-	err = func_policy_get(rodp, RODP_POLICY_SCOPE_PROCESS, 0, &policy);
-	EXPECT(err == 0 && policy == RODP_POLICY_STOCK,
+	err = rodp_get_policy(rodp, &policy);
+	EXPECT(err == 0 && policy == RODP_POLICY_MODE_STOCK,
 	       "own policy reads back as stock");
 	EXPECT(own_region_visible() == 0,
 	       "its own ODP region is visible, and only it");
@@ -149,7 +146,7 @@ static void test_unprivileged_netlink(void)
 {
 	struct func_region r;
 	struct ibv_mr *mr;
-	uint32_t policy;
+	enum rodp_policy_mode policy;
 	int status;
 	void *buf;
 	pid_t pid;
@@ -173,9 +170,8 @@ static void test_unprivileged_netlink(void)
 	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
 
 	/* Nothing the child tried changed root's state. */
-	CU_ASSERT_EQUAL(func_policy_get(rodp, RODP_POLICY_SCOPE_GLOBAL, 0,
-					&policy), 0);
-	CU_ASSERT_EQUAL(policy, RODP_POLICY_EVENT_AWARE);
+	CU_ASSERT_EQUAL(rodp_get_global_policy(rodp, &policy), 0);
+	CU_ASSERT_EQUAL(policy, RODP_POLICY_MODE_EVENT_AWARE);
 	CU_ASSERT_EQUAL(func_region_at(rodp, buf, &r), 0);
 	CU_ASSERT_EQUAL(r.id, root_region);
 	/* Root, an admin, may do what nobody could. */

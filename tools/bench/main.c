@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/module_hint.h"
 #include "../common/policy_name.h"
 #include "../common/stat_fields.h"
 #include "bench.h"
@@ -191,12 +192,14 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		case O_JSON: o->json = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -1;
+		default:
+			fprintf(stderr, "rodp-bench: see rodp-bench --help\n");
+			return -1;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "rodp-bench: which test? write, read or send\n");
-		usage(stderr);
+		fprintf(stderr, "rodp-bench: which test? write, read or send "
+			"(see rodp-bench --help)\n");
 		return -1;
 	}
 	if (!strcmp(argv[optind], "write"))
@@ -238,8 +241,8 @@ static int set_policy(const struct bench_opts *o, struct rodp_ctx *rodp)
 	if (o->policy < 0)
 		return 0;
 	if (!rodp) {
-		fprintf(stderr, "rodp-bench: --policy needs rodp.ko, which is not "
-			"loaded (modprobe rodp)\n");
+		fprintf(stderr, "rodp-bench: --policy needs rodp.ko: %s\n",
+			tool_no_module_reason());
 		return -1;
 	}
 	err = rodp_set_policy(rodp, o->policy);
@@ -490,7 +493,7 @@ int main(int argc, char **argv)
 	rodp = rodp_open();
 	if (!rodp && !o.json && o.policy < 0)
 		fprintf(stderr, "rodp-bench: no rodp counters: %s\n",
-			errno == ENODEV ? "rodp.ko is not loaded" : strerror(errno));
+			errno == ENODEV ? tool_no_module_reason() : strerror(errno));
 	if (set_policy(&o, rodp)) {
 		if (rodp)
 			rodp_close(rodp);

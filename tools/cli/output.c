@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/module_hint.h"
 #include "../common/stat_fields.h"
 #include "cli.h"
 
@@ -131,7 +132,7 @@ int cli_fail(int err, const char *what)
 
 	switch (err) {
 	case ENODEV:
-		fprintf(stderr, "rodp: rodp.ko is not loaded (modprobe rodp)\n");
+		fprintf(stderr, "rodp: %s\n", tool_no_module_reason());
 		return CLI_NO_MODULE;
 	case EPERM:
 	case EACCES:

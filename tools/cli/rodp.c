@@ -76,15 +76,13 @@ int main(int argc, char **argv)
 			break;
 		case 'V': printf("rodp %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return CLI_USAGE;
+		default: return cli_usage("bad option");
 		}
 	}
 	if (c.pretty)
 		c.json = true;
-	if (optind >= argc) {
-		usage(stderr);
-		return CLI_USAGE;
-	}
+	if (optind >= argc)
+		return cli_usage("which object? stat, mr, policy or monitor");
 	obj = argv[optind++];
 	if (!strcmp(obj, "help")) {
 		usage(stdout);

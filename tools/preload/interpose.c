@@ -53,7 +53,7 @@ static struct {
 	int (*dereg_mr)(struct ibv_mr *);
 } next;
 
-/* The MRs this library made ODP, for rereg; a tsearch tree of pointers. */
+/* The live ODP MRs, for rereg and dereg; a tsearch tree of pointers. */
 static void *odp_mrs;
 static pthread_mutex_t odp_mrs_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -206,8 +206,9 @@ static struct ibv_mr *done(struct ibv_mr *mr, unsigned int access,
 		preload_count(failed);
 		return NULL;
 	}
-	if (made_odp) {
+	if (made_odp)
 		preload_count(odp);
+	if (access & IBV_ACCESS_ON_DEMAND) {
 		pthread_mutex_lock(&odp_mrs_lock);
 		tsearch(mr, &odp_mrs, ptr_cmp);
 		pthread_mutex_unlock(&odp_mrs_lock);
@@ -333,7 +334,7 @@ static bool forget(struct ibv_mr *mr)
 EXPORT int ibv_rereg_mr(struct ibv_mr *mr, int flags, struct ibv_pd *pd,
 			void *addr, size_t length, int access)
 {
-	bool ours;
+	bool odp;
 	int ret;
 
 	init();
@@ -342,10 +343,10 @@ EXPORT int ibv_rereg_mr(struct ibv_mr *mr, int flags, struct ibv_pd *pd,
 	if (depth || !mr)
 		return next.rereg_mr(mr, flags, pd, addr, length, access);
 	pthread_mutex_lock(&odp_mrs_lock);
-	ours = tfind(mr, &odp_mrs, ptr_cmp) != NULL;
+	odp = tfind(mr, &odp_mrs, ptr_cmp) != NULL;
 	pthread_mutex_unlock(&odp_mrs_lock);
 	/* The kernel cannot turn ODP off in rereg: keep it on. */
-	if (ours && (flags & IBV_REREG_MR_CHANGE_ACCESS))
+	if (odp && (flags & IBV_REREG_MR_CHANGE_ACCESS))
 		access |= IBV_ACCESS_ON_DEMAND;
 	preload_count(rereg);
 	depth++;
@@ -364,7 +365,9 @@ EXPORT int ibv_dereg_mr(struct ibv_mr *mr)
 	if (depth || !mr)
 		return next.dereg_mr(mr);
 	preload_count(dereg);
-	forget(mr);
+	/* rodp.ko forgets a process with its last region: read it first. */
+	if (forget(mr) && preload_cfg.stats)
+		preload_stats_snapshot();
 	depth++;
 	ret = next.dereg_mr(mr);
 	depth--;

@@ -53,5 +53,6 @@ extern struct preload_counts preload_counts;
 
 /* report.c */
 void preload_report(void);
+void preload_stats_snapshot(void);
 
 #endif

@@ -6,13 +6,64 @@
 #include <config.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <rodp/rodp.h>
 
+#include "../common/module_hint.h"
 #include "../common/stat_fields.h"
 #include "preload.h"
+
+/*
+ * rodp.ko drops a process's counters with its last region, which most
+ * programs deregister before they exit: keep what it said just before.
+ */
+static struct rodp_stats last;
+static bool have_last;
+static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void preload_stats_snapshot(void)
+{
+	struct rodp_ctx *ctx = rodp_open();
+	struct rodp_stats st;
+
+	if (!ctx)
+		return;
+	if (!rodp_get_stats(ctx, getpid(), &st, sizeof(st))) {
+		pthread_mutex_lock(&last_lock);
+		last = st;
+		have_last = true;
+		pthread_mutex_unlock(&last_lock);
+	}
+	rodp_close(ctx);
+}
+
+/*
+ * One write per line: both ends of a test often share one stderr, and
+ * stderr is unbuffered, so piecemeal output would interleave.
+ */
+static void print_stats(FILE *f, const char *when, const struct rodp_stats *st)
+{
+	char *line = NULL;
+	size_t len = 0, i;
+	FILE *m = open_memstream(&line, &len);
+
+	if (!m)
+		return;
+	fprintf(m, "librodp-preload[%d]: rodp%s:", (int)getpid(), when);
+	for (i = 0; i < rodp_stat_nfields; i++)
+		fprintf(m, " %s %llu", rodp_stat_fields[i].name,
+			(unsigned long long)rodp_stat_value(st, &rodp_stat_fields[i]));
+	fprintf(m, "\n");
+	fclose(m);
+	fwrite(line, 1, len, f);
+	fflush(f);
+	free(line);
+}
 
 void preload_report(void)
 {
@@ -20,7 +71,6 @@ void preload_report(void)
 	struct rodp_stats st;
 	struct rodp_ctx *ctx;
 	FILE *f = stderr;
-	size_t i;
 	int err;
 
 	if (strcmp(preload_cfg.stats, "-")) {
@@ -39,23 +89,23 @@ void preload_report(void)
 	ctx = rodp_open();
 	if (!ctx) {
 		fprintf(f, "librodp-preload[%d]: rodp: %s\n", (int)getpid(),
-			errno == ENODEV ? "rodp.ko is not loaded" : strerror(errno));
+			errno == ENODEV ? tool_no_module_reason() : strerror(errno));
 		goto out;
 	}
 	err = rodp_get_stats(ctx, getpid(), &st, sizeof(st));
 	if (err == ESRCH || err == ENOENT) {
-		fprintf(f, "librodp-preload[%d]: rodp: no ODP region of this "
-			"process was seen\n", (int)getpid());
+		pthread_mutex_lock(&last_lock);
+		if (have_last)
+			print_stats(f, " (at the last deregistration)", &last);
+		else
+			fprintf(f, "librodp-preload[%d]: rodp: no ODP region of "
+				"this process was seen\n", (int)getpid());
+		pthread_mutex_unlock(&last_lock);
 	} else if (err) {
 		fprintf(f, "librodp-preload[%d]: rodp: %s\n", (int)getpid(),
 			strerror(err));
 	} else {
-		fprintf(f, "librodp-preload[%d]: rodp:", (int)getpid());
-		for (i = 0; i < rodp_stat_nfields; i++)
-			fprintf(f, " %s %llu", rodp_stat_fields[i].name,
-				(unsigned long long)rodp_stat_value(
-					&st, &rodp_stat_fields[i]));
-		fprintf(f, "\n");
+		print_stats(f, "", &st);
 	}
 	rodp_close(ctx);
 out:

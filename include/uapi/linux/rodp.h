@@ -82,11 +82,17 @@ enum rodp_stat {
 	RODP_STAT_ACT_SHRUNK,
 	/* Downgrade wanted but the pfn-list format is unknown: delegated. */
 	RODP_STAT_ACT_FALLBACK,
-	/* Page faults by the driver's data path (ib_umem_odp_map_dma_and_lock). */
+	/*
+	 * Faulting calls of ib_umem_odp_map_dma_and_lock() by the driver:
+	 * its data path and its own advise_mr prefetch, which drivers serve
+	 * with the same call (rxe even from the same work queue), so the ODP
+	 * core cannot tell them apart. Snapshot (no-fault) calls are not
+	 * counted.
+	 */
 	RODP_STAT_FAULT_CALLS,
 	RODP_STAT_FAULT_PAGES,
 	RODP_STAT_FAULT_ERRORS,
-	/* Prefetch: advise_mr on the device or RODP_CMD_PREFETCH. */
+	/* RODP_CMD_PREFETCH requests, and the pages they mapped. */
 	RODP_STAT_PREFETCH_CALLS,
 	RODP_STAT_PREFETCH_PAGES,
 	/* Global and per process only. */

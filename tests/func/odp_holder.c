@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * The lifecycle test's helper (tests/vm/guest/lifecycle): holds ODP
+ * regions, optionally under a storm of prefetches and invalidations, until
+ * it is killed; and reads rodp.ko's global counters.
+ *
+ *   odp_holder stat COUNTER        print a global counter (umems_live,
+ *                                  umems_created, umems_released, wrap_full)
+ *   odp_holder hold [-d DEV] [-n MRS] [-p THREADS]
+ *                                  register MRS ODP MRs of 1 MiB on DEV
+ *                                  (default $RODP_DEV or rxe0), print
+ *                                  "ready" and wait to be killed; with -p,
+ *                                  THREADS threads prefetch (ibv_advise_mr
+ *                                  and rodp's PREFETCH) while the main
+ *                                  thread discards and rewrites the pages
+ *   odp_holder policy MODE         set this process's own policy (stock,
+ *                                  event-aware, default) and exit
+ *
+ * Exit: 0, 1 on an error (with the reason), 77 no device.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+#include <linux/genetlink.h>
+#include <linux/rodp.h>
+
+#include "nl_raw.h"
+
+#define MR_LEN (1UL << 20)
+#define MAX_MRS 64
+
+static struct ibv_pd *pd;
+static struct ibv_mr *mrs[MAX_MRS];
+static unsigned int nr_mrs;
+static int family;
+
+static const struct {
+	const char *name;
+	uint16_t stat;
+} counters[] = {
+	{ "umems_live", RODP_STAT_UMEMS_LIVE },
+	{ "umems_created", RODP_STAT_UMEMS_CREATED },
+	{ "umems_released", RODP_STAT_UMEMS_RELEASED },
+	{ "wrap_full", RODP_STAT_WRAP_FULL },
+};
+
+static int stat_cmd(const char *name)
+{
+	struct nl_raw nl;
+	uint64_t v;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		if (!strcmp(name, counters[i].name))
+			break;
+	if (i == sizeof(counters) / sizeof(counters[0])) {
+		fprintf(stderr, "odp_holder: unknown counter '%s'\n", name);
+		return 2;
+	}
+	ret = nl_raw_open(&nl);
+	if (!ret)
+		ret = nl_raw_family(&nl, RODP_FAMILY_NAME);
+	if (ret >= 0)
+		ret = nl_raw_rodp_global_stat(&nl, ret, counters[i].stat, &v);
+	nl_raw_close(&nl);
+	if (ret < 0) {
+		fprintf(stderr, "odp_holder: reading %s: %s\n", name,
+			strerror(-ret));
+		return 1;
+	}
+	printf("%" PRIu64 "\n", v);
+	return 0;
+}
+
+/* One prefetching thread: advise_mr on every MR, and rodp's PREFETCH on
+ * its region, for ever. Errors are expected while pages are discarded. */
+static void *prefetcher(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg;
+	unsigned char req[128];
+	struct nlmsghdr *nlh = (void *)req;
+	struct genlmsghdr *g = NLMSG_DATA(nlh);
+	uint64_t ids[MAX_MRS] = { 0 };
+	struct nl_raw nl;
+	unsigned int i;
+
+	if (nl_raw_open(&nl))
+		return NULL;
+	for (;;) {
+		i = (unsigned int)rand_r(&seed) % nr_mrs;
+		struct ibv_sge sge = {
+			.addr = (uintptr_t)mrs[i]->addr,
+			.length = (uint32_t)MR_LEN,
+			.lkey = mrs[i]->lkey,
+		};
+		size_t off = 0;
+
+		ibv_advise_mr(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+			      IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1);
+		if (!family)
+			continue;
+		if (!ids[i]) {
+			/* The first region of this process is enough. */
+			nl_raw_rodp_first_region(&nl, family, (uint32_t)getpid(),
+						 &ids[i]);
+			if (!ids[i])
+				continue;
+		}
+		memset(req, 0, NLMSG_HDRLEN + GENL_HDRLEN);
+		g->cmd = RODP_CMD_PREFETCH;
+		g->version = 1;
+		nl_raw_put(req + NLMSG_HDRLEN + GENL_HDRLEN, 64, &off,
+			   RODP_A_REGION_ID, &ids[i], 8);
+		nlh->nlmsg_len = (uint32_t)(NLMSG_HDRLEN + GENL_HDRLEN + off);
+		nlh->nlmsg_type = (uint16_t)family;
+		nlh->nlmsg_flags = NLM_F_REQUEST;	/* no answer wanted */
+		nlh->nlmsg_seq = nl.seq++;
+		nl_raw_send(&nl, req, nlh->nlmsg_len);
+		/* Drain whatever came back so the socket never fills. */
+		while (nl_raw_recv(&nl, req, sizeof(req), 0) > 0)
+			;
+	}
+	return NULL;
+}
+
+static int hold_cmd(int argc, char **argv)
+{
+	const char *dev = getenv("RODP_DEV") ?: "rxe0";
+	struct ibv_device **list;
+	struct ibv_context *ctx = NULL;
+	unsigned int n = 1, threads = 0, i;
+	struct nl_raw nl;
+	pthread_t tid;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "d:n:p:")) != -1) {
+		switch (opt) {
+		case 'd':
+			dev = optarg;
+			break;
+		case 'n':
+			n = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'p':
+			threads = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!n || n > MAX_MRS) {
+		fprintf(stderr, "odp_holder: -n takes 1..%d\n", MAX_MRS);
+		return 2;
+	}
+	list = ibv_get_device_list(NULL);
+	for (i = 0; list && list[i]; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), dev))
+			ctx = ibv_open_device(list[i]);
+	if (list)
+		ibv_free_device_list(list);
+	if (!ctx) {
+		fprintf(stderr, "odp_holder: no RDMA device %s\n", dev);
+		return 77;
+	}
+	pd = ibv_alloc_pd(ctx);
+	if (!pd) {
+		perror("odp_holder: ibv_alloc_pd");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		void *buf = mmap(NULL, MR_LEN, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (buf == MAP_FAILED) {
+			perror("odp_holder: mmap");
+			return 1;
+		}
+		memset(buf, (int)i, MR_LEN);
+		mrs[i] = ibv_reg_mr(pd, buf, MR_LEN, IBV_ACCESS_ON_DEMAND |
+				    IBV_ACCESS_LOCAL_WRITE |
+				    IBV_ACCESS_REMOTE_WRITE);
+		if (!mrs[i]) {
+			fprintf(stderr, "odp_holder: ODP MR %u on %s: %s\n", i,
+				dev, strerror(errno));
+			return 1;
+		}
+		nr_mrs++;
+	}
+	if (!nl_raw_open(&nl)) {
+		int f = nl_raw_family(&nl, RODP_FAMILY_NAME);
+
+		family = f > 0 ? f : 0;
+		nl_raw_close(&nl);
+	}
+	for (i = 0; i < threads; i++)
+		if (pthread_create(&tid, NULL, prefetcher,
+				   (void *)(uintptr_t)(i + 1))) {
+			fprintf(stderr, "odp_holder: pthread_create failed\n");
+			return 1;
+		}
+	printf("ready\n");
+	fflush(stdout);
+	for (i = 0; threads; i = (i + 1) % nr_mrs) {
+		/* Invalidations under the prefetchers' feet. */
+		madvise(mrs[i]->addr, MR_LEN / 2, MADV_DONTNEED);
+		memset(mrs[i]->addr, 0x5a, MR_LEN / 4);
+	}
+	for (;;)
+		pause();
+}
+
+static int policy_cmd(const char *mode)
+{
+	uint32_t policy;
+	struct nl_raw nl;
+	int ret;
+
+	if (!strcmp(mode, "stock"))
+		policy = RODP_POLICY_STOCK;
+	else if (!strcmp(mode, "event-aware"))
+		policy = RODP_POLICY_EVENT_AWARE;
+	else if (!strcmp(mode, "default"))
+		policy = RODP_POLICY_DEFAULT;
+	else {
+		fprintf(stderr, "odp_holder: unknown policy '%s'\n", mode);
+		return 2;
+	}
+	ret = nl_raw_open(&nl);
+	if (!ret)
+		ret = nl_raw_family(&nl, RODP_FAMILY_NAME);
+	if (ret >= 0)
+		ret = nl_raw_rodp_set_policy(&nl, ret, RODP_POLICY_SCOPE_PROCESS,
+					     policy);
+	nl_raw_close(&nl);
+	if (ret < 0) {
+		fprintf(stderr, "odp_holder: setting the policy: %s\n",
+			strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && !strcmp(argv[1], "policy"))
+		return policy_cmd(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "stat"))
+		return stat_cmd(argv[2]);
+	if (argc >= 2 && !strcmp(argv[1], "hold"))
+		return hold_cmd(argc - 1, argv + 1);
+	fprintf(stderr, "usage: odp_holder stat COUNTER | hold [-d DEV] [-n MRS] [-p THREADS] | policy MODE\n");
+	return 2;
+}
