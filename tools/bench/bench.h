@@ -44,6 +44,7 @@ struct bench_opts {
 	unsigned long runs;		/* --runs: each size this often */
 	unsigned int tx_depth;		/* -t */
 	bool loopback;			/* both sides in this process */
+	bool against_pinned;		/* loopback: alternate with pinned MRs */
 	bool json;
 	bool quiet;			/* no progress lines */
 };
@@ -77,6 +78,9 @@ struct bench_ep {
 	unsigned int depth;
 	uint64_t peer_addr;
 	uint32_t peer_rkey;
+	/* --against-pinned: a pinned buffer of the same size, swapped in. */
+	void *alt_buf;
+	struct ibv_mr *alt_mr;
 };
 
 /* conn.c */
@@ -96,6 +100,7 @@ int bench_prefetch(struct bench_ep *ep);
 /* traffic.c */
 struct bench_result {
 	unsigned long run;		/* 1..runs for this size */
+	const char *mem;		/* --against-pinned: this run's MRs */
 	size_t bytes;
 	unsigned long iters;
 	double bw_peak;			/* MiB/s */
@@ -109,6 +114,9 @@ struct bench_result {
 	uint64_t fault_client;		/* delta, the client's buffer */
 	uint64_t fault_server;		/* delta, the server's buffer */
 };
+
+/* --against-pinned: exchange the measured buffer and MR with the pinned. */
+void bench_ep_swap(struct bench_ep *ep);
 
 int bench_run_client(struct bench_ep *ep, const struct bench_opts *o,
 		     size_t size, struct bench_result *r);

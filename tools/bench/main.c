@@ -38,6 +38,8 @@ static void usage(FILE *f)
 "  -a, --all              every size from 2 to 8 MiB, doubling\n"
 "  -n, --iters=N          messages per size (default 5000)\n"
 "      --runs=N           measure each size N times on the same buffers\n"
+"      --against-pinned   loopback: alternate the runs between the ODP MRs\n"
+"                         and pinned MRs of the same size, A B B A\n"
 "  -t, --tx-depth=N       operations outstanding (default 128)\n"
 "  -p, --port=PORT        rdma_cm port (default 18515)\n"
 "  -F                     accepted for perftest compatibility; no effect\n"
@@ -78,7 +80,7 @@ static int parse_size(const char *s, size_t *out)
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
 	enum { O_ODP = 256, O_PREFETCH, O_CHURN, O_CHURN_RATE, O_POLICY,
-	       O_JSON, O_BUFFER, O_BIND, O_RUNS };
+	       O_JSON, O_BUFFER, O_BIND, O_RUNS, O_AGAINST_PINNED };
 	static const struct option longopts[] = {
 		{ "ib-dev", required_argument, NULL, 'd' },
 		{ "size", required_argument, NULL, 's' },
@@ -94,6 +96,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "bind", required_argument, NULL, O_BIND },
 		{ "runs", required_argument, NULL, O_RUNS },
+		{ "against-pinned", no_argument, NULL, O_AGAINST_PINNED },
 		{ "loopback", no_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -188,6 +191,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 				return -1;
 			}
 			break;
+		case O_AGAINST_PINNED: o->against_pinned = true; break;
 		case 'L': o->loopback = true; break;
 		case O_JSON: o->json = true; break;
 		case 'q': o->quiet = true; break;
@@ -222,6 +226,13 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	if (o->loopback && !o->server) {
 		fprintf(stderr, "rodp-bench: --loopback needs the address to use "
 			"(e.g. 192.0.2.1)\n");
+		return -1;
+	}
+	if (o->against_pinned &&
+	    (!o->loopback || o->mem == MEM_PINNED || o->op == OP_SEND ||
+	     o->churn != CHURN_NONE)) {
+		fprintf(stderr, "rodp-bench: --against-pinned needs --loopback, "
+			"--odp or --prefetch, write or read, and no --churn\n");
 		return -1;
 	}
 	if (o->loopback)
@@ -386,6 +397,16 @@ static int run_server(struct bench_opts *o, struct rodp_ctx *rodp)
 	return ret || churn.error ? 1 : 0;
 }
 
+/*
+ * --against-pinned: runs 1 2 | 3 4 | 5 6 ... are pairs, ODP then pinned
+ * in even pairs and pinned then ODP in odd ones (A B, B A), so a drift of
+ * the machine's speed hits both memory kinds alike.
+ */
+static bool run_is_pinned(unsigned long run)
+{
+	return ((run - 1) % 2) ^ (((run - 1) / 2) % 2);
+}
+
 static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 {
 	struct bench_churn_ctl churn = { .kind = o->churn, .rate = o->churn_rate };
@@ -397,7 +418,7 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 		.max_msg = o->all_sizes ? 1UL << 23 : o->size,
 	};
 	pthread_t thread;
-	bool server_running = false;
+	bool server_running = false, pinned = false;
 	size_t size, first, last;
 	unsigned long run;
 	int ret = 1;
@@ -430,6 +451,16 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 		struct bench_result r = { .run = run };
 		bool have;
 
+		if (o->against_pinned) {
+			if (run_is_pinned(run) != pinned) {
+				bench_ep_swap(&ep);
+				bench_ep_swap(&srv.ep);
+				ep.peer_addr = (uintptr_t)srv.ep.buf;
+				ep.peer_rkey = srv.ep.mr->rkey;
+				pinned = !pinned;
+			}
+			r.mem = pinned ? "pinned" : "odp";
+		}
 		have = read_stats(rodp, &before);
 		r.have_sides = o->loopback &&
 			region_faults(rodp, ep.buf, &r.fault_client) &&

@@ -91,11 +91,14 @@ void bench_print_result(const struct bench_opts *o,
 	size_t i;
 
 	if (o->json) {
-		printf("%s{\"run\": %lu, \"bytes\": %zu, \"iterations\": %lu, "
+		printf("%s{\"run\": %lu, ", nresults++ ? ", " : "", r->run);
+		if (r->mem)
+			printf("\"mem\": \"%s\", ", r->mem);
+		printf("\"bytes\": %zu, \"iterations\": %lu, "
 		       "\"bw_peak_mb_sec\": %.2f, \"bw_average_mb_sec\": %.2f, "
 		       "\"msg_rate_mpps\": %.6f, \"seconds\": %.6f, "
 		       "\"churn_events\": %lu, \"fault_pages_by_buffer\": ",
-		       nresults++ ? ", " : "", r->run, r->bytes, r->iters, r->bw_peak,
+		       r->bytes, r->iters, r->bw_peak,
 		       r->bw_avg, r->msg_rate, r->seconds, r->churn_events);
 		if (r->have_sides)
 			printf("{\"client\": %llu, \"server\": %llu}, \"rodp\": ",
@@ -114,6 +117,8 @@ void bench_print_result(const struct bench_opts *o,
 		printf("}}");
 		return;
 	}
+	if (r->mem)
+		printf(" # run %lu: %s MRs\n", r->run, r->mem);
 	printf(" %-7zu    %-7lu          %-7.2f            %-7.2f\t\t   %-7.6f",
 	       r->bytes, r->iters, r->bw_peak, r->bw_avg, r->msg_rate);
 	printf("   %-6lu", r->churn_events);
