@@ -82,14 +82,16 @@ def keys(rows, metric):
 def within_process_ratios(procs):
     """rodp-bench --against-pinned: runs 1 2 | 3 4 | ... are pairs of one
     ODP and one pinned run in one process; the first pair warms up."""
-    ratios = []
+    ratios, faults = [], 0
     for p in sorted(procs):
         res = procs[p]["results"]
         for i in range(2, len(res) - 1, 2):
             pair = {res[i]["mem"]: res[i], res[i + 1]["mem"]: res[i + 1]}
             ratios.append(pair["odp"]["bw_average_mb_sec"] /
                           pair["pinned"]["bw_average_mb_sec"])
-    return ratios
+            if pair["odp"]["rodp"] is not None:
+                faults += pair["odp"]["rodp"]["fault-pages"]
+    return ratios, faults
 
 
 def m1(rows, host):
@@ -97,8 +99,12 @@ def m1(rows, host):
     for key in keys(rows, "M1"):
         op, size = key.split()
         c = by_cond(rows, "M1", key)
+        extra = {}
         if "against-pinned" in c:
-            ratios = within_process_ratios(c["against-pinned"])
+            ratios, faults = within_process_ratios(c["against-pinned"])
+            # Warm means warm: rodp's count of pages the device faulted
+            # during the measured ODP runs (0 expected).
+            extra["odp_fault_pages_measured"] = faults
         else:
             ratios = [result_row(c["odp"][p], 2)["bw_average_mb_sec"] /
                       result_row(c["pinned"][p], 2)["bw_average_mb_sec"]
@@ -106,7 +112,7 @@ def m1(rows, host):
         size = int(size)
         f = fig(f"M1 {op} {size // 1024} KiB warm ODP / pinned bandwidth",
                 ratios, "≥ 0.97 at 64 KiB and above", ">=", 0.97, host,
-                {"op": op, "bytes": size, "id": "M1"})
+                dict(extra, op=op, bytes=size, id="M1"))
         if size < 65536:
             f["met"] = None  # no target below 64 KiB: shown, not judged
         figs.append(f)
@@ -114,16 +120,20 @@ def m1(rows, host):
 
 
 def m3(rows):
-    per = defaultdict(list)
+    per, times = defaultdict(list), defaultdict(lambda: ([], []))
     for r in rows:
         if r["metric"] == "M3":
             d = r["data"]
             per[(r["key"], d["bytes"])].append(d["pinned_s"] / d["odp_s"])
+            times[(r["key"], d["bytes"])][0].append(d["pinned_s"] * 1e3)
+            times[(r["key"], d["bytes"])][1].append(d["odp_s"] * 1e3)
     figs = []
     for key, size in sorted(per):
         f = fig(f"M3 registration {size >> 20} MiB ({key}) pinned / ODP time",
                 per[(key, size)], "≥ 50× at 1 GiB", ">=", 50, "loopback",
-                {"id": "M3", "bytes": size, "key": key})
+                {"id": "M3", "bytes": size, "key": key,
+                 "pinned_ms": statistics.median(times[(key, size)][0]),
+                 "odp_ms": statistics.median(times[(key, size)][1])})
         if size != 1 << 30:
             f["met"] = None
         figs.append(f)
@@ -151,55 +161,82 @@ def m4(rows):
     return figs
 
 
+def m5_pairs(c):
+    """[(quiet, churn)] result rows of one M5 key: from one process whose
+    runs alternate (rodp-bench --churn-alternate; the first pair warms up)
+    or from separate processes, one A/B pair each (two hosts)."""
+    if "alternate" in c:
+        out = []
+        for p in sorted(c["alternate"]):
+            res = c["alternate"][p]["results"]
+            for i in range(2, len(res) - 1, 2):
+                pair = {res[i]["cond"]: res[i], res[i + 1]["cond"]: res[i + 1]}
+                out.append((pair["quiet"], pair["churn"]))
+        return out
+    return [(result_row(c["quiet"][p], 1), result_row(c["churn"][p], 1))
+            for p in sorted(set(c["churn"]) & set(c["quiet"]))]
+
+
 def m5(rows, host):
+    """Keys "read KIND RATE POLICY [source-only]": POLICY stock or
+    event-aware on ODP MRs, or pinned (the control); source-only: the
+    buffer the device writes (READ's sink) is pinned, so the churn reaches
+    only memory that is read, the metric's workload."""
     figs, table = [], {}
     for key in keys(rows, "M5"):
-        op, kind, rate, pol = key.split()
-        c = by_cond(rows, "M5", key)
-        pairs = sorted(set(c["churn"]) & set(c["quiet"]))
-        ratios = [result_row(c["churn"][p], 1)["bw_average_mb_sec"] /
-                  result_row(c["quiet"][p], 1)["bw_average_mb_sec"]
-                  for p in pairs]
-        # Refaults per churn event, from rodp's exact counters (client side).
+        op, kind, rate, pol, *variant = key.split()
+        variant = variant[0] if variant else "both"
+        pairs = m5_pairs(by_cond(rows, "M5", key))
+        ratios = [ch["bw_average_mb_sec"] / q["bw_average_mb_sec"] for q, ch in pairs]
+        # Refaults per churn event, from rodp's exact counters.
         per_event, side = [], {"client": [], "server": []}
-        for p in pairs:
-            r = result_row(c["churn"][p], 1)
+        for _, r in pairs:
             if r["rodp"] is not None and r["churn_events"]:
                 per_event.append(r["rodp"]["fault-pages"] / r["churn_events"])
                 byb = r.get("fault_pages_by_buffer")
                 if byb is not None:
                     for k in side:
                         side[k].append(byb[k] / r["churn_events"])
-        table[(kind, rate, pol)] = {"ratios": ratios, "refaults_per_event": per_event,
-                                    "read_side": side["server"], "write_side": side["client"],
-                                    "churn_events": [result_row(c["churn"][p], 1)["churn_events"] for p in pairs]}
+        table[(kind, rate, pol, variant)] = {
+            "ratios": ratios, "refaults_per_event": per_event,
+            "read_side": side["server"], "write_side": side["client"]}
         what = "pinned MRs (control)" if pol == "pinned" else pol
+        if variant == "source-only":
+            what += ", sink pinned"
+        target = (kind == "softdirty" and rate == "100" and pol == "event-aware"
+                  and (variant == "source-only" or host != "loopback"))
         f = fig(f"M5 READ {kind} {rate} Hz {what}: churn / quiet bandwidth",
-                ratios, "READ, 100 Hz soft-dirty, event-aware ≥ 0.90", ">=", 0.90,
+                ratios, "READ, 100 Hz soft-dirty, event-aware ≥ 0.90" if target else
+                "(context)", ">=", 0.90,
                 host, {"id": "M5", "kind": kind, "rate": int(rate), "policy": pol,
-                       "refaults_per_event": summary(per_event)})
-        if not (kind == "softdirty" and rate == "100" and pol == "event-aware"):
+                       "variant": variant,
+                       "refaults_per_event": summary(per_event),
+                       "source_per_event": summary(side["server"]),
+                       "sink_per_event": summary(side["client"])})
+        if not target:
             f["met"] = None
         figs.append(f)
+    variant = "source-only" if host == "loopback" else "both"
+    tag = ", sink pinned" if variant == "source-only" else ""
     # Loss ratio stock / event-aware for the target case.
-    s = table.get(("softdirty", "100", "stock"))
-    e = table.get(("softdirty", "100", "event-aware"))
+    s = table.get(("softdirty", "100", "stock", variant))
+    e = table.get(("softdirty", "100", "event-aware", variant))
     if s and e and s["ratios"] and e["ratios"]:
         n = min(len(s["ratios"]), len(e["ratios"]))
         lr = []
         for a, b in zip(s["ratios"][:n], e["ratios"][:n]):
             loss_s, loss_e = max(1 - a, 0.0), max(1 - b, 1e-3)
             lr.append(loss_s / loss_e)
-        figs.append(fig("M5 READ softdirty 100 Hz: loss stock / loss event-aware",
+        figs.append(fig(f"M5 READ softdirty 100 Hz{tag}: loss stock / loss event-aware",
                         lr, "≥ 3× less loss than stock", ">=", 3, host,
                         {"id": "M5", "note": "event-aware loss floored at 0.001"}))
     # The churn's own cost: the pinned control takes the same churn with
     # no invalidation reaching its MRs, so event-aware / control is the
     # share of the bandwidth that ODP keeps of what the machine leaves.
-    c = table.get(("softdirty", "100", "pinned"))
+    c = table.get(("softdirty", "100", "pinned", "both"))
     if c and e and c["ratios"] and e["ratios"]:
         n = min(len(c["ratios"]), len(e["ratios"]))
-        f = fig("M5 READ softdirty 100 Hz: event-aware / pinned control (churn / quiet each)",
+        f = fig(f"M5 READ softdirty 100 Hz{tag}: event-aware / pinned control (churn / quiet each)",
                 [a / b for a, b in zip(e["ratios"][:n], c["ratios"][:n])],
                 "(diagnostic: 1 = ODP loses nothing beyond the churn's own cost)", ">=", 0.90, host,
                 {"id": "M5"})
@@ -221,8 +258,8 @@ def m6(table, host):
     figs = []
     for kind in ("softdirty", "fork"):
         for rate in ("100", "10"):
-            s = table.get((kind, rate, "stock"))
-            e = table.get((kind, rate, "event-aware"))
+            s = table.get((kind, rate, "stock", "both"))
+            e = table.get((kind, rate, "event-aware", "both"))
             if not s or not e:
                 continue
             if s["read_side"] and e["read_side"]:
@@ -295,10 +332,12 @@ def plots(outdir, figs):
             for f in bars:
                 if f["host"] == host:
                     s = f["figure"]
-                    d.write(f"\"{f['kind']} {f['rate']}Hz {f['policy']}\" "
+                    sp = " sink-pinned" if f.get("variant") == "source-only" else ""
+                    d.write(f"\"{f['kind']} {f['rate']}Hz {f['policy']}{sp}\" "
                             f"{s['median']} {s['min']} {s['max']}\n")
         gnuplot("set style data histogram\nset style histogram errorbars lw 1\n"
-                "set style fill solid 0.6\nset boxwidth 0.8\nset yrange [0:1.1]\n"
+                "set style fill solid 0.6\nset boxwidth 0.8\nset yrange [0:1.3]\n"
+                "set arrow from graph 0, first 0.9 to graph 1, first 0.9 nohead dt 2\n"
                 "set xtics rotate by -40\nset ylabel 'churn / quiet bandwidth'\n"
                 "set grid y\nset key off\n"
                 f"set title 'M5: RDMA READ under churn ({host}; median, min-max)'\n"
@@ -336,6 +375,33 @@ def fmt(v):
     return f"{v:.3f}"
 
 
+def detail_tables(figs):
+    """The counts and times the analysis reads the ratios with."""
+    out = []
+    m3 = [f for f in figs if f.get("id") == "M3" and f["figure"]]
+    if m3:
+        out += ["", "### M3 in detail: registration times (median, ms; TCG)", "",
+                "| memory | size | pinned | ODP | pinned / ODP |", "|---|---|---|---|---|"]
+        for f in m3:
+            out.append(f"| {f['key']} | {f['bytes'] >> 20} MiB | {f['pinned_ms']:.1f} | "
+                       f"{f['odp_ms']:.1f} | {fmt(f['figure']['median'])} |")
+    m5 = [f for f in figs if f.get("id") == "M5" and "kind" in f and f["figure"]]
+    if m5:
+        out += ["", "### M5 in detail: device refaults per churn event (rodp counters, median)", "",
+                "Source: the buffer RDMA READ reads (the server's); sink: the buffer it "
+                "writes (the client's; loopback only, where both are in the churned process).", "",
+                "| host | kind | rate | MRs | churn / quiet | refault pages per event: source | sink | whole process |",
+                "|---|---|---|---|---|---|---|---|"]
+        for f in m5:
+            ev = f.get("refaults_per_event")
+            src, snk = f.get("source_per_event"), f.get("sink_per_event")
+            cell = lambda s: fmt(s["median"]) if s else "—"
+            mrs = f["policy"] + (", sink pinned" if f.get("variant") == "source-only" else "")
+            out.append(f"| {f['host']} | {f['kind']} | {f['rate']} Hz | {mrs} | "
+                       f"{fmt(f['figure']['median'])} | {cell(src)} | {cell(snk)} | {cell(ev)} |")
+    return out
+
+
 def markdown(outdir, figs, made, meta, notes):
     lines = ["# rodp performance suite: results", "",
              f"Generated by `tests/bench/run{' --quick' if meta['quick'] else ''}` "
@@ -359,6 +425,7 @@ def markdown(outdir, figs, made, meta, notes):
             continue
         lines.append(f"| {f['id']} | {f['metric']} | {f['host']} | {fmt(s['median'])} | "
                      f"{fmt(s['min'])} – {fmt(s['max'])} | {s['pairs']} | {f['target_text']} | {met} |")
+    lines += detail_tables(figs)
     lines += ["", "## Plots", ""]
     for title, base in made:
         lines += [f"### {title}", "", f"![{title}]({base}.svg)", "",

@@ -45,6 +45,8 @@ struct bench_opts {
 	unsigned int tx_depth;		/* -t */
 	bool loopback;			/* both sides in this process */
 	bool against_pinned;		/* loopback: alternate with pinned MRs */
+	bool churn_alternate;		/* runs alternate quiet and churned */
+	bool odp_source_only;		/* loopback: the written buffer pinned */
 	bool json;
 	bool quiet;			/* no progress lines */
 };
@@ -100,7 +102,7 @@ int bench_prefetch(struct bench_ep *ep);
 /* traffic.c */
 struct bench_result {
 	unsigned long run;		/* 1..runs for this size */
-	const char *mem;		/* --against-pinned: this run's MRs */
+	const char *cond;		/* alternating runs: this run's side */
 	size_t bytes;
 	unsigned long iters;
 	double bw_peak;			/* MiB/s */

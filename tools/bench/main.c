@@ -40,6 +40,8 @@ static void usage(FILE *f)
 "      --runs=N           measure each size N times on the same buffers\n"
 "      --against-pinned   loopback: alternate the runs between the ODP MRs\n"
 "                         and pinned MRs of the same size, A B B A\n"
+"      --churn-alternate  alternate the runs between quiet and churned\n"
+"      --odp-source-only  loopback: pin the buffer the device writes\n"
 "  -t, --tx-depth=N       operations outstanding (default 128)\n"
 "  -p, --port=PORT        rdma_cm port (default 18515)\n"
 "  -F                     accepted for perftest compatibility; no effect\n"
@@ -80,7 +82,8 @@ static int parse_size(const char *s, size_t *out)
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
 	enum { O_ODP = 256, O_PREFETCH, O_CHURN, O_CHURN_RATE, O_POLICY,
-	       O_JSON, O_BUFFER, O_BIND, O_RUNS, O_AGAINST_PINNED };
+	       O_JSON, O_BUFFER, O_BIND, O_RUNS, O_AGAINST_PINNED,
+	       O_CHURN_ALTERNATE, O_ODP_SOURCE_ONLY };
 	static const struct option longopts[] = {
 		{ "ib-dev", required_argument, NULL, 'd' },
 		{ "size", required_argument, NULL, 's' },
@@ -97,6 +100,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "bind", required_argument, NULL, O_BIND },
 		{ "runs", required_argument, NULL, O_RUNS },
 		{ "against-pinned", no_argument, NULL, O_AGAINST_PINNED },
+		{ "churn-alternate", no_argument, NULL, O_CHURN_ALTERNATE },
+		{ "odp-source-only", no_argument, NULL, O_ODP_SOURCE_ONLY },
 		{ "loopback", no_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -192,6 +197,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			}
 			break;
 		case O_AGAINST_PINNED: o->against_pinned = true; break;
+		case O_CHURN_ALTERNATE: o->churn_alternate = true; break;
+		case O_ODP_SOURCE_ONLY: o->odp_source_only = true; break;
 		case 'L': o->loopback = true; break;
 		case O_JSON: o->json = true; break;
 		case 'q': o->quiet = true; break;
@@ -233,6 +240,18 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	     o->churn != CHURN_NONE)) {
 		fprintf(stderr, "rodp-bench: --against-pinned needs --loopback, "
 			"--odp or --prefetch, write or read, and no --churn\n");
+		return -1;
+	}
+	if (o->churn_alternate && (o->churn == CHURN_NONE || o->against_pinned)) {
+		fprintf(stderr, "rodp-bench: --churn-alternate needs --churn, "
+			"and not --against-pinned\n");
+		return -1;
+	}
+	if (o->odp_source_only &&
+	    (!o->loopback || o->mem == MEM_PINNED || o->op == OP_SEND ||
+	     o->against_pinned)) {
+		fprintf(stderr, "rodp-bench: --odp-source-only needs --loopback, "
+			"--odp or --prefetch, write or read, and not --against-pinned\n");
 		return -1;
 	}
 	if (o->loopback)
@@ -398,11 +417,12 @@ static int run_server(struct bench_opts *o, struct rodp_ctx *rodp)
 }
 
 /*
- * --against-pinned: runs 1 2 | 3 4 | 5 6 ... are pairs, ODP then pinned
- * in even pairs and pinned then ODP in odd ones (A B, B A), so a drift of
- * the machine's speed hits both memory kinds alike.
+ * --against-pinned and --churn-alternate: runs 1 2 | 3 4 | 5 6 ... are
+ * pairs of condition A (ODP, quiet) and B (pinned, churned), A B in even
+ * pairs and B A in odd ones, so a drift of the machine's speed hits both
+ * conditions alike. True when the run is condition B.
  */
-static bool run_is_pinned(unsigned long run)
+static bool run_is_b(unsigned long run)
 {
 	return ((run - 1) % 2) ^ (((run - 1) / 2) % 2);
 }
@@ -412,6 +432,7 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 	struct bench_churn_ctl churn = { .kind = o->churn, .rate = o->churn_rate };
 	struct rdma_event_channel *ec = NULL;
 	struct server_arg srv = { .o = *o };
+	struct bench_opts co = *o;	/* the client side's own options */
 	struct rodp_stats before, after;
 	struct bench_ep ep = {
 		.buf_size = o->buf_size, .depth = o->tx_depth,
@@ -423,6 +444,13 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 	unsigned long run;
 	int ret = 1;
 
+	/*
+	 * --odp-source-only: the buffer the device writes is pinned (READ:
+	 * the client's, WRITE: the server's), as when only the peer whose
+	 * memory is read or served is an ODP process.
+	 */
+	if (o->odp_source_only)
+		(o->op == OP_READ ? &co : &srv.o)->mem = MEM_PINNED;
 	if (o->loopback) {
 		if (bench_listen(&srv.listen_id, &srv.ec, o))
 			return 1;
@@ -432,7 +460,7 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 		}
 		server_running = true;
 	}
-	if (bench_connect(&ep, &ec, o))
+	if (bench_connect(&ep, &ec, &co))
 		goto out;
 
 	churn.eps[churn.neps++] = &ep;
@@ -452,14 +480,19 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 		bool have;
 
 		if (o->against_pinned) {
-			if (run_is_pinned(run) != pinned) {
+			if (run_is_b(run) != pinned) {
 				bench_ep_swap(&ep);
 				bench_ep_swap(&srv.ep);
 				ep.peer_addr = (uintptr_t)srv.ep.buf;
 				ep.peer_rkey = srv.ep.mr->rkey;
 				pinned = !pinned;
 			}
-			r.mem = pinned ? "pinned" : "odp";
+			r.cond = pinned ? "pinned" : "odp";
+		}
+		if (o->churn_alternate) {
+			/* The same A B, B A order: quiet churn, churn quiet. */
+			churn.kind = run_is_b(run) ? o->churn : CHURN_NONE;
+			r.cond = churn.kind == CHURN_NONE ? "quiet" : "churn";
 		}
 		have = read_stats(rodp, &before);
 		r.have_sides = o->loopback &&

@@ -92,8 +92,8 @@ void bench_print_result(const struct bench_opts *o,
 
 	if (o->json) {
 		printf("%s{\"run\": %lu, ", nresults++ ? ", " : "", r->run);
-		if (r->mem)
-			printf("\"mem\": \"%s\", ", r->mem);
+		if (r->cond)
+			printf("\"cond\": \"%s\", ", r->cond);
 		printf("\"bytes\": %zu, \"iterations\": %lu, "
 		       "\"bw_peak_mb_sec\": %.2f, \"bw_average_mb_sec\": %.2f, "
 		       "\"msg_rate_mpps\": %.6f, \"seconds\": %.6f, "
@@ -117,8 +117,8 @@ void bench_print_result(const struct bench_opts *o,
 		printf("}}");
 		return;
 	}
-	if (r->mem)
-		printf(" # run %lu: %s MRs\n", r->run, r->mem);
+	if (r->cond)
+		printf(" # run %lu: %s\n", r->run, r->cond);
 	printf(" %-7zu    %-7lu          %-7.2f            %-7.2f\t\t   %-7.6f",
 	       r->bytes, r->iters, r->bw_peak, r->bw_avg, r->msg_rate);
 	printf("   %-6lu", r->churn_events);
