@@ -86,7 +86,7 @@ def within_process_ratios(procs):
     for p in sorted(procs):
         res = procs[p]["results"]
         for i in range(2, len(res) - 1, 2):
-            pair = {res[i]["mem"]: res[i], res[i + 1]["mem"]: res[i + 1]}
+            pair = {res[i]["cond"]: res[i], res[i + 1]["cond"]: res[i + 1]}
             ratios.append(pair["odp"]["bw_average_mb_sec"] /
                           pair["pinned"]["bw_average_mb_sec"])
             if pair["odp"]["rodp"] is not None:
