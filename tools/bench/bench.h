@@ -41,8 +41,12 @@ struct bench_opts {
 	size_t buf_size;		/* --buffer */
 	bool all_sizes;			/* -a */
 	unsigned long iters;		/* -n */
+	unsigned long runs;		/* --runs: each size this often */
 	unsigned int tx_depth;		/* -t */
 	bool loopback;			/* both sides in this process */
+	bool against_pinned;		/* loopback: alternate with pinned MRs */
+	bool churn_alternate;		/* runs alternate quiet and churned */
+	bool odp_source_only;		/* loopback: the written buffer pinned */
 	bool json;
 	bool quiet;			/* no progress lines */
 };
@@ -76,6 +80,9 @@ struct bench_ep {
 	unsigned int depth;
 	uint64_t peer_addr;
 	uint32_t peer_rkey;
+	/* --against-pinned: a pinned buffer of the same size, swapped in. */
+	void *alt_buf;
+	struct ibv_mr *alt_mr;
 };
 
 /* conn.c */
@@ -94,6 +101,8 @@ int bench_prefetch(struct bench_ep *ep);
 
 /* traffic.c */
 struct bench_result {
+	unsigned long run;		/* 1..runs for this size */
+	const char *cond;		/* alternating runs: this run's side */
 	size_t bytes;
 	unsigned long iters;
 	double bw_peak;			/* MiB/s */
@@ -103,7 +112,13 @@ struct bench_result {
 	unsigned long churn_events;
 	bool have_stats;
 	struct rodp_stats stats;	/* delta over the run */
+	bool have_sides;		/* loopback: per-buffer fault pages */
+	uint64_t fault_client;		/* delta, the client's buffer */
+	uint64_t fault_server;		/* delta, the server's buffer */
 };
+
+/* --against-pinned: exchange the measured buffer and MR with the pinned. */
+void bench_ep_swap(struct bench_ep *ep);
 
 int bench_run_client(struct bench_ep *ep, const struct bench_opts *o,
 		     size_t size, struct bench_result *r);

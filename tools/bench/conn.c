@@ -130,6 +130,42 @@ int bench_prefetch(struct bench_ep *ep)
 	return 0;
 }
 
+/*
+ * --against-pinned: a second buffer, written like the first and pinned,
+ * that bench_ep_swap() exchanges with the measured one between runs.
+ */
+static int alt_setup(struct bench_ep *ep)
+{
+	ep->alt_buf = mmap(NULL, ep->buf_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ep->alt_buf == MAP_FAILED) {
+		ep->alt_buf = NULL;
+		perror("rodp-bench: mmap");
+		return -1;
+	}
+	memset(ep->alt_buf, 0x5a, ep->buf_size);
+	ep->alt_mr = ibv_reg_mr(ep->pd, ep->alt_buf, ep->buf_size,
+				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+				IBV_ACCESS_REMOTE_READ);
+	if (!ep->alt_mr) {
+		fprintf(stderr, "rodp-bench: ibv_reg_mr(%zu bytes, pinned): %s\n",
+			ep->buf_size, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void bench_ep_swap(struct bench_ep *ep)
+{
+	void *buf = ep->buf;
+	struct ibv_mr *mr = ep->mr;
+
+	ep->buf = ep->alt_buf;
+	ep->mr = ep->alt_mr;
+	ep->alt_buf = buf;
+	ep->alt_mr = mr;
+}
+
 /* PD, CQ, QP, buffer and MR on the device rdma_cm chose for ep->id. */
 int bench_ep_setup(struct bench_ep *ep, const struct bench_opts *o)
 {
@@ -193,6 +229,8 @@ int bench_ep_setup(struct bench_ep *ep, const struct bench_opts *o)
 		return -1;
 	if (o->mem == MEM_ODP_PREFETCH && bench_prefetch(ep))
 		return -1;
+	if (o->against_pinned)
+		return alt_setup(ep);
 	return 0;
 }
 
@@ -202,6 +240,10 @@ void bench_ep_destroy(struct bench_ep *ep)
 		rdma_destroy_qp(ep->id);
 	if (ep->mr)
 		ibv_dereg_mr(ep->mr);
+	if (ep->alt_mr)
+		ibv_dereg_mr(ep->alt_mr);
+	if (ep->alt_buf)
+		munmap(ep->alt_buf, ep->buf_size);
 	if (ep->cq)
 		ibv_destroy_cq(ep->cq);
 	if (ep->pd)

@@ -37,6 +37,11 @@ static void usage(FILE *f)
 "  -s, --size=BYTES       message size (default 65536)\n"
 "  -a, --all              every size from 2 to 8 MiB, doubling\n"
 "  -n, --iters=N          messages per size (default 5000)\n"
+"      --runs=N           measure each size N times on the same buffers\n"
+"      --against-pinned   loopback: alternate the runs between the ODP MRs\n"
+"                         and pinned MRs of the same size, A B B A\n"
+"      --churn-alternate  alternate the runs between quiet and churned\n"
+"      --odp-source-only  loopback: pin the buffer the device writes\n"
 "  -t, --tx-depth=N       operations outstanding (default 128)\n"
 "  -p, --port=PORT        rdma_cm port (default 18515)\n"
 "  -F                     accepted for perftest compatibility; no effect\n"
@@ -77,7 +82,8 @@ static int parse_size(const char *s, size_t *out)
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
 	enum { O_ODP = 256, O_PREFETCH, O_CHURN, O_CHURN_RATE, O_POLICY,
-	       O_JSON, O_BUFFER, O_BIND };
+	       O_JSON, O_BUFFER, O_BIND, O_RUNS, O_AGAINST_PINNED,
+	       O_CHURN_ALTERNATE, O_ODP_SOURCE_ONLY };
 	static const struct option longopts[] = {
 		{ "ib-dev", required_argument, NULL, 'd' },
 		{ "size", required_argument, NULL, 's' },
@@ -92,6 +98,10 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "churn-rate", required_argument, NULL, O_CHURN_RATE },
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "bind", required_argument, NULL, O_BIND },
+		{ "runs", required_argument, NULL, O_RUNS },
+		{ "against-pinned", no_argument, NULL, O_AGAINST_PINNED },
+		{ "churn-alternate", no_argument, NULL, O_CHURN_ALTERNATE },
+		{ "odp-source-only", no_argument, NULL, O_ODP_SOURCE_ONLY },
 		{ "loopback", no_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -104,7 +114,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 
 	*o = (struct bench_opts){
 		.policy = -1, .port = 18515, .size = 65536, .iters = 5000,
-		.tx_depth = 128, .churn_rate = 10,
+		.tx_depth = 128, .churn_rate = 10, .runs = 1,
 	};
 	while ((c = getopt_long(argc, argv, "d:s:an:t:p:FLqh", longopts,
 				NULL)) != -1) {
@@ -178,6 +188,17 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			o->policy = pol;
 			break;
 		case O_BIND: o->bind = optarg; break;
+		case O_RUNS:
+			o->runs = strtoul(optarg, &end, 0);
+			if (*end || !o->runs || o->runs > 1000) {
+				fprintf(stderr, "rodp-bench: bad run count '%s' (1-1000)\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case O_AGAINST_PINNED: o->against_pinned = true; break;
+		case O_CHURN_ALTERNATE: o->churn_alternate = true; break;
+		case O_ODP_SOURCE_ONLY: o->odp_source_only = true; break;
 		case 'L': o->loopback = true; break;
 		case O_JSON: o->json = true; break;
 		case 'q': o->quiet = true; break;
@@ -212,6 +233,25 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	if (o->loopback && !o->server) {
 		fprintf(stderr, "rodp-bench: --loopback needs the address to use "
 			"(e.g. 192.0.2.1)\n");
+		return -1;
+	}
+	if (o->against_pinned &&
+	    (!o->loopback || o->mem == MEM_PINNED || o->op == OP_SEND ||
+	     o->churn != CHURN_NONE)) {
+		fprintf(stderr, "rodp-bench: --against-pinned needs --loopback, "
+			"--odp or --prefetch, write or read, and no --churn\n");
+		return -1;
+	}
+	if (o->churn_alternate && (o->churn == CHURN_NONE || o->against_pinned)) {
+		fprintf(stderr, "rodp-bench: --churn-alternate needs --churn, "
+			"and not --against-pinned\n");
+		return -1;
+	}
+	if (o->odp_source_only &&
+	    (!o->loopback || o->mem == MEM_PINNED || o->op == OP_SEND ||
+	     o->against_pinned)) {
+		fprintf(stderr, "rodp-bench: --odp-source-only needs --loopback, "
+			"--odp or --prefetch, write or read, and not --against-pinned\n");
 		return -1;
 	}
 	if (o->loopback)
@@ -273,6 +313,40 @@ struct server_arg {
 	struct bench_ep ep;
 	int ret;
 };
+
+struct region_faults_arg {
+	uintptr_t addr;
+	uint64_t fault_pages;
+	bool found;
+};
+
+static int region_faults_cb(const struct rodp_region_info *info, void *p)
+{
+	struct region_faults_arg *a = p;
+
+	if (info->addr != a->addr)
+		return 0;
+	a->fault_pages = info->stats.fault_pages;
+	a->found = true;
+	return 1;
+}
+
+/*
+ * Data-path fault pages of the ODP region registered at buf (rodp.ko's
+ * region-level counter), so a loopback run can tell the client's buffer
+ * from the server's: for RDMA READ the first is written by the device,
+ * the second only read. False when there is no such region.
+ */
+static bool region_faults(struct rodp_ctx *rodp, const void *buf,
+			  uint64_t *fault_pages)
+{
+	struct region_faults_arg a = { .addr = (uintptr_t)buf };
+
+	if (!rodp || !buf || rodp_get_regions(rodp, getpid(), region_faults_cb, &a))
+		return false;
+	*fault_pages = a.fault_pages;
+	return a.found;
+}
 
 static void *server_thread(void *p)
 {
@@ -342,21 +416,41 @@ static int run_server(struct bench_opts *o, struct rodp_ctx *rodp)
 	return ret || churn.error ? 1 : 0;
 }
 
+/*
+ * --against-pinned and --churn-alternate: runs 1 2 | 3 4 | 5 6 ... are
+ * pairs of condition A (ODP, quiet) and B (pinned, churned), A B in even
+ * pairs and B A in odd ones, so a drift of the machine's speed hits both
+ * conditions alike. True when the run is condition B.
+ */
+static bool run_is_b(unsigned long run)
+{
+	return ((run - 1) % 2) ^ (((run - 1) / 2) % 2);
+}
+
 static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 {
 	struct bench_churn_ctl churn = { .kind = o->churn, .rate = o->churn_rate };
 	struct rdma_event_channel *ec = NULL;
 	struct server_arg srv = { .o = *o };
+	struct bench_opts co = *o;	/* the client side's own options */
 	struct rodp_stats before, after;
 	struct bench_ep ep = {
 		.buf_size = o->buf_size, .depth = o->tx_depth,
 		.max_msg = o->all_sizes ? 1UL << 23 : o->size,
 	};
 	pthread_t thread;
-	bool server_running = false;
+	bool server_running = false, pinned = false;
 	size_t size, first, last;
+	unsigned long run;
 	int ret = 1;
 
+	/*
+	 * --odp-source-only: the buffer the device writes is pinned (READ:
+	 * the client's, WRITE: the server's), as when only the peer whose
+	 * memory is read or served is an ODP process.
+	 */
+	if (o->odp_source_only)
+		(o->op == OP_READ ? &co : &srv.o)->mem = MEM_PINNED;
 	if (o->loopback) {
 		if (bench_listen(&srv.listen_id, &srv.ec, o))
 			return 1;
@@ -366,7 +460,7 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 		}
 		server_running = true;
 	}
-	if (bench_connect(&ep, &ec, o))
+	if (bench_connect(&ep, &ec, &co))
 		goto out;
 
 	churn.eps[churn.neps++] = &ep;
@@ -376,11 +470,34 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 
 	first = o->all_sizes ? 2 : o->size;
 	last = o->all_sizes ? 1UL << 23 : o->size;
-	for (size = first; size <= last; size *= 2) {
-		struct bench_result r = { 0 };
+	/*
+	 * --runs repeats a size on the same buffers and MRs: the first run
+	 * of an ODP buffer pays its faults, the later ones show it warm.
+	 */
+	for (size = first, run = 1; size <= last;
+	     run < o->runs ? run++ : (run = 1, size *= 2)) {
+		struct bench_result r = { .run = run };
 		bool have;
 
+		if (o->against_pinned) {
+			if (run_is_b(run) != pinned) {
+				bench_ep_swap(&ep);
+				bench_ep_swap(&srv.ep);
+				ep.peer_addr = (uintptr_t)srv.ep.buf;
+				ep.peer_rkey = srv.ep.mr->rkey;
+				pinned = !pinned;
+			}
+			r.cond = pinned ? "pinned" : "odp";
+		}
+		if (o->churn_alternate) {
+			/* The same A B, B A order: quiet churn, churn quiet. */
+			churn.kind = run_is_b(run) ? o->churn : CHURN_NONE;
+			r.cond = churn.kind == CHURN_NONE ? "quiet" : "churn";
+		}
 		have = read_stats(rodp, &before);
+		r.have_sides = o->loopback &&
+			region_faults(rodp, ep.buf, &r.fault_client) &&
+			region_faults(rodp, srv.ep.buf, &r.fault_server);
 		if (bench_churn_start(&churn)) {
 			fprintf(stderr, "rodp-bench: cannot start the churn thread\n");
 			goto out;
@@ -398,6 +515,14 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 		r.have_stats = have && read_stats(rodp, &after);
 		if (r.have_stats)
 			rodp_stats_delta(&before, &after, &r.stats);
+		if (r.have_sides) {
+			uint64_t c = 0, sv = 0;
+
+			r.have_sides = region_faults(rodp, ep.buf, &c) &&
+				       region_faults(rodp, srv.ep.buf, &sv);
+			r.fault_client = c - r.fault_client;
+			r.fault_server = sv - r.fault_server;
+		}
 		bench_print_result(o, &r);
 	}
 	bench_print_footer(o);

@@ -91,12 +91,21 @@ void bench_print_result(const struct bench_opts *o,
 	size_t i;
 
 	if (o->json) {
-		printf("%s{\"bytes\": %zu, \"iterations\": %lu, "
+		printf("%s{\"run\": %lu, ", nresults++ ? ", " : "", r->run);
+		if (r->cond)
+			printf("\"cond\": \"%s\", ", r->cond);
+		printf("\"bytes\": %zu, \"iterations\": %lu, "
 		       "\"bw_peak_mb_sec\": %.2f, \"bw_average_mb_sec\": %.2f, "
 		       "\"msg_rate_mpps\": %.6f, \"seconds\": %.6f, "
-		       "\"churn_events\": %lu, \"rodp\": ",
-		       nresults++ ? ", " : "", r->bytes, r->iters, r->bw_peak,
+		       "\"churn_events\": %lu, \"fault_pages_by_buffer\": ",
+		       r->bytes, r->iters, r->bw_peak,
 		       r->bw_avg, r->msg_rate, r->seconds, r->churn_events);
+		if (r->have_sides)
+			printf("{\"client\": %llu, \"server\": %llu}, \"rodp\": ",
+			       (unsigned long long)r->fault_client,
+			       (unsigned long long)r->fault_server);
+		else
+			printf("null, \"rodp\": ");
 		if (!r->have_stats) {
 			printf("null}");
 			return;
@@ -108,6 +117,8 @@ void bench_print_result(const struct bench_opts *o,
 		printf("}}");
 		return;
 	}
+	if (r->cond)
+		printf(" # run %lu: %s\n", r->run, r->cond);
 	printf(" %-7zu    %-7lu          %-7.2f            %-7.2f\t\t   %-7.6f",
 	       r->bytes, r->iters, r->bw_peak, r->bw_avg, r->msg_rate);
 	printf("   %-6lu", r->churn_events);
