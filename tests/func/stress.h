@@ -107,11 +107,15 @@ struct st_obs {
 };
 
 /*
- * Checks one step. Returns true if some order of the step's atomic actions
- * explains every observed byte and soft-dirty bit; otherwise prints why
- * (the seed and step are the caller's to print first) and returns false.
+ * Checks one step: true if some order of the step's atomic actions
+ * explains every observed byte and soft-dirty bit. Silent.
  */
 bool st_model_check(const struct st_step *s, const struct st_obs *o);
+/* After a failed check: prints which pages and bytes are unexplained. */
+void st_model_explain(const struct st_step *s, const struct st_obs *o);
+
+/* Some event half took effect while the operation was in flight. */
+bool st_step_raced(const struct st_step *s);
 
 /* The value an atomic leaves in memory, from the value it found. */
 uint64_t st_atomic_result(const struct st_step *s, uint64_t old);

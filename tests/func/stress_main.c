@@ -47,7 +47,7 @@
 #define INJECT_EVERY 7
 
 static unsigned long long seed;
-static bool verbose, inject;
+static bool verbose, inject, injecting;
 
 struct run {
 	struct lb lb;
@@ -66,7 +66,7 @@ struct run {
 	enum rodp_policy_mode policy;
 	/* counts */
 	unsigned long steps, violations, ops[OP_COUNT], status[3];
-	unsigned long events[EV_COUNT], did_nothing, enclosing;
+	unsigned long events[EV_COUNT], did_nothing, enclosing, raced;
 	unsigned long injected, injected_caught, regions;
 };
 
@@ -299,8 +299,9 @@ static void violation(struct run *r, const struct st_step *s, const char *what)
 	char desc[512];
 
 	st_step_describe(s, desc, sizeof(desc));
-	printf("VIOLATION seed=%llu policy=%s step=%lu: %s\n    step: %s\n",
-	       seed, r->policy_name, s->no, what, desc);
+	printf("VIOLATION seed=%llu policy=%s step=%lu: %s%s\n    step: %s\n",
+	       seed, r->policy_name, s->no, what,
+	       injecting ? " (a corruption injected by -X)" : "", desc);
 }
 
 static int read_soft_dirty(struct run *r, bool sd[ST_PAGES])
@@ -642,10 +643,12 @@ static int run_step(struct run *r, struct st_step *s)
 	}
 	r->ops[s->op]++;
 	r->status[s->status]++;
+	if (st_step_raced(s))
+		r->raced++;
 
 	if (inject && s->no % INJECT_EVERY == INJECT_EVERY - 1) {
 		corrupt(r, s, has_child, &sa);
-		injected = true;
+		injected = injecting = true;
 	}
 
 	o = (struct st_obs){
@@ -657,6 +660,7 @@ static int run_step(struct run *r, struct st_step *s)
 	};
 	if (!st_model_check(s, &o)) {
 		violation(r, s, "memory contents or soft-dirty not explained");
+		st_model_explain(s, &o);
 		r->violations++;
 	}
 	if (has_child && (r->report->isolation_bad || !r->report->finished)) {
@@ -671,6 +675,7 @@ static int run_step(struct run *r, struct st_step *s)
 	r->violations += (unsigned long)check_stats(r, s, &sb, &sa);
 	r->violations += (unsigned long)check_region(r, s);
 
+	injecting = false;
 	if (injected) {
 		if (r->violations > v0)
 			r->injected_caught++;
@@ -744,6 +749,8 @@ static int run_policy(struct run *r, unsigned long steps)
 	       r->events[EV_DONTNEED], r->events[EV_MPROTECT],
 	       r->events[EV_REMAP], r->events[EV_MREMAP], r->did_nothing,
 	       r->enclosing);
+	printf("stress:   %lu steps raced (an event took effect while the op was in flight)\n",
+	       r->raced);
 	printf("stress:   violations %lu", r->violations);
 	if (inject)
 		printf("; negative control: %lu corruptions injected, %lu caught",
@@ -864,6 +871,7 @@ int main(int argc, char **argv)
 		memset(r.status, 0, sizeof(r.status));
 		memset(r.events, 0, sizeof(r.events));
 		r.steps = r.violations = r.did_nothing = r.enclosing = 0;
+		r.raced = 0;
 		r.injected = r.injected_caught = r.regions = 0;
 		r.policy = modes[i];
 		r.policy_name = names[i];

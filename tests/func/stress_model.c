@@ -229,6 +229,23 @@ void st_step_describe(const struct st_step *s, char *buf, size_t size)
 	}
 }
 
+bool st_step_raced(const struct st_step *s)
+{
+	int i, h;
+
+	for (i = 0; i < s->nev; i++) {
+		const struct st_event *e = &s->ev[i];
+		int halves = st_ev_structural(e->kind) ? 2 : 1;
+
+		if (!e->done)
+			continue;
+		for (h = 0; h < halves; h++)
+			if (e->t[h][1] >= s->t_post && e->t[h][0] <= s->t_done)
+				return true;
+	}
+	return false;
+}
+
 /* ---- observed classes --------------------------------------------- */
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -737,7 +754,7 @@ static bool explained(struct ctx *c)
 }
 
 /* Pages no chunk and no per-page event touched: exactly as before. */
-static bool quiet_pages_ok(struct ctx *c)
+static bool quiet_pages_ok(struct ctx *c, bool say)
 {
 	const struct st_obs *o = c->o;
 	size_t page = o->page;
@@ -751,18 +768,21 @@ static bool quiet_pages_ok(struct ctx *c)
 		if (p->interesting)
 			continue;
 		if (!(p->po & K_O)) {
+			ok = false;
+			if (!say)
+				continue;
 			for (b = 0; b < page; b++)
 				if (o->after[base + b] != o->before[base + b])
 					break;
 			printf("    page %d (untouched by the step) changed: "
 			       "first at +%#zx: %#04x, was %#04x\n", i, b,
 			       o->after[base + b], o->before[base + b]);
-			ok = false;
 		}
 		if (c->has_fork && !(p->co & K_O)) {
-			printf("    page %d (untouched) differs in the fork child%s\n",
-			       i, p->co == K_ABS ? ": not mapped" : "");
 			ok = false;
+			if (say)
+				printf("    page %d (untouched) differs in the fork child%s\n",
+				       i, p->co == K_ABS ? ": not mapped" : "");
 		}
 	}
 	return ok;
@@ -819,21 +839,29 @@ static void explain(struct ctx *c)
 	}
 }
 
+/* The oracle's state is large: one, used by the driver's thread only. */
+static struct ctx the_ctx;
+
 bool st_model_check(const struct st_step *s, const struct st_obs *o)
 {
-	static struct ctx c;	/* large; the driver is single-threaded here */
-	bool ok;
+	struct ctx *c = &the_ctx;
 
-	memset(&c, 0, sizeof(c));
-	c.s = s;
-	c.o = o;
-	setup(&c);
-	ok = quiet_pages_ok(&c);
-	if (ok && !explained(&c)) {
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->o = o;
+	setup(c);
+	return quiet_pages_ok(c, false) && explained(c);
+}
+
+void st_model_explain(const struct st_step *s, const struct st_obs *o)
+{
+	struct ctx *c = &the_ctx;
+
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->o = o;
+	setup(c);
+	if (quiet_pages_ok(c, true))
 		printf("    no order of the step's actions explains what memory shows\n");
-		ok = false;
-	}
-	if (!ok)
-		explain(&c);
-	return ok;
+	explain(c);
 }
