@@ -68,6 +68,7 @@ struct run {
 	unsigned long steps, violations, ops[OP_COUNT], status[3];
 	unsigned long events[EV_COUNT], did_nothing, enclosing, raced;
 	unsigned long injected, injected_caught, regions;
+	unsigned long viol_steps[OP_COUNT];	/* steps with a violation, by op */
 };
 
 /* ---- randomness (xorshift64*, one stream per policy run) ------------- */
@@ -676,6 +677,8 @@ static int run_step(struct run *r, struct st_step *s)
 	r->violations += (unsigned long)check_region(r, s);
 
 	injecting = false;
+	if (!injected && r->violations > v0)
+		r->viol_steps[s->op]++;
 	if (injected) {
 		if (r->violations > v0)
 			r->injected_caught++;
@@ -751,7 +754,10 @@ static int run_policy(struct run *r, unsigned long steps)
 	       r->enclosing);
 	printf("stress:   %lu steps raced (an event took effect while the op was in flight)\n",
 	       r->raced);
-	printf("stress:   violations %lu", r->violations);
+	printf("stress:   violations %lu (steps with one: WRITE %lu READ %lu "
+	       "FETCH_ADD %lu CMP_SWAP %lu)", r->violations,
+	       r->viol_steps[OP_WRITE], r->viol_steps[OP_READ],
+	       r->viol_steps[OP_FADD], r->viol_steps[OP_CSWAP]);
 	if (inject)
 		printf("; negative control: %lu corruptions injected, %lu caught",
 		       r->injected, r->injected_caught);
@@ -870,6 +876,7 @@ int main(int argc, char **argv)
 		memset(r.ops, 0, sizeof(r.ops));
 		memset(r.status, 0, sizeof(r.status));
 		memset(r.events, 0, sizeof(r.events));
+		memset(r.viol_steps, 0, sizeof(r.viol_steps));
 		r.steps = r.violations = r.did_nothing = r.enclosing = 0;
 		r.raced = 0;
 		r.injected = r.injected_caught = r.regions = 0;
