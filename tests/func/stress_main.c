@@ -17,7 +17,8 @@
  *   - rodp.ko's counters moved as the events require (check_stats());
  *   - the region's live ranges are what the munmaps left (check_region()).
  *
- * Usage: stress_odp [-s SEED] [-n STEPS] [-p stock|event-aware|both] [-v] [-X]
+ * Usage: stress_odp [-s SEED] [-n STEPS] [-p stock|event-aware|both]
+ *                   [-o write,read,fetch_add,cmp_swap] [-v] [-X]
  * -n is per policy (default 1000, or $RODP_STRESS_STEPS). -X is the negative control: it corrupts one observation
  * every few steps (a byte of an untouched page, of the child's copy, or a
  * counter) and exits 1 when every corruption, and nothing else, was
@@ -34,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +50,7 @@
 
 static unsigned long long seed;
 static bool verbose, inject, injecting;
+static unsigned int op_mask = (1u << OP_COUNT) - 1;	/* -o */
 
 struct run {
 	struct lb lb;
@@ -147,6 +150,8 @@ static void gen_op(struct run *r, struct st_step *s)
 
 	s->op = x < 40 ? OP_WRITE : x < 70 ? OP_READ :
 		x < 85 ? OP_FADD : OP_CSWAP;
+	while (!(op_mask & (1u << s->op)))	/* -o: the next one allowed */
+		s->op = (enum st_op)((s->op + 1) % OP_COUNT);
 	if (s->op == OP_FADD || s->op == OP_CSWAP) {
 		uint64_t cur;
 
@@ -768,8 +773,10 @@ static int run_policy(struct run *r, unsigned long steps)
 static void usage(void)
 {
 	fprintf(stderr,
-		"Usage: stress_odp [-s SEED] [-n STEPS] [-p stock|event-aware|both] [-v] [-X]\n"
+		"Usage: stress_odp [-s SEED] [-n STEPS] [-p stock|event-aware|both]\n"
+		"                  [-o write,read,fetch_add,cmp_swap] [-v] [-X]\n"
 		"  -n  steps per policy (default 1000)\n"
+		"  -o  only these RDMA operations (default all)\n"
 		"  -X  negative control: corrupt an observation every %d steps;\n"
 		"      exit 1 when every corruption, and nothing else, was caught\n",
 		INJECT_EVERY);
@@ -796,7 +803,7 @@ int main(int argc, char **argv)
 		RODP_POLICY_MODE_STOCK, RODP_POLICY_MODE_EVENT_AWARE,
 	};
 	unsigned long steps = 1000, total = 0, violations = 0, inj = 0, caught = 0;
-	const char *policy = "both";
+	const char *policy = "both", *op_arg = NULL;
 	struct run r;
 	int opt, i, rc = 0;
 	double t0 = st_now();
@@ -804,8 +811,28 @@ int main(int argc, char **argv)
 	if (getenv("RODP_STRESS_STEPS"))
 		steps = strtoul(getenv("RODP_STRESS_STEPS"), NULL, 0);
 	seed = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 20);
-	while ((opt = getopt(argc, argv, "s:n:p:vX")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:p:o:vX")) != -1) {
 		switch (opt) {
+		case 'o': {
+			op_arg = optarg;
+			char *list = strdup(optarg), *tok, *save = NULL;
+
+			op_mask = 0;
+			for (tok = strtok_r(list, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				unsigned int before = op_mask;
+
+				for (i = 0; i < OP_COUNT; i++)
+					if (!strcasecmp(tok, st_op_name((enum st_op)i)))
+						op_mask |= 1u << i;
+				if (op_mask == before)
+					usage();
+			}
+			free(list);
+			if (!op_mask)
+				usage();
+			break;
+		}
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
 			break;
@@ -829,8 +856,9 @@ int main(int argc, char **argv)
 			       strcmp(policy, "event-aware")))
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("stress: seed %llu (replay: stress_odp -s %llu -n %lu -p %s%s)\n",
-	       seed, seed, steps, policy, inject ? " -X" : "");
+	printf("stress: seed %llu (replay: stress_odp -s %llu -n %lu -p %s%s%s%s)\n",
+	       seed, seed, steps, policy, inject ? " -X" : "",
+	       op_arg ? " -o " : "", op_arg ? op_arg : "");
 
 	memset(&r, 0, sizeof(r));
 	if (lb_open(&r.lb, func_dev_name())) {
