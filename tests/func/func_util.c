@@ -64,7 +64,6 @@ static int lb_qp_to_rts(struct lb *lb, int me)
 
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTR;
-	a.rq_psn = lb->psn;
 	a.path_mtu = lb->mtu;
 	a.dest_qp_num = lb->qp[!me]->qp_num;
 	a.max_dest_rd_atomic = 16;
@@ -81,7 +80,6 @@ static int lb_qp_to_rts(struct lb *lb, int me)
 
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = lb->psn;
 	a.timeout = 14;
 	a.retry_cnt = 7;
 	a.rnr_retry = 7;
@@ -96,15 +94,6 @@ static int lb_connect(struct lb *lb)
 	struct ibv_wc wc[16];
 	int i;
 
-	/*
-	 * A fresh PSN range for every incarnation of the pair: packets of
-	 * the last one still queued in rxe then count as old duplicates and
-	 * are dropped. With the same PSNs again a stale ACK can complete a
-	 * new READ or atomic as successful without its data, and a stale
-	 * response can drive rxe's completer into its error state with a
-	 * successful WQE (WARN in rxe_completer()).
-	 */
-	lb->psn = (lb->psn + 0x100000) & 0xffffff;
 	if (lb_qp_to_rts(lb, 0) || lb_qp_to_rts(lb, 1))
 		return -1;
 	for (i = 0; i < 2; i++)

@@ -27,7 +27,6 @@ struct lb {
 	int gid_index;
 	enum ibv_mtu mtu;
 	uint64_t next_wr_id;
-	uint32_t psn;		/* first PSN of the current connection */
 };
 
 /* 0, or -1 with a message on stderr. */
