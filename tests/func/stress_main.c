@@ -796,6 +796,30 @@ static bool device_has_odp(struct ibv_context *ctx)
 	       (a.odp_caps.per_transport_caps.rc_odp_caps & need) == need;
 }
 
+/* -o / $RODP_STRESS_OPS: a comma-separated list of operation names. */
+static void parse_ops(const char *arg)
+{
+	char *list = strdup(arg), *tok, *save = NULL;
+	int i;
+
+	if (!list)
+		usage();
+	op_mask = 0;
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned int before = op_mask;
+
+		for (i = 0; i < OP_COUNT; i++)
+			if (!strcasecmp(tok, st_op_name((enum st_op)i)))
+				op_mask |= 1u << i;
+		if (op_mask == before)
+			usage();
+	}
+	free(list);
+	if (!op_mask)
+		usage();
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const names[] = { "stock", "event-aware" };
@@ -810,29 +834,16 @@ int main(int argc, char **argv)
 
 	if (getenv("RODP_STRESS_STEPS"))
 		steps = strtoul(getenv("RODP_STRESS_STEPS"), NULL, 0);
+	/* The functional suite narrows the operations this way (see
+	 * tests/func/Makefile.am); -o still overrides it. */
+	if (getenv("RODP_STRESS_OPS") && *getenv("RODP_STRESS_OPS"))
+		parse_ops(op_arg = getenv("RODP_STRESS_OPS"));
 	seed = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 20);
 	while ((opt = getopt(argc, argv, "s:n:p:o:vX")) != -1) {
 		switch (opt) {
-		case 'o': {
-			op_arg = optarg;
-			char *list = strdup(optarg), *tok, *save = NULL;
-
-			op_mask = 0;
-			for (tok = strtok_r(list, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				unsigned int before = op_mask;
-
-				for (i = 0; i < OP_COUNT; i++)
-					if (!strcasecmp(tok, st_op_name((enum st_op)i)))
-						op_mask |= 1u << i;
-				if (op_mask == before)
-					usage();
-			}
-			free(list);
-			if (!op_mask)
-				usage();
+		case 'o':
+			parse_ops(op_arg = optarg);
 			break;
-		}
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
 			break;
