@@ -194,6 +194,11 @@ static int lb_reconnect(struct lb *lb)
 	return -1;
 }
 
+int lb_recover(struct lb *lb)
+{
+	return lb_reconnect(lb);
+}
+
 /* One posted transfer: its completion status, or -1. */
 static int lb_rdma_once(struct lb *lb, enum ibv_wr_opcode op, void *laddr,
 			uint32_t lkey, size_t len, uint64_t raddr,

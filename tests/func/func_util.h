@@ -44,6 +44,12 @@ void lb_close(struct lb *lb);
 int lb_rdma(struct lb *lb, enum ibv_wr_opcode op, void *laddr, uint32_t lkey,
 	    size_t len, uint64_t raddr, uint32_t rkey);
 
+/*
+ * Brings both QPs back to RTS after an error completion, for callers that
+ * post their own work requests: 0, or -1 with a message on stderr.
+ */
+int lb_recover(struct lb *lb);
+
 /* An ODP MR with local and remote read/write access; NULL + errno. */
 struct ibv_mr *lb_reg_odp(struct lb *lb, void *addr, size_t len);
 

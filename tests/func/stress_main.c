@@ -1,0 +1,949 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * stress_odp: randomised interleavings of RDMA traffic from a peer QP
+ * (the loopback pair of func_util) into an ODP region with memory events
+ * on the target process, under rodp.ko's stock and event-aware policies.
+ *
+ * Each step: one RDMA WRITE, READ, FETCH_ADD or CMP_SWAP at a random,
+ * often unaligned, page-spanning place of a 64-page ODP region, racing
+ * with 0-2 memory events from two worker threads (stress_events.c): fork
+ * (the child checks and writes its copy), clear_refs 4, mprotect RO then
+ * RW, MADV_DONTNEED, munmap + remap, mremap away and back. After the step:
+ *   - every byte of the region, the local buffer (READ, atomics) and the
+ *     fork child's copy, and the soft-dirty bit of every page, must be
+ *     explained by some order of the step's atomic actions (the oracle,
+ *     stress_model.c, says which orders the kernel allows and why);
+ *   - the child saw nothing but its own writes change its copy;
+ *   - rodp.ko's counters moved as the events require (check_stats());
+ *   - the region's live ranges are what the munmaps left (check_region()).
+ *
+ * Usage: stress_odp [-s SEED] [-n STEPS] [-p stock|event-aware|both]
+ *                   [-o write,read,fetch_add,cmp_swap] [-v] [-X]
+ * -n is per policy (default 1000, or $RODP_STRESS_STEPS). -X is the negative control: it corrupts one observation
+ * every few steps (a byte of an untouched page, of the child's copy, or a
+ * counter) and exits 1 when every corruption, and nothing else, was
+ * caught. Exit: 0 no violation, 1 violations, 77 no RDMA device with ODP,
+ * 99 the run could not go on (set-up, a mapping that could not be
+ * restored).
+ */
+#define _GNU_SOURCE
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "func_util.h"
+#include "stress.h"
+
+#define EXIT_SKIP 77
+#define EXIT_HARD 99
+#define REGION_STEPS 250	/* a fresh region (umem) this often */
+#define INJECT_EVERY 7
+
+static unsigned long long seed;
+static bool verbose, inject, injecting;
+static unsigned int op_mask = (1u << OP_COUNT) - 1;	/* -o */
+
+struct run {
+	struct lb lb;
+	struct rodp_ctx *rodp;
+	struct st_workers *w;
+	size_t page, len, chunk;
+	uint8_t *region;
+	struct ibv_mr *mr;
+	uint8_t *loc;
+	struct ibv_mr *loc_mr;
+	uint8_t *before, *loc_before, *child_copy;
+	struct st_child_report *report;
+	bool gone[ST_PAGES];	/* munmapped or moved since registration */
+	uint64_t rng;
+	const char *policy_name;
+	enum rodp_policy_mode policy;
+	/* counts */
+	unsigned long steps, violations, ops[OP_COUNT], status[3];
+	unsigned long events[EV_COUNT], did_nothing, enclosing, raced;
+	unsigned long injected, injected_caught, regions;
+	unsigned long viol_steps[OP_COUNT];	/* steps with a violation, by op */
+};
+
+/* ---- randomness (xorshift64*, one stream per policy run) ------------- */
+
+static uint64_t rnd(struct run *r)
+{
+	r->rng ^= r->rng >> 12;
+	r->rng ^= r->rng << 25;
+	r->rng ^= r->rng >> 27;
+	return r->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static size_t rnd_below(struct run *r, size_t n)
+{
+	return n ? (size_t)(rnd(r) % n) : 0;
+}
+
+static void rnd_fill(struct run *r, uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += 8) {
+		uint64_t v = rnd(r);
+
+		memcpy(p + i, &v, n - i < 8 ? n - i : 8);
+	}
+}
+
+/* ---- the region ------------------------------------------------------- */
+
+static int region_register(struct run *r)
+{
+	r->region = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r->region == MAP_FAILED) {
+		perror("stress: mmap region");
+		return -1;
+	}
+	rnd_fill(r, r->region, r->len);
+	r->mr = ibv_reg_mr(r->lb.pd, r->region, r->len,
+			   IBV_ACCESS_ON_DEMAND | IBV_ACCESS_LOCAL_WRITE |
+			   IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+			   IBV_ACCESS_REMOTE_ATOMIC);
+	if (!r->mr) {
+		perror("stress: ODP registration");
+		return -1;
+	}
+	memset(r->gone, 0, sizeof(r->gone));
+	st_workers_set_base(r->w, r->region);
+	r->regions++;
+	return 0;
+}
+
+static void region_release(struct run *r)
+{
+	if (r->mr)
+		ibv_dereg_mr(r->mr);
+	if (r->region && r->region != MAP_FAILED)
+		munmap(r->region, r->len);
+	r->mr = NULL;
+	r->region = NULL;
+}
+
+/* ---- one step: what it does ------------------------------------------- */
+
+static size_t op_max_len(const struct run *r)
+{
+	size_t max = 12 * r->chunk;	/* the oracle's limit on chunks */
+
+	return max < ST_OP_MAX ? max : ST_OP_MAX;
+}
+
+static void gen_op(struct run *r, struct st_step *s)
+{
+	size_t x = rnd_below(r, 100), max = op_max_len(r);
+
+	s->op = x < 40 ? OP_WRITE : x < 70 ? OP_READ :
+		x < 85 ? OP_FADD : OP_CSWAP;
+	while (!(op_mask & (1u << s->op)))	/* -o: the next one allowed */
+		s->op = (enum st_op)((s->op + 1) % OP_COUNT);
+	if (s->op == OP_FADD || s->op == OP_CSWAP) {
+		uint64_t cur;
+
+		s->len = 8;
+		s->off = rnd_below(r, r->len / 8) * 8;
+		memcpy(&cur, r->region + s->off, 8);
+		s->add = rnd(r);
+		x = rnd_below(r, 4);
+		/* Often the value it will find (or would find if zapped). */
+		s->compare = x < 2 ? cur : x == 2 ? 0 : rnd(r);
+		s->swap = rnd(r);
+		return;
+	}
+	switch (rnd_below(r, 3)) {
+	case 0:
+		s->len = 1 + rnd_below(r, 64);
+		break;
+	case 1:
+		s->len = 1 + rnd_below(r, r->page);
+		break;
+	default:
+		s->len = 1 + rnd_below(r, max);
+		break;
+	}
+	x = rnd_below(r, 10);
+	s->off = rnd_below(r, r->len - s->len + 1);
+	if (x < 3)
+		s->off -= s->off % r->page;
+	else if (x < 5)
+		s->off -= s->off % 8;
+}
+
+static enum st_ev gen_kind(struct run *r, const struct st_step *s)
+{
+	for (;;) {
+		enum st_ev k = (enum st_ev)rnd_below(r, EV_COUNT);
+		int i;
+		bool ok = true;
+
+		/* Distinct kinds; at most one with a gap (see stress_model.c). */
+		for (i = 0; i < s->nev; i++)
+			if (s->ev[i].kind == k ||
+			    (st_ev_structural(k) && st_ev_structural(s->ev[i].kind)))
+				ok = false;
+		if (ok)
+			return k;
+	}
+}
+
+static void gen_events(struct run *r, struct st_step *s)
+{
+	size_t x = rnd_below(r, 100);
+	size_t op_first = s->off / r->page;
+	size_t op_pages = (s->off + s->len - 1) / r->page - op_first + 1;
+	int n = x < 10 ? 0 : x < 55 ? 1 : 2, i;
+
+	s->nev = 0;
+	for (i = 0; i < n; i++) {
+		struct st_event *e = &s->ev[s->nev];
+		size_t lo;
+
+		memset(e, 0, sizeof(*e));
+		e->kind = gen_kind(r, s);
+		s->nev++;
+		e->npages = 1 + rnd_below(r, ST_EV_PAGES);
+		/* Mostly overlapping the operation, sometimes beside it. */
+		lo = op_first >= 2 ? op_first - 2 : 0;
+		e->first = lo + rnd_below(r, op_first - lo + op_pages + 2);
+		if (e->first + e->npages > ST_PAGES)
+			e->first = ST_PAGES - e->npages;
+		if (e->kind == EV_FORK || e->kind == EV_CLEAR_REFS) {
+			e->first = 0;
+			e->npages = ST_PAGES;
+		}
+		e->delay_us = rnd_below(r, 10) < 3 ? 0 :
+			      (unsigned int)rnd_below(r, 2000);
+		e->gap_us = (unsigned int)rnd_below(r, 1000);
+		e->enclose = st_ev_structural(e->kind) && rnd_below(r, 5) == 0;
+		if (e->enclose)
+			e->delay_us = 0;
+	}
+	s->post_delay_us = rnd_below(r, 10) < 3 ? 0 :
+			   (unsigned int)rnd_below(r, 1500);
+}
+
+/* ---- one step: the RDMA operation (runs against the workers) ---------- */
+
+static void run_op(struct st_step *s, void *arg)
+{
+	struct run *r = arg;
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)r->loc, .length = (uint32_t)s->len,
+		.lkey = r->loc_mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.wr_id = s->no, .sg_list = &sge, .num_sge = 1,
+		.send_flags = IBV_SEND_SIGNALED,
+	}, *bad;
+	uint64_t raddr = (uintptr_t)r->region + s->off;
+	struct ibv_wc wc;
+	double deadline;
+	int n;
+
+	switch (s->op) {
+	case OP_WRITE:
+	case OP_READ:
+		wr.opcode = s->op == OP_WRITE ? IBV_WR_RDMA_WRITE :
+						IBV_WR_RDMA_READ;
+		wr.wr.rdma.remote_addr = raddr;
+		wr.wr.rdma.rkey = r->mr->rkey;
+		break;
+	default:
+		wr.opcode = s->op == OP_FADD ? IBV_WR_ATOMIC_FETCH_AND_ADD :
+					       IBV_WR_ATOMIC_CMP_AND_SWP;
+		wr.wr.atomic.remote_addr = raddr;
+		wr.wr.atomic.rkey = r->mr->rkey;
+		wr.wr.atomic.compare_add = s->op == OP_FADD ? s->add :
+							      s->compare;
+		wr.wr.atomic.swap = s->swap;
+		break;
+	}
+	if (s->post_delay_us)
+		usleep(s->post_delay_us);
+	st_op_started(r->w);
+	s->t_post = st_now();
+	s->wc_status = -1;
+	if (ibv_post_send(r->lb.qp[0], &wr, &bad) == 0) {
+		deadline = s->t_post + 20;
+		for (;;) {
+			n = ibv_poll_cq(r->lb.cq[0], 1, &wc);
+			if (n < 0)
+				break;
+			if (n == 1 && wc.wr_id == s->no) {
+				s->wc_status = wc.status;
+				break;
+			}
+			if (st_now() > deadline)
+				break;
+		}
+	}
+	s->t_done = st_now();
+	st_op_finished(r->w);
+	s->status = s->wc_status == IBV_WC_SUCCESS ? ST_OK :
+		    s->wc_status == IBV_WC_REM_ACCESS_ERR ? ST_MEMERR : ST_OTHER;
+}
+
+/* ---- checks ----------------------------------------------------------- */
+
+static void violation(struct run *r, const struct st_step *s, const char *what)
+{
+	char desc[512];
+
+	st_step_describe(s, desc, sizeof(desc));
+	printf("VIOLATION seed=%llu policy=%s step=%lu: %s%s\n    step: %s\n",
+	       seed, r->policy_name, s->no, what,
+	       injecting ? " (a corruption injected by -X)" : "", desc);
+}
+
+static int read_soft_dirty(struct run *r, bool sd[ST_PAGES])
+{
+	uint64_t e[ST_PAGES];
+	int fd = open("/proc/self/pagemap", O_RDONLY), i;
+	off_t at = (off_t)((uintptr_t)r->region / r->page * sizeof(uint64_t));
+
+	if (fd < 0 || pread(fd, e, sizeof(e), at) != (ssize_t)sizeof(e)) {
+		perror("stress: pagemap");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	for (i = 0; i < ST_PAGES; i++)
+		sd[i] = e[i] >> 55 & 1;
+	return 0;
+}
+
+struct ev_counts {
+	unsigned int fork, clear, dontneed, mprotect, unmap;
+};
+
+static void count_events(const struct st_step *s, struct ev_counts *c)
+{
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < s->nev; i++) {
+		const struct st_event *e = &s->ev[i];
+
+		if (!e->done)
+			continue;
+		switch (e->kind) {
+		case EV_FORK:
+			c->fork++;
+			break;
+		case EV_CLEAR_REFS:
+			c->clear++;
+			break;
+		case EV_DONTNEED:
+			/* over a hole (ENOMEM) it may have hit nothing */
+			if (!e->err)
+				c->dontneed++;
+			break;
+		case EV_MPROTECT:
+			c->mprotect++;
+			break;
+		default:	/* munmap, mremap away */
+			c->unmap++;
+			break;
+		}
+	}
+}
+
+#define D(f) (a->f - b->f)
+#define DI(e) (a->inval[e] - b->inval[e])
+
+/*
+ * The relations rodp.ko's counters of this process must keep over a step.
+ * Only relations that hold whatever else the kernel does (reclaim, COW
+ * breaks and compaction may add CLEAR or MIGRATE invalidations) are
+ * equalities; the rest are lower bounds. Returns the number broken.
+ */
+static int check_stats(struct run *r, const struct st_step *s,
+		       const struct rodp_stats *b, const struct rodp_stats *a)
+{
+	struct ev_counts ev;
+	uint64_t inval = 0, actions;
+	int bad = 0, i;
+	char msg[256];
+
+	count_events(s, &ev);
+	for (i = 0; i < RODP_INVAL_COUNT; i++)
+		inval += DI(i);
+	actions = D(delegated) + D(skipped) + D(downgraded) + D(shrunk) +
+		  D(fallback);
+
+#define REQUIRE(cond, ...) do {						\
+		if (!(cond)) {						\
+			snprintf(msg, sizeof(msg), __VA_ARGS__);	\
+			violation(r, s, msg);				\
+			bad++;						\
+		}							\
+	} while (0)
+
+	/*
+	 * kernel/rodp_ops.c, rodp_invalidate_common(): every invalidation
+	 * adds one to its event's counter (rodp_event_stat()) and then, being
+	 * blockable here, exactly one action: skipped, downgraded, fallback,
+	 * delegated or shrunk.
+	 */
+	REQUIRE(inval == actions,
+		"counters: %" PRIu64 " invalidations but %" PRIu64 " actions",
+		inval, actions);
+	if (r->policy == RODP_POLICY_MODE_STOCK) {
+		/* rodp_policy_decide(): stock delegates everything. */
+		REQUIRE(!D(skipped) && !D(downgraded) && !D(shrunk) && !D(fallback),
+			"counters: stock skipped %" PRIu64 ", downgraded %" PRIu64
+			", shrunk %" PRIu64 ", fell back %" PRIu64,
+			D(skipped), D(downgraded), D(shrunk), D(fallback));
+	} else {
+		/*
+		 * kernel/rodp_policy.h, software device (rxe, virt_dma: so
+		 * rodp_can_downgrade() holds and nothing falls back): UNMAP
+		 * shrinks; PROTECTION_PAGE downgrades; SOFT_DIRTY skips or
+		 * downgrades; every other event delegates.
+		 */
+		REQUIRE(D(shrunk) == DI(RODP_INVAL_UNMAP),
+			"counters: %" PRIu64 " UNMAP invalidations, %" PRIu64 " shrinks",
+			DI(RODP_INVAL_UNMAP), D(shrunk));
+		REQUIRE(D(skipped) + D(downgraded) ==
+			DI(RODP_INVAL_PROTECTION_PAGE) + DI(RODP_INVAL_SOFT_DIRTY),
+			"counters: fork/soft-dirty invalidations %" PRIu64
+			" but skipped+downgraded %" PRIu64,
+			DI(RODP_INVAL_PROTECTION_PAGE) + DI(RODP_INVAL_SOFT_DIRTY),
+			D(skipped) + D(downgraded));
+		REQUIRE(D(skipped) <= DI(RODP_INVAL_SOFT_DIRTY),
+			"counters: %" PRIu64 " skipped but %" PRIu64
+			" soft-dirty invalidations", D(skipped),
+			DI(RODP_INVAL_SOFT_DIRTY));
+		REQUIRE(!D(fallback), "counters: %" PRIu64 " fallbacks on rxe",
+			D(fallback));
+		REQUIRE(D(delegated) == DI(RODP_INVAL_CLEAR) +
+			DI(RODP_INVAL_PROTECTION_VMA) + DI(RODP_INVAL_RELEASE) +
+			DI(RODP_INVAL_MIGRATE) + DI(RODP_INVAL_EXCLUSIVE),
+			"counters: %" PRIu64 " delegated, not the CLEAR/PROTECTION_VMA/"
+			"RELEASE/MIGRATE/EXCLUSIVE invalidations", D(delegated));
+	}
+	/* fs/proc/task_mmu.c clear_refs_write(): one SOFT_DIRTY range, [0, -1). */
+	REQUIRE(DI(RODP_INVAL_SOFT_DIRTY) == ev.clear,
+		"counters: %" PRIu64 " SOFT_DIRTY invalidations for %u clear_refs",
+		DI(RODP_INVAL_SOFT_DIRTY), ev.clear);
+	/* mm/memory.c copy_page_range(): PROTECTION_PAGE only from fork. */
+	REQUIRE(ev.fork ? DI(RODP_INVAL_PROTECTION_PAGE) >= 1 :
+			  DI(RODP_INVAL_PROTECTION_PAGE) == 0,
+		"counters: %" PRIu64 " PROTECTION_PAGE invalidations, %u forks",
+		DI(RODP_INVAL_PROTECTION_PAGE), ev.fork);
+	/* UNMAP: munmap (mm/memory.c unmap_vmas) and mremap (mm/mremap.c). */
+	REQUIRE(ev.unmap ? DI(RODP_INVAL_UNMAP) >= ev.unmap :
+			   DI(RODP_INVAL_UNMAP) == 0,
+		"counters: %" PRIu64 " UNMAP invalidations, %u munmap/mremap",
+		DI(RODP_INVAL_UNMAP), ev.unmap);
+	/* mm/madvise.c: DONTNEED zaps with MMU_NOTIFY_CLEAR. */
+	REQUIRE(DI(RODP_INVAL_CLEAR) >= ev.dontneed,
+		"counters: %" PRIu64 " CLEAR invalidations, %u DONTNEED",
+		DI(RODP_INVAL_CLEAR), ev.dontneed);
+	/* mm/mprotect.c: PROTECTION_VMA, once for RO and once for RW. */
+	REQUIRE(DI(RODP_INVAL_PROTECTION_VMA) >= 2 * ev.mprotect,
+		"counters: %" PRIu64 " PROTECTION_VMA invalidations, %u mprotect pairs",
+		DI(RODP_INVAL_PROTECTION_VMA), ev.mprotect);
+	/*
+	 * kernel/rodp_attach.c rodp_map_ret(): a failed driver fault counts
+	 * an error, and a remote access error on rxe ODP comes from one.
+	 */
+	if (s->status == ST_MEMERR)
+		REQUIRE(D(fault_errors) >= 1,
+			"counters: the operation failed but no fault error was counted");
+	REQUIRE(!D(umems_created) && !D(umems_released),
+		"counters: umems created %" PRIu64 " released %" PRIu64
+		" with no registration", D(umems_created), D(umems_released));
+#undef REQUIRE
+	return bad;
+}
+
+/*
+ * kernel/rodp_region.c rodp_region_shrink(): under event-aware every
+ * munmapped or mremapped range leaves the live set, and a region with no
+ * live range is dead; under stock nothing ever shrinks.
+ */
+static int check_region(struct run *r, const struct st_step *s)
+{
+	struct func_region fr;
+	uint64_t want[ST_PAGES][2];
+	unsigned int nwant = 0, i, n;
+	char msg[256];
+	int err;
+	size_t p;
+
+	err = func_region_at(r->rodp, r->region, &fr);
+	if (err) {
+		snprintf(msg, sizeof(msg), "region: not found (%s)",
+			 strerror(-err));
+		violation(r, s, msg);
+		return 1;
+	}
+	for (p = 0; p < ST_PAGES; p++) {
+		uint64_t a = (uintptr_t)r->region + p * r->page;
+
+		if (r->policy == RODP_POLICY_MODE_EVENT_AWARE && r->gone[p])
+			continue;
+		if (nwant && want[nwant - 1][0] + want[nwant - 1][1] == a) {
+			want[nwant - 1][1] += r->page;
+		} else {
+			want[nwant][0] = a;
+			want[nwant][1] = r->page;
+			nwant++;
+		}
+	}
+	if ((fr.state == RODP_REGION_DEAD) != (nwant == 0)) {
+		snprintf(msg, sizeof(msg), "region: state %u with %u live ranges expected",
+			 fr.state, nwant);
+		violation(r, s, msg);
+		return 1;
+	}
+	n = nwant < FUNC_MAX_RANGES ? nwant : FUNC_MAX_RANGES;
+	if (fr.nranges != n && !(nwant >= FUNC_MAX_RANGES &&
+				 fr.nranges == FUNC_MAX_RANGES)) {
+		snprintf(msg, sizeof(msg), "region: %u live ranges, %u expected",
+			 fr.nranges, nwant);
+		violation(r, s, msg);
+		return 1;
+	}
+	for (i = 0; i < n && i < fr.nranges; i++) {
+		if (fr.range[i].start == want[i][0] &&
+		    fr.range[i].length == want[i][1])
+			continue;
+		snprintf(msg, sizeof(msg),
+			 "region: live range %u is +%#" PRIx64 " len %#" PRIx64
+			 ", expected +%#" PRIx64 " len %#" PRIx64, i,
+			 fr.range[i].start - (uintptr_t)r->region,
+			 fr.range[i].length,
+			 want[i][0] - (uintptr_t)r->region, want[i][1]);
+		violation(r, s, msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- the negative control -------------------------------------------- */
+
+/* A page the step left alone (its check is exact): -1 if none. */
+static int quiet_page(struct run *r, const struct st_step *s)
+{
+	size_t p, first = s->off / r->page, last = (s->off + s->len - 1) / r->page;
+	int i;
+
+	for (p = rnd_below(r, ST_PAGES); ; p = (p + 1) % ST_PAGES) {
+		bool busy = p >= first && p <= last;
+
+		for (i = 0; i < s->nev; i++)
+			if (s->ev[i].kind != EV_FORK &&
+			    s->ev[i].kind != EV_CLEAR_REFS &&
+			    p >= s->ev[i].first &&
+			    p < s->ev[i].first + s->ev[i].npages)
+				busy = true;
+		if (!busy)
+			return (int)p;
+	}
+}
+
+/*
+ * Corrupts one observation the checks must catch: a byte of an untouched
+ * page of the region (every step), of the child's copy (steps with a
+ * fork) or rodp's counters (an extra "shrink" under stock, a delegation
+ * under event-aware).
+ */
+static void corrupt(struct run *r, const struct st_step *s, bool has_child,
+		    struct rodp_stats *after)
+{
+	int p = quiet_page(r, s);
+	size_t at = (size_t)p * r->page + rnd_below(r, r->page);
+
+	switch (r->injected % 3) {
+	case 1:
+		if (has_child) {
+			r->child_copy[at] ^= 0x5a;
+			break;
+		}
+		/* fallthrough */
+	case 0:
+		r->region[at] ^= 0x5a;
+		break;
+	default:
+		after->inval[RODP_INVAL_SOFT_DIRTY]++;
+		after->delegated++;
+		break;
+	}
+	r->injected++;
+}
+
+/* ---- the loop --------------------------------------------------------- */
+
+static int run_step(struct run *r, struct st_step *s)
+{
+	struct rodp_stats sb, sa;
+	bool sd[ST_PAGES], has_child = false, injected = false;
+	struct st_obs o;
+	unsigned long v0 = r->violations;
+	int i, err;
+
+	gen_op(r, s);
+	gen_events(r, s);
+	if (s->op == OP_WRITE)
+		rnd_fill(r, r->loc, s->len);
+	else
+		memset(r->loc, 0xee, s->len);
+	memcpy(r->loc_before, r->loc, s->len);
+	memcpy(r->before, r->region, r->len);
+
+	err = rodp_get_stats(r->rodp, getpid(), &sb, sizeof(sb));
+	if (err) {
+		printf("stress: rodp_get_stats: %s\n", strerror(err));
+		return -1;
+	}
+	if (st_workers_run(r->w, s, run_op, r)) {
+		char desc[512];
+
+		st_step_describe(s, desc, sizeof(desc));
+		printf("stress: seed=%llu step %lu: a mapping could not be restored: %s\n",
+		       seed, s->no, desc);
+		return -1;
+	}
+	if (s->status != ST_OK && lb_recover(&r->lb))
+		return -1;
+	for (i = 0; i < s->nev; i++) {
+		const struct st_event *e = &s->ev[i];
+
+		r->events[e->kind]++;
+		if (!e->done)
+			r->did_nothing++;
+		if (e->enclose)
+			r->enclosing++;
+		if (e->kind == EV_FORK && e->done)
+			has_child = true;
+		if ((e->kind == EV_REMAP || e->kind == EV_MREMAP) && e->done)
+			for (size_t p = e->first; p < e->first + e->npages; p++)
+				r->gone[p] = true;
+	}
+	if (has_child && st_child_finish(r->w, s))
+		return -1;
+	if (read_soft_dirty(r, sd))
+		return -1;
+	err = rodp_get_stats(r->rodp, getpid(), &sa, sizeof(sa));
+	if (err) {
+		printf("stress: rodp_get_stats: %s\n", strerror(err));
+		return -1;
+	}
+	r->ops[s->op]++;
+	r->status[s->status]++;
+	if (st_step_raced(s))
+		r->raced++;
+
+	if (inject && s->no % INJECT_EVERY == INJECT_EVERY - 1) {
+		corrupt(r, s, has_child, &sa);
+		injected = injecting = true;
+	}
+
+	o = (struct st_obs){
+		.page = r->page, .chunk = r->chunk, .before = r->before,
+		.after = r->region, .src = r->loc_before, .loc = r->loc,
+		.loc_before = r->loc_before,
+		.child = has_child ? r->child_copy : NULL,
+		.report = has_child ? r->report : NULL, .soft_dirty = sd,
+	};
+	if (!st_model_check(s, &o)) {
+		violation(r, s, "memory contents or soft-dirty not explained");
+		st_model_explain(s, &o);
+		r->violations++;
+	}
+	if (has_child && (r->report->isolation_bad || !r->report->finished)) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "fork child: %zu bytes of its copy changed under it, first at %#zx",
+			 r->report->isolation_bad, r->report->first_bad);
+		violation(r, s, msg);
+		r->violations++;
+	}
+	r->violations += (unsigned long)check_stats(r, s, &sb, &sa);
+	r->violations += (unsigned long)check_region(r, s);
+
+	injecting = false;
+	if (!injected && r->violations > v0)
+		r->viol_steps[s->op]++;
+	if (injected) {
+		if (r->violations > v0)
+			r->injected_caught++;
+		/* The control counts caught corruptions, not violations. */
+		r->violations = v0;
+	}
+	if (verbose) {
+		char desc[512];
+
+		st_step_describe(s, desc, sizeof(desc));
+		printf("step %lu: %s%s\n", s->no, desc,
+		       r->violations > v0 ? " VIOLATION" : "");
+	}
+	return 0;
+}
+
+static int run_policy(struct run *r, unsigned long steps)
+{
+	struct rodp_stats b, a;
+	unsigned long i;
+	double t0 = st_now(), t;
+	int err;
+
+	err = rodp_set_policy(r->rodp, r->policy);
+	if (err) {
+		printf("stress: rodp_set_policy(%s): %s\n", r->policy_name,
+		       strerror(err));
+		return -1;
+	}
+	if (region_register(r))
+		return -1;
+	for (i = 0; i < steps; i++) {
+		struct st_step s = { .no = i };
+
+		if (i && i % REGION_STEPS == 0) {
+			/* A fresh umem: rodp sees one released, one created. */
+			if (rodp_get_stats(r->rodp, getpid(), &b, sizeof(b)))
+				return -1;
+			region_release(r);
+			if (region_register(r))
+				return -1;
+			if (rodp_get_stats(r->rodp, getpid(), &a, sizeof(a)))
+				return -1;
+			if (a.umems_created - b.umems_created != 1 ||
+			    a.umems_released - b.umems_released != 1) {
+				printf("VIOLATION seed=%llu policy=%s step=%lu: re-registration "
+				       "counted %" PRIu64 " umems created, %" PRIu64 " released\n",
+				       seed, r->policy_name, i,
+				       a.umems_created - b.umems_created,
+				       a.umems_released - b.umems_released);
+				r->violations++;
+			}
+		}
+		if (run_step(r, &s))
+			return -1;
+		r->steps++;
+	}
+	region_release(r);
+	t = st_now() - t0;
+	printf("stress: policy %s: %lu steps in %.1f s (%.1f ms/step), %lu regions\n",
+	       r->policy_name, r->steps, t, r->steps ? t * 1e3 / r->steps : 0.0,
+	       r->regions);
+	printf("stress:   ops WRITE %lu READ %lu FETCH_ADD %lu CMP_SWAP %lu; "
+	       "completed ok %lu, remote access error %lu, other error %lu\n",
+	       r->ops[OP_WRITE], r->ops[OP_READ], r->ops[OP_FADD],
+	       r->ops[OP_CSWAP], r->status[ST_OK], r->status[ST_MEMERR],
+	       r->status[ST_OTHER]);
+	printf("stress:   events fork %lu clear_refs %lu dontneed %lu mprotect %lu "
+	       "munmap+remap %lu mremap %lu (%lu did nothing, %lu enclosing the op)\n",
+	       r->events[EV_FORK], r->events[EV_CLEAR_REFS],
+	       r->events[EV_DONTNEED], r->events[EV_MPROTECT],
+	       r->events[EV_REMAP], r->events[EV_MREMAP], r->did_nothing,
+	       r->enclosing);
+	printf("stress:   %lu steps raced (an event took effect while the op was in flight)\n",
+	       r->raced);
+	printf("stress:   violations %lu (steps with one: WRITE %lu READ %lu "
+	       "FETCH_ADD %lu CMP_SWAP %lu)", r->violations,
+	       r->viol_steps[OP_WRITE], r->viol_steps[OP_READ],
+	       r->viol_steps[OP_FADD], r->viol_steps[OP_CSWAP]);
+	if (inject)
+		printf("; negative control: %lu corruptions injected, %lu caught",
+		       r->injected, r->injected_caught);
+	printf("\n");
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"Usage: stress_odp [-s SEED] [-n STEPS] [-p stock|event-aware|both]\n"
+		"                  [-o write,read,fetch_add,cmp_swap] [-v] [-X]\n"
+		"  -n  steps per policy (default 1000)\n"
+		"  -o  only these RDMA operations (default all)\n"
+		"  -X  negative control: corrupt an observation every %d steps;\n"
+		"      exit 1 when every corruption, and nothing else, was caught\n",
+		INJECT_EVERY);
+	exit(EXIT_HARD);
+}
+
+static bool device_has_odp(struct ibv_context *ctx)
+{
+	struct ibv_device_attr_ex a;
+	uint32_t need = IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ |
+			IBV_ODP_SUPPORT_ATOMIC;
+
+	memset(&a, 0, sizeof(a));
+	if (ibv_query_device_ex(ctx, NULL, &a))
+		return false;
+	return (a.odp_caps.general_caps & IBV_ODP_SUPPORT) &&
+	       (a.odp_caps.per_transport_caps.rc_odp_caps & need) == need;
+}
+
+/* -o / $RODP_STRESS_OPS: a comma-separated list of operation names. */
+static void parse_ops(const char *arg)
+{
+	char *list = strdup(arg), *tok, *save = NULL;
+	int i;
+
+	if (!list)
+		usage();
+	op_mask = 0;
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		unsigned int before = op_mask;
+
+		for (i = 0; i < OP_COUNT; i++)
+			if (!strcasecmp(tok, st_op_name((enum st_op)i)))
+				op_mask |= 1u << i;
+		if (op_mask == before)
+			usage();
+	}
+	free(list);
+	if (!op_mask)
+		usage();
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const names[] = { "stock", "event-aware" };
+	static const enum rodp_policy_mode modes[] = {
+		RODP_POLICY_MODE_STOCK, RODP_POLICY_MODE_EVENT_AWARE,
+	};
+	unsigned long steps = 1000, total = 0, violations = 0, inj = 0, caught = 0;
+	const char *policy = "both", *op_arg = NULL;
+	struct run r;
+	int opt, i, rc = 0;
+	double t0 = st_now();
+
+	if (getenv("RODP_STRESS_STEPS"))
+		steps = strtoul(getenv("RODP_STRESS_STEPS"), NULL, 0);
+	/* The functional suite narrows the operations this way (see
+	 * tests/func/Makefile.am); -o still overrides it. */
+	if (getenv("RODP_STRESS_OPS") && *getenv("RODP_STRESS_OPS"))
+		parse_ops(op_arg = getenv("RODP_STRESS_OPS"));
+	seed = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 20);
+	while ((opt = getopt(argc, argv, "s:n:p:o:vX")) != -1) {
+		switch (opt) {
+		case 'o':
+			parse_ops(op_arg = optarg);
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'n':
+			steps = strtoul(optarg, NULL, 0);
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'X':
+			inject = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || (strcmp(policy, "both") && strcmp(policy, "stock") &&
+			       strcmp(policy, "event-aware")))
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("stress: seed %llu (replay: stress_odp -s %llu -n %lu -p %s%s%s%s)\n",
+	       seed, seed, steps, policy, inject ? " -X" : "",
+	       op_arg ? " -o " : "", op_arg ? op_arg : "");
+
+	memset(&r, 0, sizeof(r));
+	if (lb_open(&r.lb, func_dev_name())) {
+		printf("SKIP: no usable RDMA device %s\n", func_dev_name());
+		return EXIT_SKIP;
+	}
+	if (!device_has_odp(r.lb.ctx)) {
+		printf("SKIP: %s has no RC ODP for write, read and atomics\n",
+		       func_dev_name());
+		lb_close(&r.lb);
+		return EXIT_SKIP;
+	}
+	r.rodp = func_rodp_open();
+	r.page = (size_t)sysconf(_SC_PAGESIZE);
+	r.len = ST_PAGES * r.page;
+	r.chunk = (size_t)128 << r.lb.mtu;	/* IBV_MTU_256 is 1 */
+	r.loc = aligned_alloc(r.page, ST_OP_MAX);
+	r.before = malloc(r.len);
+	r.loc_before = malloc(ST_OP_MAX);
+	r.child_copy = mmap(NULL, r.len, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	r.report = mmap(NULL, sizeof(*r.report), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!r.loc || !r.before || !r.loc_before || r.child_copy == MAP_FAILED ||
+	    r.report == MAP_FAILED) {
+		perror("stress: buffers");
+		return EXIT_HARD;
+	}
+	r.loc_mr = ibv_reg_mr(r.lb.pd, r.loc, ST_OP_MAX, IBV_ACCESS_LOCAL_WRITE);
+	if (!r.loc_mr) {
+		perror("stress: local MR");
+		return EXIT_HARD;
+	}
+	r.w = st_workers_start(NULL, r.page, r.report, r.child_copy);
+	if (!r.w)
+		return EXIT_HARD;
+
+	for (i = 0; i < 2 && !rc; i++) {
+
+		if (strcmp(policy, "both") && strcmp(policy, names[i]))
+			continue;
+		/* Fresh counts, the same devices and buffers. */
+		memset(r.ops, 0, sizeof(r.ops));
+		memset(r.status, 0, sizeof(r.status));
+		memset(r.events, 0, sizeof(r.events));
+		memset(r.viol_steps, 0, sizeof(r.viol_steps));
+		r.steps = r.violations = r.did_nothing = r.enclosing = 0;
+		r.raced = 0;
+		r.injected = r.injected_caught = r.regions = 0;
+		r.policy = modes[i];
+		r.policy_name = names[i];
+		r.rng = (seed + (unsigned long long)i * 0x9E3779B97F4A7C15ULL) | 1;
+		if (run_policy(&r, steps))
+			rc = EXIT_HARD;
+		total += r.steps;
+		violations += r.violations;
+		inj += r.injected;
+		caught += r.injected_caught;
+	}
+
+	st_workers_stop(r.w);
+	ibv_dereg_mr(r.loc_mr);
+	rodp_set_policy(r.rodp, RODP_POLICY_MODE_DEFAULT);
+	rodp_close(r.rodp);
+	lb_close(&r.lb);
+	printf("stress: seed %llu: %lu steps, %lu violations, %.1f s\n", seed,
+	       total, violations, st_now() - t0);
+	if (rc)
+		return rc;
+	if (inject) {
+		printf("stress: negative control: %lu of %lu corruptions caught, "
+		       "%lu other violations\n", caught, inj, violations);
+		/* The expected failure: every corruption seen, nothing else. */
+		return caught == inj && inj && !violations ? 1 : EXIT_HARD;
+	}
+	return violations ? 1 : 0;
+}

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * The stress's oracle (tests/func/stress_model.c) on hand-made steps: it
+ * must explain what the kernel allows after a race and reject what no
+ * order of the step's atomic actions explains (a packet half applied, a
+ * later packet kept while an earlier one was zapped, a device write seen
+ * by the fork child after an earlier one was not, a write into an
+ * unmapped range, a device-written page without soft-dirty after
+ * clear_refs).
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include "../cunit_run.h"
+#include "../func/stress.h"
+
+#define PG 4096
+#define MTU 1024
+#define LEN (ST_PAGES * PG)
+
+static uint8_t before[LEN], after[LEN], child[LEN];
+static uint8_t src[ST_OP_MAX], loc[ST_OP_MAX], loc_before[ST_OP_MAX];
+static bool sd[ST_PAGES];
+static struct st_child_report report;
+
+/* The op is in flight from t=10 to t=20. */
+#define T_POST 10.0
+#define T_DONE 20.0
+
+static void reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < LEN; i++)
+		before[i] = (uint8_t)(i * 7 + (i >> 12) + 1) | 1; /* no zeros */
+	memcpy(after, before, LEN);
+	memcpy(child, before, LEN);
+	for (i = 0; i < ST_OP_MAX; i++)
+		src[i] = (uint8_t)(0x80 | (i * 3));
+	memset(loc, 0xee, sizeof(loc));
+	memset(loc_before, 0xee, sizeof(loc_before));
+	memset(sd, 0, sizeof(sd));
+	memset(&report, 0, sizeof(report));
+	for (i = 0; i < ST_PAGES; i++)
+		report.present[i] = true;
+	report.finished = true;
+}
+
+static struct st_step step(enum st_op op, size_t off, size_t len,
+			   enum st_status status)
+{
+	struct st_step s;
+
+	memset(&s, 0, sizeof(s));
+	s.op = op;
+	s.off = off;
+	s.len = len;
+	s.status = status;
+	s.t_post = T_POST;
+	s.t_done = T_DONE;
+	return s;
+}
+
+/* An event whose halves take effect at times a and b (b ignored if single). */
+static void event(struct st_step *s, enum st_ev kind, size_t first,
+		  size_t npages, double a, double b)
+{
+	struct st_event *e = &s->ev[s->nev++];
+
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->first = first;
+	e->npages = npages;
+	e->done = true;
+	e->t[0][0] = e->t[0][1] = a;
+	e->t[1][0] = e->t[1][1] = b;
+}
+
+static bool check(const struct st_step *s, bool fork)
+{
+	struct st_obs o = {
+		.page = PG, .chunk = MTU, .before = before, .after = after,
+		.src = src, .loc = loc, .loc_before = loc_before,
+		.child = fork ? child : NULL, .report = fork ? &report : NULL,
+		.soft_dirty = sd,
+	};
+
+	return st_model_check(s, &o);
+}
+
+/* The device's data for region bytes [off, +len) of an op at op_off. */
+static void put_src(uint8_t *mem, size_t op_off, size_t off, size_t len)
+{
+	memcpy(mem + off, src + (off - op_off), len);
+}
+
+static void test_plain_write(void)
+{
+	struct st_step s = step(OP_WRITE, 2 * PG + 100, 5000, ST_OK);
+
+	reset();
+	put_src(after, s.off, s.off, s.len);
+	CU_ASSERT_TRUE(check(&s, false));
+	after[s.off + 4000] ^= 1;		/* one byte wrong */
+	CU_ASSERT_FALSE(check(&s, false));
+	after[s.off + 4000] ^= 1;
+	after[40 * PG] ^= 1;			/* a page nobody touched */
+	CU_ASSERT_FALSE(check(&s, false));
+	after[40 * PG] ^= 1;
+	/* Half a packet is never left behind. */
+	memcpy(after + s.off + 1024 + 512, before + s.off + 1024 + 512, 512);
+	CU_ASSERT_FALSE(check(&s, false));
+}
+
+static void test_dontneed_orders(void)
+{
+	size_t off = 3 * PG;
+	struct st_step s = step(OP_WRITE, off, 3000, ST_OK);
+
+	event(&s, EV_DONTNEED, 3, 1, 15, 0);	/* during the op */
+	/* Packets 0-1 before the zap (lost), packet 2 after it (kept). */
+	reset();
+	memset(after + off, 0, PG);
+	put_src(after, off, off + 2048, 3000 - 2048);
+	CU_ASSERT_TRUE(check(&s, false));
+	/* All before, or all after. */
+	memset(after + off, 0, PG);
+	CU_ASSERT_TRUE(check(&s, false));
+	put_src(after, off, off, 3000);
+	CU_ASSERT_TRUE(check(&s, false));
+	/* The zap clears the whole page, not only the written part. */
+	memcpy(after + off + 3000, before + off + 3000, PG - 3000);
+	CU_ASSERT_FALSE(check(&s, false));
+	/* Packet 1 zapped but packet 0 kept: no order does that. */
+	memset(after + off, 0, PG);
+	put_src(after, off, off, 1024);
+	put_src(after, off, off + 2048, 3000 - 2048);
+	CU_ASSERT_FALSE(check(&s, false));
+	/* A zap that ended before the op was posted cannot lose its data. */
+	s.ev[0].t[0][0] = s.ev[0].t[0][1] = 5;
+	memset(after + off, 0, PG);
+	CU_ASSERT_FALSE(check(&s, false));
+	put_src(after, off, off, 3000);
+	CU_ASSERT_TRUE(check(&s, false));
+}
+
+static void test_fork_isolation(void)
+{
+	size_t off = 5 * PG;
+	struct st_step s = step(OP_WRITE, off, PG, ST_OK);
+
+	event(&s, EV_FORK, 0, ST_PAGES, 15, 0);
+	reset();
+	put_src(after, off, off, PG);
+	/* The child saw packet 0 only: fork between packets 0 and 1. */
+	put_src(child, off, off, 1024);
+	CU_ASSERT_TRUE(check(&s, true));
+	/* Packet 1 but not packet 0: a later device write leaked in. */
+	memcpy(child + off, before + off, PG);
+	put_src(child, off, off + 1024, 1024);
+	CU_ASSERT_FALSE(check(&s, true));
+	/* A fork over before the post: the child must hold the old data. */
+	s.ev[0].t[0][0] = s.ev[0].t[0][1] = 5;
+	memcpy(child + off, before + off, PG);
+	CU_ASSERT_TRUE(check(&s, true));
+	put_src(child, off, off, 1024);
+	CU_ASSERT_FALSE(check(&s, true));
+	/* The child's own writes must not show in the parent. */
+	memcpy(child + off, before + off, PG);
+	after[9 * PG] ^= 0x55;
+	CU_ASSERT_FALSE(check(&s, true));
+}
+
+static void test_soft_dirty(void)
+{
+	size_t off = 7 * PG + 8;
+	struct st_step s = step(OP_WRITE, off, 100, ST_OK);
+
+	event(&s, EV_CLEAR_REFS, 0, ST_PAGES, 5, 0);	/* before the post */
+	reset();
+	put_src(after, off, off, 100);
+	CU_ASSERT_FALSE(check(&s, false));	/* written after, not dirty */
+	sd[7] = true;
+	CU_ASSERT_TRUE(check(&s, false));
+	/* clear_refs during the op: it may have come after the write. */
+	sd[7] = false;
+	s.ev[0].t[0][0] = s.ev[0].t[0][1] = 15;
+	CU_ASSERT_TRUE(check(&s, false));
+}
+
+static void test_unmapped_gap(void)
+{
+	size_t off = 9 * PG;
+	struct st_step s = step(OP_WRITE, off, 2 * PG, ST_OK);
+
+	/* munmap before the post, remap after the completion. */
+	event(&s, EV_REMAP, 9, 1, 5, 25);
+	reset();
+	memset(after + off, 0, PG);
+	put_src(after, off, off + PG, PG);
+	CU_ASSERT_FALSE(check(&s, false));	/* it cannot have succeeded */
+	s.status = ST_MEMERR;
+	CU_ASSERT_FALSE(check(&s, false));	/* nothing after the failure */
+	memcpy(after + off + PG, before + off + PG, PG);
+	CU_ASSERT_TRUE(check(&s, false));	/* page 9 zero, page 10 intact */
+	put_src(after, off, off, 1024);		/* written into the hole */
+	CU_ASSERT_FALSE(check(&s, false));
+}
+
+static void test_mremap_and_mprotect_keep_data(void)
+{
+	size_t off = 12 * PG;
+	struct st_step s = step(OP_WRITE, off, PG, ST_OK);
+
+	event(&s, EV_MREMAP, 12, 2, 12, 18);
+	reset();
+	put_src(after, off, off, PG);
+	CU_ASSERT_TRUE(check(&s, false));
+	memset(after + off, 0, PG);		/* moving loses nothing */
+	CU_ASSERT_FALSE(check(&s, false));
+
+	/* Read-only for the whole op: a write must fail, a read must not. */
+	s = step(OP_WRITE, off, PG, ST_OK);
+	event(&s, EV_MPROTECT, 12, 1, 5, 25);
+	reset();
+	put_src(after, off, off, PG);
+	CU_ASSERT_FALSE(check(&s, false));
+	s.status = ST_MEMERR;
+	memcpy(after + off, before + off, PG);
+	CU_ASSERT_TRUE(check(&s, false));
+	s = step(OP_READ, off, 100, ST_MEMERR);
+	event(&s, EV_MPROTECT, 12, 1, 5, 25);
+	CU_ASSERT_FALSE(check(&s, false));
+}
+
+static void test_read_into_local(void)
+{
+	size_t off = 3 * PG;
+	struct st_step s = step(OP_READ, off, 2048, ST_OK);
+
+	event(&s, EV_DONTNEED, 3, 1, 15, 0);
+	reset();
+	memset(after + off, 0, PG);
+	memcpy(loc, before + off, 1024);	/* packet 0 before the zap */
+	memset(loc + 1024, 0, 1024);		/* packet 1 after it */
+	CU_ASSERT_TRUE(check(&s, false));
+	memset(loc, 0, 1024);
+	memcpy(loc + 1024, before + off + 1024, 1024);
+	CU_ASSERT_FALSE(check(&s, false));	/* the reverse: impossible */
+	/* A failed read brings nothing back. */
+	s = step(OP_READ, off, 2048, ST_MEMERR);
+	event(&s, EV_REMAP, 3, 1, 5, 25);
+	memset(loc, 0xee, 2048);
+	CU_ASSERT_TRUE(check(&s, false));
+	memset(loc, 0, 1024);
+	CU_ASSERT_FALSE(check(&s, false));
+}
+
+static void test_atomic(void)
+{
+	size_t off = 4 * PG + 16;
+	struct st_step s = step(OP_FADD, off, 8, ST_OK);
+	uint64_t old, v;
+
+	s.add = 5;
+	reset();
+	memcpy(&old, before + off, 8);
+	v = old + 5;
+	memcpy(after + off, &v, 8);
+	memcpy(loc, &old, 8);
+	CU_ASSERT_TRUE(check(&s, false));
+	/* From zero, with no event that could have zeroed the page. */
+	v = 5;
+	memcpy(after + off, &v, 8);
+	memset(loc, 0, 8);
+	CU_ASSERT_FALSE(check(&s, false));
+	/* With a DONTNEED racing, it may have found the zero page. */
+	event(&s, EV_DONTNEED, 4, 1, 15, 0);
+	memset(after + 4 * PG, 0, PG);
+	memcpy(after + off, &v, 8);
+	CU_ASSERT_TRUE(check(&s, false));
+}
+
+int main(void)
+{
+	static const struct rodp_test tests[] = {
+		RODP_TEST(test_plain_write),
+		RODP_TEST(test_dontneed_orders),
+		RODP_TEST(test_fork_isolation),
+		RODP_TEST(test_soft_dirty),
+		RODP_TEST(test_unmapped_gap),
+		RODP_TEST(test_mremap_and_mprotect_keep_data),
+		RODP_TEST(test_read_into_local),
+		RODP_TEST(test_atomic),
+	};
+
+	return rodp_cunit_run("stress_model", NULL, NULL, tests,
+			      sizeof(tests) / sizeof(tests[0]));
+}
