@@ -410,6 +410,8 @@ def markdown(outdir, figs, made, meta, notes):
              "conditions measured in the same run, alternated A B B A; the figure is "
              "the median of the per-pair ratios, the spread their minimum and maximum. "
              "Event counts are rodp.ko's counters (exact).", ""]
+    if meta.get("note"):
+        lines += [f"**About this run:** {meta['note']}", ""]
     if meta["quick"]:
         lines += ["**This is a `--quick` run** (one message size, one churn kind and rate, "
                   "two pairs): it proves the suite works, its figures are not the full "
