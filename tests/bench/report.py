@@ -79,18 +79,25 @@ def keys(rows, metric):
     return seen
 
 
-def within_process_ratios(procs):
-    """rodp-bench --against-pinned: runs 1 2 | 3 4 | ... are pairs of one
-    ODP and one pinned run in one process; the first pair warms up."""
-    ratios, faults = [], 0
+def run_pairs(procs):
+    """Pairs of runs of rodp-bench processes whose runs alternate two
+    conditions (--against-pinned, --churn-alternate): runs 1 2 | 3 4 | ...
+    each as {cond: result}; the first pair of each process warms up."""
     for p in sorted(procs):
         res = procs[p]["results"]
         for i in range(2, len(res) - 1, 2):
-            pair = {res[i]["cond"]: res[i], res[i + 1]["cond"]: res[i + 1]}
-            ratios.append(pair["odp"]["bw_average_mb_sec"] /
-                          pair["pinned"]["bw_average_mb_sec"])
-            if pair["odp"]["rodp"] is not None:
-                faults += pair["odp"]["rodp"]["fault-pages"]
+            yield {res[i]["cond"]: res[i], res[i + 1]["cond"]: res[i + 1]}
+
+
+def within_process_ratios(procs):
+    """M1: ODP over pinned bandwidth per run pair, and the pages the
+    measured ODP runs faulted."""
+    ratios, faults = [], 0
+    for pair in run_pairs(procs):
+        ratios.append(pair["odp"]["bw_average_mb_sec"] /
+                      pair["pinned"]["bw_average_mb_sec"])
+        if pair["odp"]["rodp"] is not None:
+            faults += pair["odp"]["rodp"]["fault-pages"]
     return ratios, faults
 
 
@@ -166,13 +173,7 @@ def m5_pairs(c):
     runs alternate (rodp-bench --churn-alternate; the first pair warms up)
     or from separate processes, one A/B pair each (two hosts)."""
     if "alternate" in c:
-        out = []
-        for p in sorted(c["alternate"]):
-            res = c["alternate"][p]["results"]
-            for i in range(2, len(res) - 1, 2):
-                pair = {res[i]["cond"]: res[i], res[i + 1]["cond"]: res[i + 1]}
-                out.append((pair["quiet"], pair["churn"]))
-        return out
+        return [(pair["quiet"], pair["churn"]) for pair in run_pairs(c["alternate"])]
     return [(result_row(c["quiet"][p], 1), result_row(c["churn"][p], 1))
             for p in sorted(set(c["churn"]) & set(c["quiet"]))]
 
