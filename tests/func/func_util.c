@@ -453,28 +453,45 @@ int func_clear_soft_dirty(void)
 	return ret;
 }
 
-long func_soft_dirty_pages(void *addr, size_t len)
+int func_soft_dirty_bits(const void *addr, size_t npages, bool *dirty)
 {
-	long page = sysconf(_SC_PAGESIZE), dirty = 0;
+	long page = sysconf(_SC_PAGESIZE);
 	uintptr_t first = (uintptr_t)addr / page;
-	size_t i, n = (len + page - 1) / page;
-	uint64_t e;
-	int fd;
+	uint64_t e[512];	/* pagemap entries, read this many at a time */
+	size_t i, done, n;
+	int fd, ret = 0;
 
 	fd = open("/proc/self/pagemap", O_RDONLY);
 	if (fd < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (pread(fd, &e, sizeof(e), (first + i) * sizeof(e)) !=
-		    sizeof(e)) {
-			dirty = -1;
+	for (done = 0; done < npages && !ret; done += n) {
+		n = npages - done < 512 ? npages - done : 512;
+		if (pread(fd, e, n * sizeof(e[0]), (first + done) * sizeof(e[0])) !=
+		    (ssize_t)(n * sizeof(e[0]))) {
+			ret = -1;
 			break;
 		}
-		if (e & (1ULL << 55))
-			dirty++;
+		for (i = 0; i < n; i++)
+			dirty[done + i] = e[i] >> 55 & 1;
 	}
 	close(fd);
-	return dirty;
+	return ret;
+}
+
+long func_soft_dirty_pages(void *addr, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE), n = (len + page - 1) / page;
+	long i, count = 0;
+	bool *dirty = calloc(n ? n : 1, sizeof(*dirty));
+
+	if (!dirty)
+		return -1;
+	if (func_soft_dirty_bits(addr, n, dirty))
+		count = -1;
+	for (i = 0; count >= 0 && i < n; i++)
+		count += dirty[i];
+	free(dirty);
+	return count;
 }
 
 void func_fill(void *p, size_t len, uint8_t seed)

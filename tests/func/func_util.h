@@ -133,9 +133,12 @@ void func_proc_stats(struct rodp_ctx *ctx, struct rodp_stats *s);
 int func_clear_soft_dirty(void);
 
 /*
- * Counts the pages of [addr, +len) whose soft-dirty bit (55) is set in
- * /proc/self/pagemap; -1 on error.
+ * The soft-dirty bit (55 in /proc/self/pagemap) of each of the npages
+ * pages from addr into dirty[]: 0, or -1 with errno on error.
  */
+int func_soft_dirty_bits(const void *addr, size_t npages, bool *dirty);
+
+/* Counts the pages of [addr, +len) that are soft-dirty; -1 on error. */
 long func_soft_dirty_pages(void *addr, size_t len);
 
 /* Fills len bytes with a pattern derived from seed. */

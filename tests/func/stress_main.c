@@ -312,19 +312,10 @@ static void violation(struct run *r, const struct st_step *s, const char *what)
 
 static int read_soft_dirty(struct run *r, bool sd[ST_PAGES])
 {
-	uint64_t e[ST_PAGES];
-	int fd = open("/proc/self/pagemap", O_RDONLY), i;
-	off_t at = (off_t)((uintptr_t)r->region / r->page * sizeof(uint64_t));
-
-	if (fd < 0 || pread(fd, e, sizeof(e), at) != (ssize_t)sizeof(e)) {
+	if (func_soft_dirty_bits(r->region, ST_PAGES, sd)) {
 		perror("stress: pagemap");
-		if (fd >= 0)
-			close(fd);
 		return -1;
 	}
-	close(fd);
-	for (i = 0; i < ST_PAGES; i++)
-		sd[i] = e[i] >> 55 & 1;
 	return 0;
 }
 
