@@ -33,6 +33,13 @@ struct api_case {
 /* Pointer calls: NULL + errno, success 0. */
 #define API_PTR_ERR(p) ((p) ? 0 : (errno ? errno : -1))
 
+/* A case's call: CALL for int calls, PCALL for pointer calls. */
+#define CALL(name, expr) static int name(void) { return (expr); }
+#define PCALL(name, expr) static int name(void) { return API_PTR_ERR(expr); }
+
+/* One table entry: CASE(rodp_reg_mr, "length 0", r_zero, EINVAL). */
+#define CASE(fn, what, call, want) { #fn, what, call, want }
+
 static inline const char *api_errno_name(int e)
 {
 	static const struct { int e; const char *name; } names[] = {

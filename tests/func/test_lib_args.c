@@ -49,8 +49,6 @@ static int count_cb(const struct rodp_region_info *info, void *arg)
 	return 0;
 }
 
-#define CALL(name, expr) static int name(void) { return (expr); }
-#define PCALL(name, expr) static int name(void) { return API_PTR_ERR(expr); }
 
 CALL(q_transport, rodp_query_odp(lb.ctx, (enum rodp_transport)4,
 				 RODP_OP_WRITE, NULL))
@@ -100,8 +98,6 @@ static int e_drained(void)
 		;
 	return err;
 }
-
-#define CASE(fn, what, call, want) { #fn, what, call, want }
 
 static const struct api_case cases[] = {
 	CASE(rodp_query_odp, "transport past the last", q_transport, EINVAL),

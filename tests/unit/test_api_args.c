@@ -138,8 +138,6 @@ static int count_cb(const struct rodp_region_info *info, void *arg)
 
 static int ncb;
 
-#define CALL(name, expr) static int name(void) { return (expr); }
-#define PCALL(name, expr) static int name(void) { return API_PTR_ERR(expr); }
 #define WRAP_ADDR ((void *)(UINTPTR_MAX - 4095))
 
 /* rodp_query_odp */
@@ -259,8 +257,6 @@ CALL(g_null_cb, rodp_get_regions(&nowhere, 0, NULL, NULL))
 CALL(g_neg, rodp_get_regions(&nowhere, -1, count_cb, &ncb))
 CALL(g_min, rodp_get_regions(&nowhere, INT_MIN, count_cb, &ncb))
 CALL(g_inherited, rodp_get_regions(&inherited, 0, count_cb, &ncb))
-
-#define CASE(fn, what, call, want) { #fn, what, call, want }
 
 static const struct api_case host_cases[] = {
 	CASE(rodp_query_odp, "ctx NULL", q_null, EINVAL),
