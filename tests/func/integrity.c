@@ -20,8 +20,9 @@
  *                after ibv_advise_mr() prefetch (the last two ODP only:
  *                a pinned MR keeps the old pages by design)
  *
- * plus MRs registered with an iova other than their address and
- * ibv_advise_mr() on a pinned MR.
+ * plus MRs registered with an iova other than their address,
+ * ibv_advise_mr() on a pinned MR, and an atomic on QPs reset after an
+ * RDMA READ failed part way.
  *
  * Environment: RODP_DEV (default rxe0) is the requester; RODP_PEER_DEV
  * (default RODP_DEV: loopback) the responder.  RODP_QUICK=1 or -q runs a
@@ -1182,6 +1183,76 @@ static void t_advise_pinned(void)
 	flush_hidden_failures("advise_mr(pinned)");
 }
 
+/*
+ * An RDMA READ that fails part way, the QPs reset, then an atomic.  The
+ * READ's source is an ODP MR whose last pages are unmapped: the responder
+ * sends the first response packets and then a remote access NAK, so the
+ * requester's completer is inside a READ response sequence when the QP
+ * fails.  After the reset a FETCH_ADD must succeed and return the
+ * original value.  The stock module keeps that READ sequence state
+ * across the reset and completes the atomic as successful without its
+ * result, with a WARN (kernel/rxe patches 0004 and 0005), so this runs
+ * only on rodp's module or with RODP_INTEGRITY_UNSAFE=1.
+ */
+static void t_atomic_after_failed_read(void)
+{
+	struct tally *t = &tallies[OP_FAA][KIND_ODP];
+	const size_t size = 4 * PAGE;
+	uint64_t old, add, seed = 0x7ead, got, now_val;
+	struct buf src = { 0 }, dst = { 0 };
+	struct ibv_sge sge;
+	bool failed = true;
+	int st;
+
+	if (!fixed_module && !getenv("RODP_INTEGRITY_UNSAFE")) {
+		printf("  FETCH_ADD after a READ failed part way: not run, this rdma_rxe (%s) WARNs on it; RODP_INTEGRITY_UNSAFE=1 runs it\n",
+		       module_version);
+		t->skipped++;
+		return;
+	}
+	if (buf_alloc(&src, resp.pd, size, KIND_ODP, 0) ||
+	    buf_alloc(&dst, req.pd, size, KIND_PINNED, 0)) {
+		record(t, 0, true, "atomic after failed READ: ibv_reg_mr");
+		goto out;
+	}
+	fill_random(src.p, size, seed);
+	memset(dst.p, 0, size);
+	memcpy(&old, src.p + 8, 8);
+	add = rng_next(&seed) | 1;
+	if (munmap(src.p + size / 2, size / 2)) {
+		record(t, 0, true, "atomic after failed READ: munmap: %s",
+		       strerror(errno));
+		goto out;
+	}
+
+	sge.addr = dst.iova;
+	sge.length = (uint32_t)size;
+	sge.lkey = dst.mr->lkey;
+	st = run(OP_READ, &sge, 1, src.mr->rkey, src.iova, 0, 0, 0, 0, NULL);
+	if (st != IBV_WC_REM_ACCESS_ERR) {
+		record(t, 0, true, "READ over unmapped pages completed with %s (want remote access error)",
+		       st < 0 ? "no completion" : ibv_wc_status_str(st));
+		goto out;
+	}
+
+	/* run() has reset both QPs; now the atomic. */
+	sge.addr = dst.iova + PAGE;
+	sge.length = 8;
+	st = run(OP_FAA, &sge, 1, src.mr->rkey, src.iova + 8, add, 0, 0, 0,
+		 NULL);
+	memcpy(&got, dst.p + PAGE, 8);
+	memcpy(&now_val, src.p + 8, 8);
+	failed = st != IBV_WC_SUCCESS || got != old || now_val != old + add;
+	record(t, 0, failed,
+	       "FETCH_ADD odp after a READ failed part way: %s, returned %#" PRIx64 " (want %#" PRIx64 "), memory %#" PRIx64 " (want %#" PRIx64 ")",
+	       st < 0 ? "no completion" : ibv_wc_status_str(st), got, old,
+	       now_val, old + add);
+out:
+	buf_free(&dst);
+	buf_free(&src);
+	flush_hidden_failures("atomic after a failed READ");
+}
+
 /* ------------------------------------------------------------------ */
 /* Setup                                                               */
 /* ------------------------------------------------------------------ */
@@ -1525,7 +1596,9 @@ int main(int argc, char **argv)
 	    !CU_add_test(s, "FLUSH / pinned", t_flush_pin) ||
 	    !CU_add_test(s, "iova != address / odp", t_iova_odp) ||
 	    !CU_add_test(s, "iova != address / pinned", t_iova_pin) ||
-	    !CU_add_test(s, "advise_mr on a pinned MR", t_advise_pinned)) {
+	    !CU_add_test(s, "advise_mr on a pinned MR", t_advise_pinned) ||
+	    !CU_add_test(s, "FETCH_ADD after a READ failed part way",
+			 t_atomic_after_failed_read)) {
 		CU_cleanup_registry();
 		teardown();
 		return EXIT_HARD;
