@@ -162,6 +162,12 @@ static const char *row_name(int row)
 }
 
 static unsigned long total_pass, total_fail;
+/*
+ * What the case's last run() saw, for its failure message: a completion
+ * status, -1 (no completion in time) or NO_RUN; record() resets it.
+ */
+#define NO_RUN	(-2)
+static int last_run_status = NO_RUN;
 static unsigned int fail_msgs;		/* in the current CUnit test */
 static unsigned long fail_hidden;
 
@@ -179,6 +185,7 @@ static void record(struct tally *t, unsigned long wrong, bool failed,
 {
 	char what[256], msg[384];
 	bool ok = !wrong && !failed;
+	int status;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -186,6 +193,8 @@ static void record(struct tally *t, unsigned long wrong, bool failed,
 	va_end(ap);
 
 	t->cases++;
+	status = last_run_status;
+	last_run_status = NO_RUN;
 	if (ok) {
 		total_pass++;
 		CU_PASS(what);
@@ -196,7 +205,11 @@ static void record(struct tally *t, unsigned long wrong, bool failed,
 	total_fail++;
 	if (failed) {
 		t->failed++;
-		snprintf(msg, sizeof(msg), "%s: operation failed", what);
+		snprintf(msg, sizeof(msg),
+			 "%s: operation failed (last transfer: %s)", what,
+			 status == NO_RUN ? "none ran" :
+			 status < 0 ? "no completion in time" :
+			 ibv_wc_status_str(status));
 	} else {
 		t->corrupt++;
 		t->bytes_wrong += wrong;
@@ -700,12 +713,14 @@ static int run(enum op op, const struct ibv_sge *sge, int nsge,
 	uint64_t id;
 	int st;
 
+	last_run_status = -1;
 	if (post(op, sge, nsge, rkey, raddr, a, b, flush_len, flush_level,
 		 &id)) {
 		reconnect();
 		return -1;
 	}
 	st = wait_wc(req.cq, id, wc_out);
+	last_run_status = st;
 	if (st) {
 		if (verbose)
 			fprintf(stderr, "integrity: %s completed with %s\n",
