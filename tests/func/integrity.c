@@ -1158,6 +1158,22 @@ static void t_iova_odp(void) { run_iova(KIND_ODP); }
 static void t_iova_pin(void) { run_iova(KIND_PINNED); }
 
 /*
+ * Cases that misbehave in the kernel on a module without rodp's fixes run
+ * only on rodp's module, or with RODP_INTEGRITY_UNSAFE=1 in a throw-away
+ * guest.  True (and the case counted as skipped) when this one must not.
+ */
+static bool unsafe_on_this_module(struct tally *t, const char *what,
+				  const char *why)
+{
+	if (fixed_module || getenv("RODP_INTEGRITY_UNSAFE"))
+		return false;
+	printf("  %s: not run, %s with this rdma_rxe (%s); RODP_INTEGRITY_UNSAFE=1 runs it\n",
+	       what, why, module_version);
+	t->skipped++;
+	return true;
+}
+
+/*
  * ibv_advise_mr() is an ODP verb: on a pinned MR it must fail with
  * EINVAL.  The stock module treats the pinned umem as an ODP one and
  * reads past its allocation, so this runs only on rodp's module (or with
@@ -1174,12 +1190,9 @@ static void t_advise_pinned(void)
 		t->skipped++;
 		return;
 	}
-	if (!fixed_module && !getenv("RODP_INTEGRITY_UNSAFE")) {
-		printf("  advise_mr on a pinned MR: not run, it would read out of bounds in the kernel with this rdma_rxe (%s); RODP_INTEGRITY_UNSAFE=1 runs it\n",
-		       module_version);
-		t->skipped++;
+	if (unsafe_on_this_module(t, "advise_mr on a pinned MR",
+				  "it would read out of bounds in the kernel"))
 		return;
-	}
 	if (buf_alloc(&b, req.pd, 4 * PAGE, KIND_PINNED, 0)) {
 		record(t, 0, true, "advise_mr pinned: ibv_reg_mr");
 		return;
@@ -1219,12 +1232,9 @@ static void t_atomic_after_failed_read(void)
 	bool failed = true;
 	int st;
 
-	if (!fixed_module && !getenv("RODP_INTEGRITY_UNSAFE")) {
-		printf("  FETCH_ADD after a READ failed part way: not run, this rdma_rxe (%s) WARNs on it; RODP_INTEGRITY_UNSAFE=1 runs it\n",
-		       module_version);
-		t->skipped++;
+	if (unsafe_on_this_module(t, "FETCH_ADD after a READ failed part way",
+				  "it completes wrongly and WARNs"))
 		return;
-	}
 	if (buf_alloc(&src, resp.pd, size, KIND_ODP, 0) ||
 	    buf_alloc(&dst, req.pd, size, KIND_PINNED, 0)) {
 		record(t, 0, true, "atomic after failed READ: ibv_reg_mr");
@@ -1510,8 +1520,9 @@ static void usage(FILE *f)
 		"Byte-for-byte data integrity of RDMA operations on ODP and pinned MRs.\n"
 		"Environment: RODP_DEV (requester, default rxe0), RODP_PEER_DEV\n"
 		"(responder, default RODP_DEV), RODP_QUICK=1 (same as -q),\n"
-		"RODP_INTEGRITY_UNSAFE=1 (run advise_mr on a pinned MR even on a\n"
-		"module that is not rodp's: it may crash the kernel).\n");
+		"RODP_INTEGRITY_UNSAFE=1 (run advise_mr on a pinned MR and an atomic\n"
+		"after a failed READ even on a module that is not rodp's: they may\n"
+		"crash the kernel or WARN).\n");
 }
 
 int main(int argc, char **argv)
