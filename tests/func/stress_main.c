@@ -1365,7 +1365,7 @@ int main(int argc, char **argv)
 		bool every_class = true;
 
 		for (c = 0; c < INJ_COUNT; c++) {
-			printf("stress-control: %-18s %lu injected, %lu caught\n",
+			printf("stress-control: class %s: %lu injected, %lu caught\n",
 			       inj_names[c], inj[c], caught[c]);
 			ni += inj[c];
 			nc += caught[c];
