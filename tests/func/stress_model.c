@@ -334,12 +334,14 @@ uint64_t st_pattern_word(uint64_t key, enum st_stream stream, uint64_t gen,
 void st_pattern_fill(uint8_t *buf, size_t len, uint64_t key,
 		     enum st_stream stream, uint64_t gen, size_t off)
 {
+	uint64_t w = 0;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		size_t x = off + i;
-		uint64_t w = st_pattern_word(key, stream, gen, x / 8);
 
+		if (i == 0 || x % 8 == 0)	/* one word per 8 bytes */
+			w = st_pattern_word(key, stream, gen, x / 8);
 		buf[i] = (uint8_t)(w >> (8 * (x % 8)));
 	}
 }
