@@ -120,7 +120,7 @@ struct run {
 	/* counts */
 	unsigned long steps, violations, ops[OP_COUNT], status[3];
 	unsigned long events[EV_COUNT], did_nothing, enclosing, raced;
-	unsigned long regions;
+	unsigned long regions, must_fail;
 	unsigned long viol_steps[OP_COUNT];	/* steps with a violation, by op */
 	unsigned long noncomp[CAUSE_COUNT];	/* steps not completed, by cause */
 	unsigned long inj[INJ_COUNT], caught[INJ_COUNT];
@@ -889,7 +889,10 @@ static unsigned long check_completion(struct run *r, const struct st_step *s)
 		violation(r, s, msg);
 		return 1;
 	}
-	if (st_step_must_fail(s, r->page) && s->wc_status != IBV_WC_REM_ACCESS_ERR) {
+	if (!st_step_must_fail(s, r->page))
+		return 0;
+	r->must_fail++;
+	if (s->wc_status != IBV_WC_REM_ACCESS_ERR) {
 		snprintf(msg, sizeof(msg),
 			 "a gap covered the whole flight: the operation must fail with "
 			 "IBV_WC_REM_ACCESS_ERR, it ended with %s (%d)",
@@ -1131,6 +1134,9 @@ static int run_policy(struct run *r, unsigned long steps)
 	       r->ops[OP_WRITE], r->ops[OP_READ], r->ops[OP_FADD],
 	       r->ops[OP_CSWAP], r->status[ST_OK], r->status[ST_MEMERR],
 	       r->status[ST_OTHER]);
+	printf("stress:   %lu steps had to fail (a gap over the whole flight), "
+	       "each with IBV_WC_REM_ACCESS_ERR unless a violation says otherwise\n",
+	       r->must_fail);
 	printf("stress:   not completed by cause:");
 	for (c = 0; c < CAUSE_COUNT; c++)
 		if (r->noncomp[c])
@@ -1334,7 +1340,7 @@ int main(int argc, char **argv)
 		memset(r.events, 0, sizeof(r.events));
 		memset(r.viol_steps, 0, sizeof(r.viol_steps));
 		r.steps = r.violations = r.did_nothing = r.enclosing = 0;
-		r.raced = r.regions = r.inj_skipped = 0;
+		r.raced = r.regions = r.inj_skipped = r.must_fail = 0;
 		memset(r.noncomp, 0, sizeof(r.noncomp));
 		memset(r.inj, 0, sizeof(r.inj));
 		memset(r.caught, 0, sizeof(r.caught));
