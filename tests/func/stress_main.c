@@ -114,6 +114,7 @@ struct run {
 	bool sd_prev[ST_PAGES];	/* soft-dirty at the end of the last step */
 	bool vma_sd;		/* the region's VMA may carry VM_SOFTDIRTY */
 	uint64_t gen;		/* data pattern generations handed out */
+	size_t prev_off;	/* the last operation's offset */
 	uint64_t rng;
 	const char *policy_name;
 	enum rodp_policy_mode policy;
@@ -208,6 +209,28 @@ static size_t op_max_len(const struct run *r)
 	return max < ST_OP_MAX ? max : ST_OP_MAX;
 }
 
+/*
+ * An offset for len bytes: half of the time within a page of the last
+ * operation's, as programs reuse their buffers. That is what a lost
+ * soft-dirty needs in order to show: a page the device wrote before the
+ * last clear_refs, written again before a fork or a zap takes the
+ * device's write permission away.
+ */
+static size_t gen_off(struct run *r, size_t len)
+{
+	size_t lo, hi;
+
+	if (rnd_below(r, 2))
+		return rnd_below(r, r->len - len + 1);
+	lo = r->prev_off > r->page ? r->prev_off - r->page : 0;
+	hi = r->prev_off + r->page;
+	if (hi > r->len - len)
+		hi = r->len - len;
+	if (lo > hi)
+		lo = hi;
+	return lo + rnd_below(r, hi - lo + 1);
+}
+
 static void gen_op(struct run *r, struct st_step *s)
 {
 	size_t x = rnd_below(r, 100), max = op_max_len(r);
@@ -220,7 +243,8 @@ static void gen_op(struct run *r, struct st_step *s)
 		uint64_t cur;
 
 		s->len = 8;
-		s->off = rnd_below(r, r->len / 8) * 8;
+		s->off = gen_off(r, 8) / 8 * 8;
+		r->prev_off = s->off;
 		memcpy(&cur, r->region + s->off, 8);
 		s->add = rnd(r);
 		x = rnd_below(r, 4);
@@ -241,11 +265,12 @@ static void gen_op(struct run *r, struct st_step *s)
 		break;
 	}
 	x = rnd_below(r, 10);
-	s->off = rnd_below(r, r->len - s->len + 1);
+	s->off = gen_off(r, s->len);
 	if (x < 3)
 		s->off -= s->off % r->page;
 	else if (x < 5)
 		s->off -= s->off % 8;
+	r->prev_off = s->off;
 }
 
 static enum st_ev gen_kind(struct run *r, const struct st_step *s)
