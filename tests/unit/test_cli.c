@@ -102,6 +102,7 @@ static void test_help_is_done(void)
 	stdout = fopen("/dev/null", "w");
 	CU_ASSERT_EQUAL(parse_line(&c, "mr help"), CLI_DONE);
 	CU_ASSERT_EQUAL(parse_line(&c, "stat help"), CLI_DONE);
+	CU_ASSERT_EQUAL(parse_line(&c, "stat mr help"), CLI_DONE);
 	CU_ASSERT_EQUAL(parse_line(&c, "help policy"), CLI_DONE);
 	CU_ASSERT_EQUAL(parse_line(&c, "--help"), CLI_DONE);
 	fclose(stdout);

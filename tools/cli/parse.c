@@ -194,6 +194,10 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	cmd = optind < argc ? find_cmd(o, argv[optind]) : NULL;
 	if (cmd)
 		optind++;
+	if (optind < argc && !strcmp(argv[optind], "help")) {	/* stat mr help */
+		object_help(o);
+		return CLI_DONE;
+	}
 	c->argc = argc - optind;
 	c->argv = argv + optind;
 
