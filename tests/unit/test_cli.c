@@ -6,6 +6,9 @@
  * the same value in the text line as in the JSON document (numbers in
  * decimal, addresses as "0x..." strings), -p wraps text without changing
  * it, and JSON documents are one per line unless -p indents a single one.
+ * rodp monitor's reading of a datagram goes through librodp's checked
+ * parser: crafted notifications print as the events they are, a message
+ * the attribute policy rejects is skipped, filters and -c apply.
  */
 #include <config.h>
 
@@ -15,15 +18,19 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <netlink/genl/genl.h>
+
+#include <linux/rodp.h>
 
 #include "../cunit_run.h"
 #include "../../tools/cli/cli.h"
 
-/* Parses a command line given as one string of words. */
+/* Parses a command line given as one string of words (c->argv points
+ * into it until the next call). */
 static int parse_line(struct cli *c, const char *line)
 {
-	static char buf[512];
-	char *argv[32], *tok;
+	static char buf[512], *argv[32];
+	char *tok;
 	int argc = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -258,6 +265,104 @@ static void test_discard(void)
 	free(buf);
 }
 
+#define FAMILY	0x21
+
+/* Appends one region notification to buf at *off, as rodp.ko builds it
+ * (bad_addr: RODP_A_ADDR as a u8, which the policy must reject). */
+static void put_event(char *buf, size_t *off, int family, int cmd,
+		      uint64_t id, const char *dev, int bad_addr)
+{
+	struct nl_msg *m = nlmsg_alloc();
+	struct nlattr *ranges, *one;
+	size_t len;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(genlmsg_put(m, 0, 0, family, 0, 0, cmd, 1));
+	nla_put_u64(m, RODP_A_REGION_ID, id);
+	nla_put_u32(m, RODP_A_PID, 99);
+	if (bad_addr)
+		nla_put_u8(m, RODP_A_ADDR, 1);
+	else
+		nla_put_u64(m, RODP_A_ADDR, 0x7f0000001000ULL);
+	nla_put_u64(m, RODP_A_LENGTH, 0x4000);
+	nla_put_string(m, RODP_A_DEVICE, dev);
+	nla_put_u32(m, RODP_A_LKEY, 0xabc);
+	nla_put_u32(m, RODP_A_REGION_STATE, cmd == RODP_CMD_REGION_DEAD_NTF ?
+		    RODP_REGION_DEAD : RODP_REGION_LIVE);
+	ranges = nla_nest_start(m, RODP_A_REGION_RANGES);
+	if (cmd == RODP_CMD_REGION_SHRUNK_NTF) {
+		one = nla_nest_start(m, RODP_A_RANGE);
+		nla_put_u64(m, RODP_RANGE_START, 0x7f0000001000ULL);
+		nla_put_u64(m, RODP_RANGE_LENGTH, 0x2000);
+		nla_nest_end(m, one);
+	}
+	nla_nest_end(m, ranges);
+	len = NLMSG_ALIGN(nlmsg_hdr(m)->nlmsg_len);
+	memcpy(buf + *off, nlmsg_hdr(m), len);
+	*off += len;
+	nlmsg_free(m);
+}
+
+/* Feeds buf to monitor_datagram() under the command line; returns its
+ * count, *out what it printed (free it). */
+static unsigned long monitor_feed(const char *line, const char *buf,
+				  size_t len, unsigned long max, char **out)
+{
+	FILE *saved = stderr;
+	unsigned long n;
+	struct cli c;
+	size_t size;
+
+	CU_ASSERT_EQUAL_FATAL(parse_line(&c, line), 0);
+	*out = NULL;
+	c.out = open_memstream(out, &size);
+	stderr = fopen("/dev/null", "w");
+	n = monitor_datagram(&c, buf, len, FAMILY, max);
+	fclose(stderr);
+	stderr = saved;
+	fclose(c.out);
+	return n;
+}
+
+static void test_monitor_datagram(void)
+{
+	static const char shrunk[] = "event shrunk id 1 pid 99 dev rxe0 "
+		"addr 0x7f0000001000 length 16384 lkey 0xabc state live "
+		"ranges 1 live-bytes 8192\n";
+	static const char dead[] = "event dead id 2 pid 99 dev rxe1 "
+		"addr 0x7f0000001000 length 16384 lkey 0xabc state dead "
+		"ranges 0 live-bytes 0\n";
+	static char buf[8192];
+	char want[512], *out;
+	size_t len = 0;
+
+	/* A malformed event, another family's message, then two events. */
+	put_event(buf, &len, FAMILY, RODP_CMD_REGION_DEAD_NTF, 9, "rxe9", 1);
+	put_event(buf, &len, FAMILY + 1, RODP_CMD_REGION_DEAD_NTF, 8, "rxe8", 0);
+	put_event(buf, &len, FAMILY, RODP_CMD_REGION_SHRUNK_NTF, 1, "rxe0", 0);
+	put_event(buf, &len, FAMILY, RODP_CMD_REGION_DEAD_NTF, 2, "rxe1", 0);
+
+	CU_ASSERT_EQUAL(monitor_feed("monitor", buf, len, 0, &out), 2);
+	snprintf(want, sizeof(want), "%s%s", shrunk, dead);
+	CU_ASSERT_STRING_EQUAL(out, want);
+	free(out);
+	CU_ASSERT_EQUAL(monitor_feed("monitor event dead", buf, len, 0, &out), 1);
+	CU_ASSERT_STRING_EQUAL(out, dead);
+	free(out);
+	CU_ASSERT_EQUAL(monitor_feed("monitor dev rxe0", buf, len, 0, &out), 1);
+	CU_ASSERT_STRING_EQUAL(out, shrunk);
+	free(out);
+	/* -c: no more than asked, even from one datagram */
+	CU_ASSERT_EQUAL(monitor_feed("-c 1 monitor", buf, len, 1, &out), 1);
+	CU_ASSERT_STRING_EQUAL(out, shrunk);
+	free(out);
+	/* -j: one document a line */
+	CU_ASSERT_EQUAL(monitor_feed("-j monitor", buf, len, 0, &out), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "[ { \"event\": \"dead\", \"id\": 2,"));
+	CU_ASSERT_EQUAL(strchr(strchr(out, '\n') + 1, '\n')[1], '\0');
+	free(out);
+}
+
 int main(void)
 {
 	static const struct rodp_test tests[] = {
@@ -269,6 +374,7 @@ int main(void)
 		RODP_TEST(test_pretty_text_wraps),
 		RODP_TEST(test_json_lines),
 		RODP_TEST(test_discard),
+		RODP_TEST(test_monitor_datagram),
 	};
 
 	return rodp_cunit_run("cli", NULL, NULL, tests,

@@ -136,6 +136,13 @@ extern const struct cli_object cli_obj_mr;
 extern const struct cli_object cli_obj_policy;
 extern const struct cli_object cli_obj_monitor;
 
+/* monitor.c: prints the region events of one received datagram (len
+ * bytes of generic netlink family) that pass the filters, at most max
+ * (0: all); skips malformed messages with a line on stderr. Returns how
+ * many it printed. */
+unsigned long monitor_datagram(struct cli *c, const void *buf, size_t len,
+			       int family, unsigned long max);
+
 /* mr.c: a region's fields (terse, or every one with details, then the
  * counters with stats) and every key but the counters */
 int region_kv(const struct rodp_region_info *r, bool details, bool stats,

@@ -77,6 +77,29 @@ static bool print_event(struct cli *c, const struct rodp_event *ev,
 	return true;
 }
 
+unsigned long monitor_datagram(struct cli *c, const void *buf, size_t len,
+			       int family, unsigned long max)
+{
+	unsigned long printed = 0;
+	size_t off, used;
+
+	for (off = 0; off < len && (!max || printed < max); off += used) {
+		const char *msg = (const char *)buf + off;
+		struct rodp_event ev;
+		char dev[64];
+		int ret = rodp_ntf_parse(msg, len - off, family, &ev, &used);
+
+		if (ret == EPROTO)
+			fprintf(stderr, "rodp: monitor: a malformed "
+				"notification skipped\n");
+		if (ret)
+			continue;	/* ENOMSG: not an event */
+		event_device((const struct nlmsghdr *)msg, dev, sizeof(dev));
+		printed += print_event(c, &ev, dev);
+	}
+	return printed;
+}
+
 /* Joins the events group: 0 and *sk, *family, or a positive errno. */
 static int monitor_socket(struct nl_sock **skp, int *family)
 {
@@ -119,7 +142,6 @@ static int monitor_run(struct cli *c)
 		fprintf(stderr, "rodp: monitoring region events (Ctrl-C stops)\n");
 	while (!c->count || seen < c->count) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		size_t off, used;
 
 		if (n < 0 && errno == ENOBUFS) {
 			/* The kernel dropped notifications: say so, go on. */
@@ -133,22 +155,8 @@ static int monitor_run(struct cli *c)
 			err = errno;
 			break;
 		}
-		for (off = 0; off < (size_t)n && (!c->count || seen < c->count);
-		     off += used) {
-			const struct nlmsghdr *nlh = (void *)(buf + off);
-			struct rodp_event ev;
-			char dev[64];
-			int ret = rodp_ntf_parse(buf + off, (size_t)n - off,
-						 family, &ev, &used);
-
-			if (ret == EPROTO)
-				fprintf(stderr, "rodp: monitor: a malformed "
-					"notification skipped\n");
-			if (ret)
-				continue;	/* ENOMSG: not an event */
-			event_device(nlh, dev, sizeof(dev));
-			seen += print_event(c, &ev, dev);
-		}
+		seen += monitor_datagram(c, buf, n, family,
+					 c->count ? c->count - seen : 0);
 	}
 	nl_socket_free(sk);
 	return err ? cli_fail(err, "monitor") : 0;
