@@ -10,6 +10,7 @@
  *    2 MiB boundary (two of rxe's children); bytes checked in memory and
  *    in what came back;
  *  - uses the implicit lkey as the local SGE of a WRITE and of a READ;
+ *  - FETCH_AND_ADDs, from the peer, a word of the malloc'd buffer;
  *  - prefetches (ibv_advise_mr, synchronous) an untouched mapping, which
  *    must create a child (rodp.ko's umems_live goes up), and fails to
  *    prefetch an unmapped one;
@@ -92,7 +93,7 @@ static struct ibv_mr *reg_implicit(void)
 {
 	return ibv_reg_mr(lb.pd, NULL, SIZE_MAX, IBV_ACCESS_ON_DEMAND |
 			  IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-			  IBV_ACCESS_REMOTE_READ);
+			  IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC);
 }
 
 /* The peer writes seed's pattern at addr through the rkey, then reads it
@@ -132,6 +133,40 @@ static void local_sge(struct ibv_mr *imr, uint8_t *addr, uint8_t seed)
 	CU_ASSERT_EQUAL(func_check(addr, XFER, seed + 2), 0);
 }
 
+/* The peer's FETCH_AND_ADD of add on *word through the rkey: the
+ * completion status, or -1 (posting error, no completion in 20 s). */
+static int peer_fetch_add(struct ibv_mr *imr, uint64_t *word, uint64_t add)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)loc, .length = sizeof(uint64_t),
+		.lkey = loc_mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.wr_id = lb.next_wr_id++, .sg_list = &sge, .num_sge = 1,
+		.opcode = IBV_WR_ATOMIC_FETCH_AND_ADD,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.atomic = {
+			.remote_addr = (uintptr_t)word, .rkey = imr->rkey,
+			.compare_add = add,
+		},
+	}, *bad;
+	struct ibv_wc wc;
+	int i, n;
+
+	if (ibv_post_send(lb.qp[0], &wr, &bad))
+		return -1;
+	for (i = 0; i < 200000; i++) {
+		n = ibv_poll_cq(lb.cq[0], 1, &wc);
+		if (n < 0)
+			return -1;
+		if (n == 1 && wc.wr_id == wr.wr_id)
+			return wc.status;
+		if (!n)
+			usleep(100);
+	}
+	return -1;
+}
+
 static int prefetch(struct ibv_mr *imr, void *addr, size_t len)
 {
 	struct ibv_sge sge = {
@@ -164,7 +199,7 @@ static void one_round(unsigned int round)
 {
 	uint8_t seed = (uint8_t)(round * 7);
 	uint8_t *heap, *map, *fresh, *gone;
-	uint64_t before, after;
+	uint64_t before, after, *word;
 	struct ibv_mr *imr;
 
 	heap = malloc(HEAP_LEN);
@@ -190,6 +225,13 @@ static void one_round(unsigned int round)
 	/* Local access through the implicit lkey. */
 	local_sge(imr, heap + 8192 + 7, seed + 5);
 	local_sge(imr, map + 3 * XFER, seed + 9);
+	/* An atomic through the rkey: old value back, sum in memory. */
+	word = (uint64_t *)(heap + 16384);
+	*word = 1000 + round;
+	memset(loc, 0xee, sizeof(uint64_t));
+	CU_ASSERT_EQUAL(peer_fetch_add(imr, word, 5), IBV_WC_SUCCESS);
+	CU_ASSERT_EQUAL(*(uint64_t *)loc, 1000 + round);
+	CU_ASSERT_EQUAL(*(volatile uint64_t *)word, 1005 + round);
 	CU_ASSERT(umems_live() >= live_at_start + 3);
 
 	/* Prefetch creates the child of an untouched chunk... */
