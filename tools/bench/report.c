@@ -51,7 +51,8 @@ void bench_print_header(const struct bench_opts *o, const char *devname)
 		       "\"tx_depth\": %u, \"buffer_bytes\": %zu, \"loopback\": %s, "
 		       "\"results\": [",
 		       op_names[o->op], devname, mem_names[o->mem], policy_str(o),
-		       bench_churn_name(o->churn), o->churn ? o->churn_rate : 0,
+		       bench_churn_name(o->churn),
+		       o->churn && o->churn != CHURN_NUMA ? o->churn_rate : 0,
 		       o->tx_depth, o->buf_size, o->loopback ? "true" : "false");
 		return;
 	}
@@ -61,7 +62,9 @@ void bench_print_header(const struct bench_opts *o, const char *devname)
 	       devname);
 	printf(" Memory         : %-16s Policy         : %s\n",
 	       mem_names[o->mem], policy_str(o));
-	if (o->churn)
+	if (o->churn == CHURN_NUMA)
+		printf(" Churn          : numa (the kernel's NUMA balancer)\n");
+	else if (o->churn)
 		printf(" Churn          : %s at %g Hz\n",
 		       bench_churn_name(o->churn), o->churn_rate);
 	else
