@@ -150,9 +150,13 @@ struct rodp_stats {
 	uint64_t umems_released;
 	uint64_t umems_live;
 	uint64_t wrap_full;		/* umems left unwrapped (global) */
+	/* skipped by cause: PROTECTION_VMA that revokes nothing from the
+	 * device (NUMA-balancing hints), SOFT_DIRTY with no page writable. */
+	uint64_t skip_protection;
+	uint64_t skip_soft_dirty;
 	/* Room for later counters, so that rodp_stats can be embedded in
 	 * struct rodp_mr_stats and rodp_region_info and still grow. */
-	uint64_t reserved[16];
+	uint64_t reserved[14];
 };
 
 /*
