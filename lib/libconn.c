@@ -43,6 +43,10 @@ struct rodp_conn {
 
 static pthread_mutex_t rodp_conn_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rodp_conn *rodp_conn;	/* protected by rodp_conn_lock */
+/* The last failed attempt, so that a machine without rodp.ko does not pay
+ * a family dump per registration; protected by rodp_conn_lock. */
+static struct rodp_absent rodp_conn_absent;
+unsigned long rodp_conn_attempts;	/* protected by rodp_conn_lock */
 
 /* Queues one event; the oldest is dropped when the queue is full. Called
  * with ctx->lock held. */
@@ -126,8 +130,21 @@ static int rodp_conn_get(struct rodp_conn **out)
 	int err = 0;
 
 	pthread_mutex_lock(&rodp_conn_lock);
-	if (!rodp_conn)
-		err = rodp_conn_open(&rodp_conn);
+	if (!rodp_conn) {
+		unsigned int gen = __atomic_load_n(&rodp_open_generation,
+						   __ATOMIC_RELAXED);
+		uint64_t now = rodp_clock_ns();
+
+		if (rodp_absent_skip(&rodp_conn_absent, now, gen)) {
+			err = rodp_fail(ENODEV, "rodp.ko is not loaded (modprobe "
+					"rodp): librodp looks again after a "
+					"successful rodp_open() or a second");
+		} else {
+			rodp_conn_attempts++;
+			err = rodp_conn_open(&rodp_conn);
+			rodp_absent_note(&rodp_conn_absent, err, now, gen);
+		}
+	}
 	*out = rodp_conn;
 	pthread_mutex_unlock(&rodp_conn_lock);
 	return err;

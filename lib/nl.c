@@ -162,6 +162,9 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 	ctx->family = genl_family_get_id(fam);
 	genl_family_put(fam);
 	nl_cache_free(cache);
+	/* The module is there: the library's own connection, if it found
+	 * it absent before, may try again now. */
+	__atomic_fetch_add(&rodp_open_generation, 1, __ATOMIC_RELAXED);
 	return ctx;
 
 out_put_family:

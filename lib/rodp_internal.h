@@ -181,6 +181,30 @@ int rodp_bind_mr(struct ibv_mr *mr, uint64_t *region_id);
 int rodp_region_get(struct rodp_ctx *conn, uint64_t id,
 		    struct rodp_region_info *info, struct rodp_range **ranges);
 
+/* ---- retrying a connection to an absent rodp.ko (conn_retry.c) ---- */
+
+/* How long "rodp.ko is absent" is trusted without a new rodp_open(). */
+#define RODP_ABSENT_RETRY_NS 1000000000ULL
+
+struct rodp_absent {
+	int absent;		/* the last attempt found no rodp family */
+	uint64_t when_ns;	/* rodp_clock_ns() of that attempt */
+	unsigned int open_gen;	/* rodp_open_generation then */
+};
+
+/* Successful rodp_open() calls in this process (atomic). */
+extern unsigned int rodp_open_generation;
+/* CLOCK_MONOTONIC in ns; the unit tests replace it with a fake clock. */
+extern uint64_t (*rodp_clock_ns)(void);
+/* Non-zero when a new attempt would only find the module absent again. */
+int rodp_absent_skip(const struct rodp_absent *a, uint64_t now_ns,
+		     unsigned int open_gen);
+/* Records the outcome (0 or an errno) of an attempt made at now_ns. */
+void rodp_absent_note(struct rodp_absent *a, int err, uint64_t now_ns,
+		      unsigned int open_gen);
+/* Attempts to open the library's connection so far (for the tests). */
+extern unsigned long rodp_conn_attempts;
+
 /* ---- library counters (lib_stats.c) ---- */
 
 extern struct rodp_lib_stats rodp_lib_counters;
