@@ -134,7 +134,7 @@ RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 	if (err)
 		goto out_fail;
 
-	err = ibv_query_device_ex(pd->context, NULL, &dattr);
+	err = rodp_caps_get(pd->context, &dattr);
 	if (err) {
 		rodp_set_error("%s: ibv_query_device_ex failed",
 			       ibv_get_device_name(pd->context->device));

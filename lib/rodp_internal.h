@@ -117,6 +117,16 @@ size_t rodp_prefetch_plan(uint64_t start, uint64_t len,
 			  uint64_t max_seg, struct rodp_range *out,
 			  size_t out_max, uint64_t *dead_bytes);
 
+/* ---- device attributes, cached per ibv_context (caps_cache.c) ---- */
+
+/* ibv_query_device_ex() of ctx, from the cache after the first call. */
+int rodp_caps_get(struct ibv_context *ctx, struct ibv_device_attr_ex *attr);
+/* The query the cache makes (ibv_query_device_ex); tests replace it. */
+extern int (*rodp_caps_query)(struct ibv_context *ctx,
+			      struct ibv_device_attr_ex *attr);
+/* Queries made so far (for the tests). */
+extern unsigned long rodp_caps_queries;
+
 /* ---- registration checks (reg_check.c), pure ---- */
 
 /*
