@@ -41,12 +41,17 @@ struct rodp_conn {
 	unsigned int head, count;
 };
 
+static void rodp_conn_drain(struct rodp_conn *c);
+
 static pthread_mutex_t rodp_conn_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rodp_conn *rodp_conn;	/* protected by rodp_conn_lock */
 /* The last failed attempt, so that a machine without rodp.ko does not pay
  * a family dump per registration; protected by rodp_conn_lock. */
 static struct rodp_absent rodp_conn_absent;
 unsigned long rodp_conn_attempts;	/* protected by rodp_conn_lock */
+/* Connections opened so far in this process (atomic): an MR whose bind
+ * was tried on an older one (or none) may be bound on a newer one. */
+static unsigned int rodp_conn_gen;
 
 /* Queues one event; the oldest is dropped when the queue is full. Called
  * with ctx->lock held. */
@@ -64,14 +69,39 @@ static void rodp_conn_push(struct rodp_conn *c, const struct rodp_event *ev)
 		RODP_LIB_INC(events_lost);	/* cannot happen: counter */
 }
 
+/*
+ * One message off the socket: a region notification updates its MR's live
+ * ranges (what rodp_prefetch_mr() plans on, with no round trip of its
+ * own) and is queued for rodp_get_event(). Called with ctx->lock held.
+ * Returns rodp_ntf_parse()'s answer; *used as it says.
+ */
+static int rodp_conn_deliver(struct rodp_conn *c, const void *buf, size_t len,
+			     size_t *used)
+{
+	struct rodp_range *ranges = NULL;
+	struct rodp_event ev;
+	int ret;
+
+	ret = rodp_ntf_parse_ranges(buf, len, c->ctx->family, &ev, used,
+				    &ranges);
+	if (ret && ret != ENOMEM)
+		return ret;
+	/* Without memory for the ranges the old ones stay: prefetch then
+	 * asks for a little more than is live, which the device refuses
+	 * page by page, never less. */
+	if (!ret)
+		rodp_mr_set_live_by_region(ev.region_id, ranges,
+					   ev.type == RODP_EVENT_REGION_DEAD ?
+					   0 : ev.live_ranges);
+	rodp_conn_push(c, &ev);
+	return 0;
+}
+
 static void rodp_conn_ntf(struct rodp_ctx *ctx, const struct nlmsghdr *nlh)
 {
-	struct rodp_conn *c = ctx->ntf_arg;
-	struct rodp_event ev;
 	size_t used;
 
-	if (!rodp_ntf_parse(nlh, nlh->nlmsg_len, ctx->family, &ev, &used))
-		rodp_conn_push(c, &ev);
+	rodp_conn_deliver(ctx->ntf_arg, nlh, nlh->nlmsg_len, &used);
 }
 
 static void rodp_conn_free(struct rodp_conn *c)
@@ -115,7 +145,7 @@ static int rodp_conn_open(struct rodp_conn **out)
 		goto out_errno;
 	/* Room for bursts of notifications (one munmap per MR). */
 	nl_socket_set_buffer_size(c->ctx->sock, 0, 1 << 20);
-	*out = c;
+	__atomic_store_n(out, c, __ATOMIC_RELEASE);
 	return 0;
 
 out_errno:
@@ -143,11 +173,35 @@ static int rodp_conn_get(struct rodp_conn **out)
 			rodp_conn_attempts++;
 			err = rodp_conn_open(&rodp_conn);
 			rodp_absent_note(&rodp_conn_absent, err, now, gen);
+			if (!err)
+				__atomic_fetch_add(&rodp_conn_gen, 1,
+						   __ATOMIC_RELAXED);
 		}
 	}
 	*out = rodp_conn;
 	pthread_mutex_unlock(&rodp_conn_lock);
 	return err;
+}
+
+unsigned int rodp_libconn_gen(void)
+{
+	return __atomic_load_n(&rodp_conn_gen, __ATOMIC_RELAXED);
+}
+
+void rodp_libconn_poll(void)
+{
+	struct rodp_conn *c;
+
+	/* Published once and never freed in this process (only a forked
+	 * child drops its copy, before any of its threads runs): no need
+	 * for rodp_conn_lock on this path. */
+	c = __atomic_load_n(&rodp_conn, __ATOMIC_ACQUIRE);
+	/* A thread in a request reads the socket itself and delivers what
+	 * it finds: no need to wait for it. */
+	if (c && pthread_mutex_trylock(&c->ctx->lock) == 0) {
+		rodp_conn_drain(c);
+		pthread_mutex_unlock(&c->ctx->lock);
+	}
 }
 
 int rodp_libconn(struct rodp_ctx **ctx)
@@ -191,7 +245,8 @@ static void rodp_conn_child(void)
 	}
 }
 
-__attribute__((constructor)) static void rodp_conn_init(void)
+/* After mr_table.c's handlers: see rodp_mr_init() for the lock order. */
+__attribute__((constructor(102))) static void rodp_conn_init(void)
 {
 	pthread_atfork(rodp_conn_prepare, rodp_conn_parent, rodp_conn_child);
 }
@@ -206,6 +261,8 @@ struct rodp_region_req {
 	int seen;
 };
 
+static int rodp_region_info_parse(struct nlattr **tb, void *arg);
+
 static int rodp_bind_put(struct nl_msg *msg, void *arg)
 {
 	struct rodp_region_req *req = arg;
@@ -217,33 +274,32 @@ static int rodp_bind_put(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
-static int rodp_region_id_parse(struct nlattr **tb, void *arg)
+int rodp_bind_mr(struct ibv_mr *mr, uint64_t *region_id,
+		 struct rodp_range **live, uint32_t *nlive)
 {
-	struct rodp_region_req *req = arg;
-
-	if (!tb[RODP_A_REGION_ID])
-		return EPROTO;
-	req->id = nla_get_u64(tb[RODP_A_REGION_ID]);
-	req->seen = 1;
-	return 0;
-}
-
-int rodp_bind_mr(struct ibv_mr *mr, uint64_t *region_id)
-{
-	struct rodp_region_req req = { .mr = mr };
+	struct rodp_region_info info;
+	struct rodp_region_req req = { .mr = mr, .info = &info,
+				       .ranges = live };
 	struct rodp_ctx *ctx;
 	int err;
 
+	*live = NULL;
+	*nlive = 0;
 	err = rodp_libconn(&ctx);
 	if (err)
 		return err;
 	err = rodp_nl_request(ctx, RODP_CMD_REGION_BIND, 0, rodp_bind_put,
-			      rodp_region_id_parse, &req);
+			      rodp_region_info_parse, &req);
 	if (!err && !req.seen)
 		err = EPROTO;
-	if (!err)
-		*region_id = req.id;
-	return err;
+	if (err) {
+		free(*live);
+		*live = NULL;
+		return err;
+	}
+	*region_id = info.id;
+	*nlive = info.nr_ranges;
+	return 0;
 }
 
 static int rodp_region_id_put(struct nl_msg *msg, void *arg)
@@ -312,7 +368,6 @@ static void rodp_conn_drain(struct rodp_conn *c)
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		size_t off = 0, used;
-		struct rodp_event ev;
 
 		if (n < 0) {
 			if (errno == ENOBUFS) {
@@ -325,11 +380,9 @@ static void rodp_conn_drain(struct rodp_conn *c)
 			return;		/* EAGAIN: empty */
 		}
 		while (off < (size_t)n) {
-			int ret = rodp_ntf_parse(buf + off, (size_t)n - off,
-						 c->ctx->family, &ev, &used);
+			int ret = rodp_conn_deliver(c, buf + off,
+						    (size_t)n - off, &used);
 
-			if (!ret)
-				rodp_conn_push(c, &ev);
 			if (ret == EPROTO && used == (size_t)n - off)
 				break;
 			off += used;

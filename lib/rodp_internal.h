@@ -99,6 +99,14 @@ extern const struct nla_policy rodp_attr_policy[RODP_A_MAX + 1];
  */
 int rodp_ntf_parse(const void *buf, size_t len, int family,
 		   struct rodp_event *ev, size_t *msg_len);
+/*
+ * rodp_ntf_parse() that also returns the notification's live ranges in
+ * *ranges (malloc()ed, ev->live_ranges of them; NULL when none). ENOMEM
+ * when they cannot be copied (*ev is filled all the same).
+ */
+int rodp_ntf_parse_ranges(const void *buf, size_t len, int family,
+			  struct rodp_event *ev, size_t *msg_len,
+			  struct rodp_range **ranges);
 
 /* ---- prefetch planning (prefetch_plan.c), pure ---- */
 
@@ -106,11 +114,16 @@ int rodp_ntf_parse(const void *buf, size_t len, int family,
 #define RODP_SGE_MAX_LEN (1ULL << 30)
 #define RODP_SGE_PER_CALL 32
 
+/* Most SGEs one prefetch may make (RODP_SGE_MAX_LEN each: 4 TiB). */
+#define RODP_PREFETCH_MAX_SGES 4096
+
 /*
  * Splits [start, start + len) into segments of at most max_seg bytes,
- * keeping only what lies in the live ranges (all of it when live is NULL).
- * Writes up to out_max segments in address order; returns how many there
- * are in all. *dead_bytes gets the bytes dropped as not live.
+ * keeping only what lies in the live ranges (all of it when live is NULL),
+ * which must be normalised (rodp_ranges_normalise()). Writes up to out_max
+ * segments in address order; returns how many there are in all (counted
+ * arithmetically, SIZE_MAX if that does not fit). *dead_bytes gets the
+ * bytes dropped as not live.
  */
 size_t rodp_prefetch_plan(uint64_t start, uint64_t len,
 			  const struct rodp_range *live, size_t nlive,
@@ -126,6 +139,10 @@ extern int (*rodp_caps_query)(struct ibv_context *ctx,
 			      struct ibv_device_attr_ex *attr);
 /* Queries made so far (for the tests). */
 extern unsigned long rodp_caps_queries;
+
+/* Sorts r by start and merges overlapping or touching ranges, dropping
+ * empty ones, in place; returns the new count. */
+size_t rodp_ranges_normalise(struct rodp_range *r, size_t n);
 
 /* ---- registration checks (reg_check.c), pure ---- */
 
@@ -156,6 +173,15 @@ struct rodp_mr_entry {
 	uint32_t flags;			/* RODP_MR_ODP, _PINNED_FALLBACK, _BOUND */
 	int fallback_errno;
 	uint64_t region_id;
+	unsigned int bind_gen;		/* rodp_libconn_gen() when bind was
+					 * last tried */
+	/* The live ranges rodp.ko last reported (bind reply, region
+	 * events, REGION_GET), normalised; meaningful with live_known,
+	 * else the whole MR counts as live. live is owned by the table:
+	 * a copy from rodp_mr_lookup() has it NULL. */
+	int live_known;
+	uint32_t nlive;
+	struct rodp_range *live;
 	uint64_t prefetch_calls;
 	uint64_t prefetch_advise;
 	uint64_t prefetch_shim;
@@ -176,6 +202,24 @@ int rodp_mr_update(struct ibv_mr *mr,
 		   void (*fn)(struct rodp_mr_entry *e, void *arg), void *arg);
 /* This process's MR bound to region id, or NULL. */
 struct ibv_mr *rodp_mr_by_region(uint64_t region_id);
+/* Frees an entry rodp_mr_remove() returned, with its live ranges. */
+void rodp_mr_entry_free(struct rodp_mr_entry *e);
+/*
+ * Replaces the live ranges of the entry bound to region id (by_region) or
+ * of mr: takes ownership of live (malloc()ed, n entries, any order; NULL
+ * with n 0 for none). 0 or ENOENT (no such entry: live is freed).
+ */
+int rodp_mr_set_live_by_region(uint64_t region_id, struct rodp_range *live,
+			       uint32_t n);
+int rodp_mr_set_live(struct ibv_mr *mr, struct rodp_range *live, uint32_t n);
+
+/*
+ * Binds an MR registered while rodp.ko was absent (or whose bind failed),
+ * when the library's connection is newer than the last attempt: updates
+ * the table's entry and *e (a copy). 0 when bound now, else an errno
+ * (ENOENT: nothing to try).
+ */
+int rodp_mr_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e);
 
 /* ---- the library's own netlink connection (libconn.c) ---- */
 
@@ -185,8 +229,15 @@ struct ibv_mr *rodp_mr_by_region(uint64_t region_id);
  * friends from rodp_open().
  */
 int rodp_libconn(struct rodp_ctx **ctx);
-/* Binds mr's lkey to its rodp.ko region: 0 and *region_id, or an errno. */
-int rodp_bind_mr(struct ibv_mr *mr, uint64_t *region_id);
+/* Connections the library opened so far; see rodp_mr_entry.bind_gen. */
+unsigned int rodp_libconn_gen(void);
+/* Reads pending notifications off the library's connection, if it is
+ * open and idle, so MRs' live ranges are current. No round trip. */
+void rodp_libconn_poll(void);
+/* Binds mr's lkey to its rodp.ko region: 0, *region_id and the region's
+ * live ranges (*live malloc()ed, *nlive of them), or an errno. */
+int rodp_bind_mr(struct ibv_mr *mr, uint64_t *region_id,
+		 struct rodp_range **live, uint32_t *nlive);
 /* Reads region id into *info (+ malloc()ed *ranges) over conn. */
 int rodp_region_get(struct rodp_ctx *conn, uint64_t id,
 		    struct rodp_region_info *info, struct rodp_range **ranges);

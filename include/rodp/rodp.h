@@ -253,6 +253,15 @@ enum rodp_prefetch_flags {
 int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 		     unsigned int flags);
 
+/*
+ * rodp_prefetch_mr() of a list of ranges of one MR, as ibv_advise_mr()
+ * takes them: every SGE's lkey must be mr->lkey, its length non-zero and
+ * its range inside mr; at most 4096 SGEs. Same results, plus EINVAL for
+ * a bad list. Since RODP_1.1.
+ */
+int rodp_prefetch_mr_sg(struct ibv_mr *mr, const struct ibv_sge *sg_list,
+			uint32_t num_sge, unsigned int flags);
+
 /* ------------------------------------------------------------------ */
 /* Per-MR and library statistics                                       */
 /* ------------------------------------------------------------------ */
