@@ -274,32 +274,76 @@ static int rodp_bind_put(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
-int rodp_bind_mr(struct ibv_mr *mr, uint64_t *region_id,
+/*
+ * rodp.ko's BIND takes the range only and picks, among the caller's live
+ * regions covering it, an exact one before a larger one and an unbound one
+ * before a bound one; it cannot tell the same buffer registered on two
+ * devices, or by a plain ibv_reg_mr() with other access flags, from the
+ * MR at hand. The reply names the region it chose, so the library checks
+ * it is this MR's: same device, same range, same access flags. A wrong
+ * pick is now bound (to this MR's lkey), so asking again makes the kernel
+ * prefer another unbound candidate; after a few wrong picks the MR stays
+ * unbound (no statistics, no events) rather than be bound to another
+ * MR's region.
+ */
+#define RODP_BIND_TRIES 4
+
+int rodp_bind_region_matches(const struct rodp_region_info *info,
+			     const char *device, uint64_t addr, uint64_t length,
+			     unsigned int access)
+{
+	/* The access flags every kernel keeps as given; optional ones
+	 * (IBV_ACCESS_OPTIONAL_RANGE, e.g. relaxed ordering) may be
+	 * dropped on the way. */
+	const uint32_t mandatory = (1u << 20) - 1;
+
+	return info->addr == addr && info->length == length &&
+	       !strncmp(info->device, device, sizeof(info->device)) &&
+	       !((info->access ^ access) & mandatory);
+}
+
+int rodp_bind_mr(struct ibv_mr *mr, unsigned int access, uint64_t *region_id,
 		 struct rodp_range **live, uint32_t *nlive)
 {
+	const char *dev = ibv_get_device_name(mr->context->device);
 	struct rodp_region_info info;
 	struct rodp_region_req req = { .mr = mr, .info = &info,
 				       .ranges = live };
 	struct rodp_ctx *ctx;
-	int err;
+	int err, tries;
 
 	*live = NULL;
 	*nlive = 0;
 	err = rodp_libconn(&ctx);
 	if (err)
 		return err;
-	err = rodp_nl_request(ctx, RODP_CMD_REGION_BIND, 0, rodp_bind_put,
-			      rodp_region_info_parse, &req);
-	if (!err && !req.seen)
-		err = EPROTO;
-	if (err) {
+	for (tries = 0; tries < RODP_BIND_TRIES; tries++) {
+		req.seen = 0;
+		err = rodp_nl_request(ctx, RODP_CMD_REGION_BIND, 0,
+				      rodp_bind_put, rodp_region_info_parse,
+				      &req);
+		if (!err && !req.seen)
+			err = EPROTO;
+		if (err)
+			break;
+		if (rodp_bind_region_matches(&info, dev, (uintptr_t)mr->addr,
+					     mr->length, access)) {
+			*region_id = info.id;
+			*nlive = info.nr_ranges;
+			return 0;
+		}
+		RODP_LIB_INC(bind_mismatch);
 		free(*live);
 		*live = NULL;
-		return err;
+		err = rodp_fail(ENOENT, "rodp.ko offered region %llu (%s, "
+				"access 0x%x) for this MR on %s (access 0x%x): "
+				"not its own, left unbound",
+				(unsigned long long)info.id, info.device,
+				info.access, dev, access);
 	}
-	*region_id = info.id;
-	*nlive = info.nr_ranges;
-	return 0;
+	free(*live);
+	*live = NULL;
+	return err;
 }
 
 static int rodp_region_id_put(struct nl_msg *msg, void *arg)

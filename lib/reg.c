@@ -54,7 +54,7 @@ static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
 		struct rodp_range *live;
 		uint32_t n;
 
-		if (!rodp_bind_mr(mr, &e->region_id, &live, &n)) {
+		if (!rodp_bind_mr(mr, access, &e->region_id, &live, &n)) {
 			e->flags |= RODP_MR_BOUND;
 			e->live = live;
 			e->nlive = (uint32_t)rodp_ranges_normalise(live, n);
@@ -105,7 +105,7 @@ int rodp_mr_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e)
 	    mr->length == SIZE_MAX || rodp_libconn(&conn) ||
 	    rodp_libconn_gen() == e->bind_gen)
 		return ENOENT;
-	b.err = rodp_bind_mr(mr, &b.id, &b.live, &b.n);
+	b.err = rodp_bind_mr(mr, e->access, &b.id, &b.live, &b.n);
 	b.gen = rodp_libconn_gen();
 	if (!b.err) {
 		b.n = (uint32_t)rodp_ranges_normalise(b.live, b.n);

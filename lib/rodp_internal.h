@@ -236,8 +236,13 @@ unsigned int rodp_libconn_gen(void);
 void rodp_libconn_poll(void);
 /* Binds mr's lkey to its rodp.ko region: 0, *region_id and the region's
  * live ranges (*live malloc()ed, *nlive of them), or an errno. */
-int rodp_bind_mr(struct ibv_mr *mr, uint64_t *region_id,
+int rodp_bind_mr(struct ibv_mr *mr, unsigned int access, uint64_t *region_id,
 		 struct rodp_range **live, uint32_t *nlive);
+/* Is the region rodp.ko chose for a bind this MR's own (device, range,
+ * access flags)? Pure, for the unit tests. */
+int rodp_bind_region_matches(const struct rodp_region_info *info,
+			     const char *device, uint64_t addr, uint64_t length,
+			     unsigned int access);
 /* Reads region id into *info (+ malloc()ed *ranges) over conn. */
 int rodp_region_get(struct rodp_ctx *conn, uint64_t id,
 		    struct rodp_region_info *info, struct rodp_range **ranges);

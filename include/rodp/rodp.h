@@ -330,6 +330,9 @@ struct rodp_lib_stats {
 	uint64_t events_lost;		/* netlink overruns seen */
 	uint64_t mrs_tracked;		/* gauge: MRs in the table */
 	uint64_t stale_reclaimed;	/* entries of MRs freed by ibv_dereg_mr */
+	uint64_t bind_mismatch;		/* rodp.ko offered another MR's region
+					 * (device, range or access differ):
+					 * refused */
 };
 
 /* Fills the first stats_size bytes of *stats. 0 or EINVAL. */
