@@ -91,6 +91,10 @@ RODP_EXPORT int rodp_get_mr_stats(struct ibv_mr *mr,
 			st.kernel = info.stats;
 			e.flags |= RODP_MR_KERNEL_STATS;
 		} else if (err == ENODEV) {
+			/* Not an error of this call: the MR works without
+			 * the module, and its library counters are here. */
+			e.flags |= RODP_MR_NO_MODULE;
+			err = 0;
 			rodp_set_error("rodp.ko is not loaded: only the "
 				       "library's counters are available");
 		}

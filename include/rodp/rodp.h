@@ -278,6 +278,8 @@ enum rodp_mr_stats_flags {
 	RODP_MR_PINNED_FALLBACK = 1 << 1, /* ODP_PREFERRED fell back */
 	RODP_MR_BOUND = 1 << 2,		/* bound to a rodp.ko region */
 	RODP_MR_KERNEL_STATS = 1 << 3,	/* .kernel and .state are valid */
+	RODP_MR_NO_MODULE = 1 << 4,	/* rodp.ko is not loaded: only the
+					 * library's fields are filled */
 };
 
 /*
@@ -302,9 +304,9 @@ struct rodp_mr_stats {
 
 /*
  * Fills the first stats_size bytes of *stats for mr. 0; EINVAL; EBADF
- * (inherited MR); ENODEV when rodp.ko is not loaded (library fields are
- * still filled, RODP_MR_KERNEL_STATS clear). A pinned MR returns 0
- * without kernel counters.
+ * (inherited MR). Without rodp.ko it returns 0 with the library's fields
+ * filled, RODP_MR_NO_MODULE set and RODP_MR_KERNEL_STATS clear. A pinned
+ * MR returns 0 without kernel counters.
  */
 int rodp_get_mr_stats(struct ibv_mr *mr, struct rodp_mr_stats *stats,
 		      size_t stats_size);
