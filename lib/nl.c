@@ -200,6 +200,7 @@ struct rodp_nl_req {
 	unsigned int seq;	/* of the request */
 	int err;	/* first positive errno seen */
 	int done;
+	int intr;	/* a dump part said NLM_F_DUMP_INTR */
 };
 
 static int rodp_nl_is_ntf(struct nlmsghdr *nlh)
@@ -238,6 +239,10 @@ static int rodp_nl_valid(struct nl_msg *msg, void *data)
 	struct nlattr *tb[RODP_A_MAX + 1];
 	int err;
 
+	/* The kernel's list changed while it dumped it: what came may miss
+	 * or repeat entries. */
+	if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR)
+		req->intr = 1;
 	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, RODP_A_MAX,
 			    rodp_attr_policy);
 	if (err < 0) {
@@ -349,6 +354,11 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 		}
 		if (!err)
 			err = req.err;
+		if (!err && req.intr) {
+			rodp_set_error("rodp.ko's list changed during the dump "
+				       "(NLM_F_DUMP_INTR): ask again");
+			err = EAGAIN;
+		}
 	}
 	pthread_mutex_unlock(&ctx->lock);
 

@@ -444,7 +444,10 @@ typedef int (*rodp_region_cb)(const struct rodp_region_info *info,
 
 /*
  * Calls cb for every region of process pid (0: every region the caller
- * may see). 0, EINVAL, ENODEV, or an errno.
+ * may see), after the whole dump was read and with no library lock held,
+ * so cb may call the library (on ctx too). 0, EINVAL, ENODEV, EAGAIN (the
+ * kernel's list changed during the dump; cb was not called: ask again),
+ * ENOMEM, or an errno.
  */
 int rodp_get_regions(struct rodp_ctx *ctx, pid_t pid, rodp_region_cb cb,
 		     void *arg);

@@ -239,6 +239,20 @@ static int count_cb(const struct rodp_region_info *info, void *arg)
 	return 0;
 }
 
+/* A callback that calls the library on the same context: before the
+ * dump was read whole, this deadlocked on the context's lock. */
+static int reentrant_cb(const struct rodp_region_info *info, void *arg)
+{
+	struct rodp_stats st;
+	int *calls = arg;
+
+	if (info->pid == (uint32_t)getpid() &&
+	    rodp_get_stats(rodp, getpid(), &st, sizeof(st)) == 0 &&
+	    st.umems_live >= 1)
+		(*calls)++;
+	return 0;
+}
+
 static void test_get_regions(void)
 {
 	const size_t len = 128 << 10;
@@ -266,7 +280,12 @@ static void test_get_regions(void)
 	CU_ASSERT_EQUAL(f.live, len);
 	CU_ASSERT_EQUAL(f.info.nr_ranges, 1);
 
+	n = 0;
+	CU_ASSERT_EQUAL(rodp_get_regions(rodp, getpid(), reentrant_cb, &n), 0);
+	CU_ASSERT_TRUE(n >= 1);
+
 	/* Every region, and none for a pid that does not exist. */
+	n = 0;
 	CU_ASSERT_EQUAL(rodp_get_regions(rodp, 0, count_cb, &n), 0);
 	CU_ASSERT_TRUE(n >= 1);
 	n = 0;
