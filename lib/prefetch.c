@@ -239,9 +239,8 @@ static int rodp_prefetch_ranges(struct ibv_mr *mr,
 	struct rodp_prefetch_account acct = { 0 };
 	struct rodp_plan p = { .req = req, .nreq = n };
 	struct rodp_ctx *conn = NULL;
-	int err, forced, known, refreshed = 0;
+	int err, forced, known, refreshed = 0, counted = 0;
 
-	RODP_LIB_INC(prefetch_calls);
 	/* Pending region events first, so a munmap already reported is
 	 * skipped; a syscall that does not block, only with a connection. */
 	rodp_libconn_poll();
@@ -251,6 +250,8 @@ replan:
 	err = rodp_mr_update(mr, rodp_plan_fn, &p);
 	if (err == EBADF)
 		return rodp_fail(EBADF, "this MR belongs to the parent process");
+	if (!counted++)
+		RODP_LIB_INC(prefetch_calls);
 	known = !err;
 	if (!known)
 		err = rodp_plan_unknown(&p);
