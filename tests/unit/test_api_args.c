@@ -207,6 +207,11 @@ CALL(p_size_max, rodp_prefetch_mr(&fake_mr, MR_BUF, SIZE_MAX, 0))
 CALL(p_wrap, rodp_prefetch_mr(&fake_mr, MR_BUF + 8, SIZE_MAX - 4, 0))
 CALL(p_flags, rodp_prefetch_mr(&fake_mr, MR_BUF, 4096, 1u << 3))
 CALL(p_flags_all, rodp_prefetch_mr(&fake_mr, MR_BUF, 4096, UINT_MAX))
+/* An implicit MR (the whole address space): 5 TiB at once is more than
+ * the 4096 SGEs of 1 GiB a prefetch may make, refused before the device. */
+static struct ibv_mr fake_implicit = { .addr = NULL, .length = SIZE_MAX };
+CALL(p_huge, rodp_prefetch_mr(&fake_implicit, (void *)0x100000,
+			      5ULL << 40, 0))
 CALL(p_write_nofault, rodp_prefetch_mr(&fake_mr, MR_BUF, 4096,
 				       RODP_PREFETCH_F_WRITE |
 				       RODP_PREFETCH_F_NO_FAULT))
@@ -330,6 +335,7 @@ static const struct api_case host_cases[] = {
 	CASE(rodp_prefetch_mr, "unknown flag", p_flags, EINVAL),
 	CASE(rodp_prefetch_mr, "flags UINT_MAX", p_flags_all, EINVAL),
 	CASE(rodp_prefetch_mr, "WRITE | NO_FAULT", p_write_nofault, EINVAL),
+	CASE(rodp_prefetch_mr, "5 TiB of an implicit MR", p_huge, EINVAL),
 	CASE(rodp_prefetch_mr_sg, "mr NULL", sg_null_mr, EINVAL),
 	CASE(rodp_prefetch_mr_sg, "sg_list NULL", sg_null_list, EINVAL),
 	CASE(rodp_prefetch_mr_sg, "num_sge 0", sg_zero, EINVAL),
