@@ -290,9 +290,9 @@ replan:
 	}
 	acct.dead = p.dead;
 	acct.bytes = p.bytes;
-	RODP_LIB_ADD(prefetch_dead_bytes, p.dead);
 	if (!p.nseg) {
 		rodp_plan_release(&p);
+		RODP_LIB_ADD(prefetch_dead_bytes, acct.dead);
 		RODP_LIB_INC(prefetch_errors);
 		if (known)
 			rodp_mr_update(mr, rodp_prefetch_count, &acct);
@@ -356,6 +356,8 @@ replan:
 			goto replan;
 		}
 	}
+	/* Counted once, for the plan that was carried out. */
+	RODP_LIB_ADD(prefetch_dead_bytes, acct.dead);
 	if (err)
 		RODP_LIB_INC(prefetch_errors);
 	if (known)
