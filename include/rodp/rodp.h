@@ -126,15 +126,23 @@ enum rodp_inval {
 	RODP_INVAL_RELEASE,
 	RODP_INVAL_MIGRATE,
 	RODP_INVAL_EXCLUSIVE,
-	RODP_INVAL_COUNT,
+	RODP_INVAL_COUNT,	/* causes this header knows; may grow */
 };
+
+/*
+ * Slots of struct rodp_stats.inval: fixed by the ABI, never
+ * RODP_INVAL_COUNT, so that a cause added to the enum (a new kernel
+ * mmu_notifier_event) never moves the fields after the array. A cause
+ * beyond the slots is counted in no slot of this struct.
+ */
+#define RODP_INVAL_SLOTS 8
 
 /*
  * rodp.ko's counters. Grows only at the end; callers pass sizeof(struct
  * rodp_stats) as they compiled it and get the fields that fit.
  */
 struct rodp_stats {
-	uint64_t inval[RODP_INVAL_COUNT];	/* invalidations by cause */
+	uint64_t inval[RODP_INVAL_SLOTS];	/* by enum rodp_inval cause */
 	uint64_t inval_pages;		/* region pages they covered */
 	uint64_t delegated;		/* passed to the driver unchanged */
 	uint64_t skipped;		/* nothing to do for the device */
