@@ -201,6 +201,7 @@ struct rodp_nl_req {
 	int err;	/* first positive errno seen */
 	int done;
 	int intr;	/* a dump part said NLM_F_DUMP_INTR */
+	int reply_ends;	/* the reply itself ends the request (no ACK) */
 };
 
 static int rodp_nl_is_ntf(struct nlmsghdr *nlh)
@@ -248,12 +249,20 @@ static int rodp_nl_valid(struct nl_msg *msg, void *data)
 	if (err < 0) {
 		if (!req->err)
 			req->err = EPROTO;
+		if (req->reply_ends) {
+			req->done = 1;
+			return NL_STOP;
+		}
 		return NL_SKIP;
 	}
 	if (req->parse) {
 		err = req->parse(tb, req->arg);
 		if (err && !req->err)
 			req->err = err;
+	}
+	if (req->reply_ends) {
+		req->done = 1;
+		return NL_STOP;
 	}
 	return NL_OK;
 }
@@ -309,6 +318,18 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 	struct nl_cb *cb;
 	int err;
 
+	/*
+	 * A command that answers with a message (every rodp.ko doit that
+	 * has a parse callback here replies with genlmsg_reply()) needs no
+	 * ACK after it: the reply ends the request, an error still comes as
+	 * NLMSG_ERROR. One message and one recvmsg() less per registration's
+	 * bind. Commands without a reply and dumps keep NLM_F_ACK.
+	 */
+	if (parse && !(flags & NLM_F_DUMP))
+		req.reply_ends = 1;
+	else
+		flags |= NLM_F_ACK;
+
 	rodp_errmsg[0] = '\0';
 	err = rodp_ctx_check(ctx);
 	if (err)
@@ -318,7 +339,7 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 	if (!msg)
 		return rodp_fail(ENOMEM, "out of memory for a netlink request");
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, ctx->family, 0,
-			 flags | NLM_F_ACK, cmd, RODP_FAMILY_VERSION)) {
+			 flags, cmd, RODP_FAMILY_VERSION)) {
 		err = ENOMEM;
 		goto out_free_msg;
 	}
