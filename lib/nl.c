@@ -135,6 +135,16 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 				"generic netlink socket: %s", nl_geterror(err));
 		goto out_free_sock;
 	}
+	/*
+	 * One recvmsg() per message: by default libnl peeks at every message
+	 * first to size its buffer (two system calls each). rodp.ko's
+	 * messages, dump parts included, fit in the 32 KiB the kernel caps a
+	 * netlink skb at for a reader (netlink_recvmsg()'s max_recvmsg_len),
+	 * so a 64 KiB buffer never truncates; a message that did would be
+	 * an error (NLE_MSG_TRUNC), never a silent cut.
+	 */
+	nl_socket_disable_msg_peek(ctx->sock);
+	nl_socket_set_msg_buf_size(ctx->sock, 65536);
 	/* Ask for the kernel's error strings; harmless where unsupported. */
 	setsockopt(nl_socket_get_fd(ctx->sock), SOL_NETLINK, NETLINK_EXT_ACK,
 		   &one, sizeof(one));
