@@ -246,7 +246,7 @@ static void rodp_conn_child(void)
 }
 
 /* After mr_table.c's handlers: see rodp_mr_init() for the lock order. */
-__attribute__((constructor(102))) static void rodp_conn_init(void)
+__attribute__((constructor(103))) static void rodp_conn_init(void)
 {
 	pthread_atfork(rodp_conn_prepare, rodp_conn_parent, rodp_conn_child);
 }

@@ -63,7 +63,7 @@ static void rodp_mr_child(void)
  * record an event's live ranges, so the lock order is context lock, then
  * rodp_mr_lock, at fork too.
  */
-__attribute__((constructor(101))) static void rodp_mr_init(void)
+__attribute__((constructor(102))) static void rodp_mr_init(void)
 {
 	pthread_atfork(rodp_mr_prepare, rodp_mr_parent, rodp_mr_child);
 }
@@ -105,7 +105,7 @@ static struct rodp_mr_entry **rodp_mr_find(struct ibv_mr *mr, int *err,
 	for (pp = &rodp_mr_hash[rodp_mr_bucket(mr)]; *pp; pp = &(*pp)->next) {
 		if ((*pp)->mr != mr)
 			continue;
-		if ((*pp)->pid != getpid()) {
+		if ((*pp)->pid != rodp_getpid()) {
 			*err = EBADF;
 			return NULL;
 		}
@@ -198,7 +198,7 @@ int rodp_mr_set_live_by_region(uint64_t region_id, struct rodp_range *live,
 			       uint32_t n)
 {
 	struct rodp_mr_entry *e;
-	pid_t self = getpid();
+	pid_t self = rodp_getpid();
 	int err = ENOENT;
 	size_t b;
 
@@ -251,7 +251,7 @@ struct ibv_mr *rodp_mr_by_region(uint64_t region_id)
 {
 	struct rodp_mr_entry *e;
 	struct ibv_mr *mr = NULL;
-	pid_t self = getpid();
+	pid_t self = rodp_getpid();
 	size_t b;
 
 	if (!region_id)

@@ -57,7 +57,7 @@ int rodp_ctx_check(const struct rodp_ctx *ctx)
 {
 	if (!ctx)
 		return rodp_fail(EINVAL, "the rodp context is NULL");
-	if (ctx->pid != getpid()) {
+	if (ctx->pid != rodp_getpid()) {
 		rodp_set_error("this rodp context belongs to the parent process; "
 			       "a child must call rodp_open() itself");
 		return EBADF;
@@ -122,7 +122,7 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 		return NULL;
 	}
 	pthread_mutex_init(&ctx->lock, NULL);
-	ctx->pid = getpid();
+	ctx->pid = rodp_getpid();
 
 	ctx->sock = nl_socket_alloc();
 	if (!ctx->sock) {
@@ -198,7 +198,7 @@ RODP_EXPORT void rodp_close(struct rodp_ctx *ctx)
 	 * socket alone; the lock may have been held at fork, so a child
 	 * does not destroy it. */
 	nl_socket_free(ctx->sock);
-	if (ctx->pid == getpid())
+	if (ctx->pid == rodp_getpid())
 		pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }

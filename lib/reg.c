@@ -45,7 +45,7 @@ static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
 	e->length = mr->length;
 	e->lkey = mr->lkey;
 	e->handle = mr->handle;
-	e->pid = getpid();
+	e->pid = rodp_getpid();
 	e->access = access;
 	e->flags = flags;
 	e->fallback_errno = fallback_errno;

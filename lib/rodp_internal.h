@@ -31,6 +31,13 @@ struct rodp_ctx {
 	void *ntf_arg;		/* for ntf, protected by lock */
 };
 
+/* This process's pid, kept current across fork() (self.c). */
+extern pid_t rodp_self_pid;
+static inline pid_t rodp_getpid(void)
+{
+	return __atomic_load_n(&rodp_self_pid, __ATOMIC_RELAXED);
+}
+
 /* Sets the calling thread's rodp_last_error_msg(). */
 void rodp_set_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));

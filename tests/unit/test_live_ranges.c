@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <netlink/genl/genl.h>
 
@@ -187,6 +188,22 @@ static void test_other_region_ignored(void)
 	CU_ASSERT_EQUAL(rodp_mr_set_live_by_region(0, NULL, 0), ENOENT);
 }
 
+/* The library's cached pid follows fork(): the child sees the parent's
+ * MR as inherited (EBADF), never as its own. */
+static void test_child_refuses_parent_mr(void)
+{
+	int status = -1;
+	pid_t child = fork();
+
+	CU_ASSERT_NOT_EQUAL_FATAL(child, -1);
+	if (child == 0)
+		_exit(rodp_getpid() == getpid() &&
+		      rodp_prefetch_mr(&fake_mr, buf, PAGE, 0) == EBADF ? 0 : 1);
+	CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
+	CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CU_ASSERT_EQUAL(rodp_getpid(), getpid());
+}
+
 static void test_mapped_again(void)
 {
 	const uint64_t live[] = { (uintptr_t)buf, sizeof(buf) };
@@ -213,6 +230,7 @@ int main(void)
 		RODP_TEST(test_sg_list_planned_per_range),
 		RODP_TEST(test_dead_event_leaves_nothing),
 		RODP_TEST(test_other_region_ignored),
+		RODP_TEST(test_child_refuses_parent_mr),
 		RODP_TEST(test_mapped_again),
 	};
 
