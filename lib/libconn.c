@@ -188,9 +188,29 @@ unsigned int rodp_libconn_gen(void)
 	return __atomic_load_n(&rodp_conn_gen, __ATOMIC_RELAXED);
 }
 
+/*
+ * How often a prefetch reads pending region events itself. Events are read
+ * anyway by every request on the connection and by rodp_get_event(); a
+ * range unmapped since the last read and still planned is refused by the
+ * device (EFAULT), after which the prefetch asks rodp.ko and plans again.
+ * So this only bounds how stale the skipping is, at one recv() per
+ * interval instead of one per prefetch.
+ */
+#define RODP_POLL_INTERVAL_NS 1000000ULL
+static uint64_t rodp_last_poll_ns;	/* atomic */
+
 void rodp_libconn_poll(void)
 {
+	uint64_t now = rodp_clock_ns(), last;
 	struct rodp_conn *c;
+
+	last = __atomic_load_n(&rodp_last_poll_ns, __ATOMIC_RELAXED);
+	if (now >= last && now - last < RODP_POLL_INTERVAL_NS)
+		return;
+	/* One thread per interval does it. */
+	if (!__atomic_compare_exchange_n(&rodp_last_poll_ns, &last, now, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
 
 	/* Published once and never freed in this process (only a forked
 	 * child drops its copy, before any of its threads runs): no need
