@@ -155,7 +155,9 @@ out_errno:
 	return err;
 }
 
-static int rodp_conn_get(struct rodp_conn **out)
+/* quiet: no rodp_last_error_msg() when the module is remembered absent
+ * (formatting it was most of what a prefetch without rodp.ko cost). */
+static int rodp_conn_get_how(struct rodp_conn **out, int quiet)
 {
 	int err = 0;
 
@@ -166,9 +168,12 @@ static int rodp_conn_get(struct rodp_conn **out)
 		uint64_t now = rodp_clock_ns();
 
 		if (rodp_absent_skip(&rodp_conn_absent, now, gen)) {
-			err = rodp_fail(ENODEV, "rodp.ko is not loaded (modprobe "
-					"rodp): librodp looks again after a "
-					"successful rodp_open() or a second");
+			err = ENODEV;
+			if (!quiet)
+				rodp_set_error("rodp.ko is not loaded (modprobe "
+					       "rodp): librodp looks again after "
+					       "a successful rodp_open() or a "
+					       "second");
 		} else {
 			rodp_conn_attempts++;
 			err = rodp_conn_open(&rodp_conn);
@@ -181,6 +186,11 @@ static int rodp_conn_get(struct rodp_conn **out)
 	*out = rodp_conn;
 	pthread_mutex_unlock(&rodp_conn_lock);
 	return err;
+}
+
+static int rodp_conn_get(struct rodp_conn **out)
+{
+	return rodp_conn_get_how(out, 0);
 }
 
 unsigned int rodp_libconn_gen(void)
@@ -228,6 +238,16 @@ int rodp_libconn(struct rodp_ctx **ctx)
 {
 	struct rodp_conn *c;
 	int err = rodp_conn_get(&c);
+
+	if (!err)
+		*ctx = c->ctx;
+	return err;
+}
+
+int rodp_libconn_quiet(struct rodp_ctx **ctx)
+{
+	struct rodp_conn *c;
+	int err = rodp_conn_get_how(&c, 1);
 
 	if (!err)
 		*ctx = c->ctx;
@@ -334,7 +354,7 @@ int rodp_bind_mr(struct ibv_mr *mr, unsigned int access, uint64_t *region_id,
 
 	*live = NULL;
 	*nlive = 0;
-	err = rodp_libconn(&ctx);
+	err = rodp_libconn_quiet(&ctx);
 	if (err)
 		return err;
 	for (tries = 0; tries < RODP_BIND_TRIES; tries++) {

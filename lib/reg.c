@@ -102,7 +102,7 @@ int rodp_mr_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e)
 	 * a bind that failed on this connection fails again, and the
 	 * round trip would be paid on every prefetch. */
 	if (!(e->flags & RODP_MR_ODP) || (e->flags & RODP_MR_BOUND) ||
-	    mr->length == SIZE_MAX || rodp_libconn(&conn) ||
+	    mr->length == SIZE_MAX || rodp_libconn_quiet(&conn) ||
 	    rodp_libconn_gen() == e->bind_gen)
 		return ENOENT;
 	b.err = rodp_bind_mr(mr, e->access, &b.id, &b.live, &b.n);

@@ -236,6 +236,8 @@ int rodp_mr_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e);
  * friends from rodp_open().
  */
 int rodp_libconn(struct rodp_ctx **ctx);
+/* The same without a message when the module is remembered absent. */
+int rodp_libconn_quiet(struct rodp_ctx **ctx);
 /* Connections the library opened so far; see rodp_mr_entry.bind_gen. */
 unsigned int rodp_libconn_gen(void);
 /* Reads pending notifications off the library's connection, if it is
