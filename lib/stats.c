@@ -8,6 +8,12 @@
 
 #include "rodp_internal.h"
 
+_Static_assert(RODP_INVAL_COUNT <= RODP_INVAL_SLOTS,
+	       "a new invalidation cause needs a slot of its own in "
+	       "struct rodp_stats, past its current fields");
+_Static_assert(offsetof(struct rodp_stats, inval_pages) == 8 * 8,
+	       "struct rodp_stats changed its RODP_1.0 layout");
+
 /* Where each kernel counter lands in struct rodp_stats. */
 static const size_t rodp_stat_offset[RODP_STAT_MAX + 1] = {
 #define INVAL(s, e) [s] = offsetof(struct rodp_stats, inval) + (e) * sizeof(uint64_t)
