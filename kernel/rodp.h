@@ -120,6 +120,9 @@ struct rodp_range {
  * @kind: enum rodp_device_kind; constant
  * @virt_dma: the device uses virtual DMA (its pfn list has no DMA state);
  *	constant
+ * @wp_trusted: the device's driver is known to refuse a device write
+ *	through a pfn-list entry without HMM_PFN_WRITE (rodp_driver_trusted());
+ *	constant
  * @device: ib device name at registration; constant
  * @umem: the umem, also the key in rodp_umems; constant. Dereferenced
  *	only by callers that pin the umem: its own invalidate and fault
@@ -160,6 +163,7 @@ struct rodp_region {
 	u32 access;
 	u8 kind;
 	bool virt_dma;
+	bool wp_trusted;
 	char device[IB_DEVICE_NAME_MAX];
 
 	struct ib_umem_odp *umem;
@@ -244,6 +248,7 @@ bool rodp_umem_any_writable(struct ib_umem_odp *umem, unsigned long start,
 long rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
 			 unsigned long end);
 bool rodp_can_downgrade(struct rodp_region *region);
+bool rodp_wp_enforced(struct rodp_region *region);
 
 /* rodp_attach.c */
 int rodp_attach(void);

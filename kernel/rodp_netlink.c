@@ -7,8 +7,9 @@
  * per-process counters and policies are visible to CAP_NET_ADMIN and to
  * callers with the owner's effective uid. BIND works on the caller's own
  * process only; PREFETCH on the caller's own regions, or any with
- * CAP_NET_ADMIN; POLICY_SET is admin-only except for the caller's own
- * process. The family lives in the initial network namespace only.
+ * CAP_NET_ADMIN, and on software devices only (rodp_trust.h); POLICY_SET
+ * is admin-only except for the caller's own process. The family lives in
+ * the initial network namespace only.
  *
  * No kernel pointer is ever put in a message: regions are named by id,
  * owner pid (in the reader's pid namespace) and user addresses.
@@ -25,6 +26,7 @@
 #include <net/sock.h>
 
 #include "rodp.h"
+#include "rodp_trust.h"
 
 static struct genl_family rodp_family;
 
@@ -162,7 +164,8 @@ static int rodp_region_fill(struct sk_buff *skb, struct rodp_region *region,
 			      RODP_A_PAD) ||
 	    nla_put_u32(skb, RODP_A_ACCESS, region->access) ||
 	    nla_put_string(skb, RODP_A_DEVICE, region->device) ||
-	    nla_put_u32(skb, RODP_A_DEVICE_KIND, region->kind))
+	    nla_put_u32(skb, RODP_A_DEVICE_KIND, region->kind) ||
+	    nla_put_u8(skb, RODP_A_DEVICE_TRUSTED, region->wp_trusted))
 		goto out_cancel_msg;
 
 	spin_lock(&region->lock);
@@ -559,6 +562,14 @@ static int rodp_nl_prefetch_doit(struct sk_buff *skb, struct genl_info *info)
 				    info->attrs[RODP_A_REGION_ID],
 				    "no such region of this process");
 		ret = -ENOENT;
+		goto out_put_region;
+	}
+
+	if (!rodp_prefetch_offered(region->kind)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[RODP_A_REGION_ID],
+				    "rodp prefetches on software devices only; use ibv_advise_mr()");
+		ret = -EOPNOTSUPP;
 		goto out_put_region;
 	}
 

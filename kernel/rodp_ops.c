@@ -108,8 +108,10 @@ static bool rodp_invalidate_common(struct rodp_call *c)
 
 	mutex_lock(&umem->umem_mutex);
 	mmu_interval_set_seq(c->mni, c->cur_seq);
+	/* A driver that ignores the write bit can write any valid page. */
 	if (rodp_policy_needs_pages(event, mode))
-		writable = rodp_umem_any_writable(umem, start, end);
+		writable = !rodp_wp_enforced(region) ||
+			   rodp_umem_any_writable(umem, start, end);
 	act = rodp_policy_decide(event, kind, writable, mode);
 	switch (act) {
 	case RODP_ACTION_SKIP:

@@ -15,16 +15,19 @@
  * probes take these from atomic context; nobody sleeps under them.
  */
 #include <linux/interval_tree_generic.h>
+#include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/rculist.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/xarray.h>
 #include <rdma/ib_umem_odp.h>
 
 #include "rodp.h"
+#include "rodp_trust.h"
 
 static DEFINE_XARRAY(rodp_procs);
 
@@ -284,6 +287,7 @@ int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 	struct ib_device *ibdev = umem->umem.ibdev;
 	struct rodp_proc *proc = region->proc;
 	struct rodp_range *range;
+	struct module *owner;
 	int ret;
 
 	region->umem = umem;
@@ -294,6 +298,11 @@ int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 	region->kind = rodp_device_is_software(ibdev) ?
 		       RODP_DEVICE_SOFTWARE : RODP_DEVICE_HARDWARE;
 	region->virt_dma = ib_uses_virt_dma(ibdev);
+	/* The device is registered, so its driver module is live. */
+	owner = ibdev->ops.owner;
+	region->wp_trusted = owner &&
+			     rodp_driver_trusted(module_name(owner),
+						 owner->version);
 	strscpy(region->device, dev_name(&ibdev->dev), sizeof(region->device));
 	range = list_first_entry(&region->ranges, struct rodp_range, node);
 	range->start = region->it_start;

@@ -80,7 +80,11 @@ enum rodp_stat {
 	RODP_STAT_ACT_SKIPPED,
 	RODP_STAT_ACT_DOWNGRADED,
 	RODP_STAT_ACT_SHRUNK,
-	/* Downgrade wanted but the pfn-list format is unknown: delegated. */
+	/*
+	 * Downgrade wanted, or a skip that relies on the device honouring a
+	 * missing write bit, but the pfn-list format is unknown or the driver
+	 * is not known to check it (RODP_A_DEVICE_TRUSTED 0): delegated.
+	 */
 	RODP_STAT_ACT_FALLBACK,
 	/*
 	 * Faulting calls of ib_umem_odp_map_dma_and_lock() by the driver:
@@ -136,6 +140,13 @@ enum rodp_attr {
 	RODP_A_POLICY_SCOPE,	/* u32, enum rodp_policy_scope */
 	RODP_A_PREFETCH_FLAGS,	/* u32, RODP_PREFETCH_* */
 	RODP_A_PAD,
+	/*
+	 * u8, 1 when the region's device driver is known to refuse device
+	 * writes through pfn-list entries without write permission (rodp's
+	 * own rdma_rxe); only then does rodp downgrade or skip, elsewhere it
+	 * delegates and counts RODP_STAT_ACT_FALLBACK.
+	 */
+	RODP_A_DEVICE_TRUSTED,
 
 	__RODP_A_MAX,
 	RODP_A_MAX = __RODP_A_MAX - 1
@@ -159,6 +170,8 @@ enum rodp_cmd {
 	/*
 	 * Fault in RODP_A_ADDR/RODP_A_LENGTH of region RODP_A_REGION_ID through
 	 * ib_umem_odp_map_dma_and_lock(); for providers without advise_mr.
+	 * Software devices only (EOPNOTSUPP elsewhere): a hardware driver
+	 * fills its own page table in its own prefetch, which rodp cannot do.
 	 */
 	RODP_CMD_PREFETCH,
 	/* Notifications: unicast to the binder and to RODP_MCGRP_EVENTS. */
