@@ -15,6 +15,10 @@
  *                                  thread discards and rewrites the pages
  *   odp_holder policy MODE         set this process's own policy (stock,
  *                                  event-aware, default) and exit
+ *   odp_holder storm [-d DEV] [-t THREADS] [-r ROUNDS]
+ *                                  THREADS threads (default 512), released
+ *                                  at once, each register and deregister
+ *                                  an ODP MR ROUNDS times (default 4)
  *
  * Exit: 0, 1 on an error (with the reason), 77 no device.
  */
@@ -219,6 +223,98 @@ static int hold_cmd(int argc, char **argv)
 		pause();
 }
 
+/* storm: threads that register and deregister ODP MRs all at once. */
+static pthread_barrier_t storm_start;
+static unsigned int storm_rounds;
+static int storm_failed;
+
+static void *storm_thread(void *arg)
+{
+	void *buf = arg;
+	struct ibv_mr *mr;
+	unsigned int r;
+
+	pthread_barrier_wait(&storm_start);
+	for (r = 0; r < storm_rounds; r++) {
+		mr = ibv_reg_mr(pd, buf, MR_LEN, IBV_ACCESS_ON_DEMAND |
+				IBV_ACCESS_LOCAL_WRITE);
+		if (!mr || ibv_dereg_mr(mr)) {
+			__atomic_store_n(&storm_failed, errno ? errno : EIO,
+					 __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int storm_cmd(int argc, char **argv)
+{
+	const char *dev = getenv("RODP_DEV") ?: "rxe0";
+	unsigned int threads = 512, i;
+	struct ibv_context *ctx = NULL;
+	struct ibv_device **list;
+	pthread_attr_t attr;
+	pthread_t *tids;
+	int opt;
+
+	storm_rounds = 4;
+	while ((opt = getopt(argc, argv, "d:t:r:")) != -1) {
+		switch (opt) {
+		case 'd':
+			dev = optarg;
+			break;
+		case 't':
+			threads = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			storm_rounds = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		default:
+			return 2;
+		}
+	}
+	list = ibv_get_device_list(NULL);
+	for (i = 0; list && list[i]; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), dev))
+			ctx = ibv_open_device(list[i]);
+	if (list)
+		ibv_free_device_list(list);
+	if (!ctx) {
+		fprintf(stderr, "odp_holder: no RDMA device %s\n", dev);
+		return 77;
+	}
+	pd = ibv_alloc_pd(ctx);
+	tids = calloc(threads, sizeof(*tids));
+	if (!pd || !tids || !threads) {
+		fprintf(stderr, "odp_holder: storm set-up failed\n");
+		return 1;
+	}
+	pthread_barrier_init(&storm_start, NULL, threads);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (i = 0; i < threads; i++) {
+		void *buf = mmap(NULL, MR_LEN, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (buf == MAP_FAILED ||
+		    pthread_create(&tids[i], &attr, storm_thread, buf)) {
+			fprintf(stderr, "odp_holder: storm thread %u failed\n",
+				i);
+			return 1;
+		}
+	}
+	for (i = 0; i < threads; i++)
+		pthread_join(tids[i], NULL);
+	if (storm_failed) {
+		fprintf(stderr, "odp_holder: storm: %s\n",
+			strerror(storm_failed));
+		return 1;
+	}
+	printf("storm: %u threads x %u registrations done\n", threads,
+	       storm_rounds);
+	return 0;
+}
+
 static int policy_cmd(const char *mode)
 {
 	uint32_t policy;
@@ -256,8 +352,10 @@ int main(int argc, char **argv)
 		return policy_cmd(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "stat"))
 		return stat_cmd(argv[2]);
+	if (argc >= 2 && !strcmp(argv[1], "storm"))
+		return storm_cmd(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "hold"))
 		return hold_cmd(argc - 1, argv + 1);
-	fprintf(stderr, "usage: odp_holder stat COUNTER | hold [-d DEV] [-n MRS] [-p THREADS] | policy MODE\n");
+	fprintf(stderr, "usage: odp_holder stat COUNTER | hold [-d DEV] [-n MRS] [-p THREADS] | policy MODE | storm [-d DEV] [-t THREADS] [-r ROUNDS]\n");
 	return 2;
 }
