@@ -253,6 +253,7 @@ bool rodp_wp_enforced(struct rodp_region *region);
 /* rodp_attach.c */
 int rodp_attach(void);
 void rodp_detach(void);
+u64 rodp_probes_missed(unsigned int stat);
 unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n);
 void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
 		       unsigned long val);

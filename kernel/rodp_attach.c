@@ -49,7 +49,10 @@
 #error "rodp: only x86-64 is supported; port rodp_arch_*() first"
 #endif
 
-/* Protects rodp_is_attached and the probes' registration. */
+/*
+ * Protects rodp_is_attached, the probes' registration and
+ * rodp_missed_attach/rodp_missed_release.
+ */
 static DEFINE_MUTEX(rodp_attach_lock);
 static bool rodp_is_attached;
 
@@ -58,8 +61,24 @@ static void (*rodp_real_release)(struct ib_umem_odp *umem_odp);
 static int (*rodp_real_map)(struct ib_umem_odp *umem_odp, u64 user_virt,
 			    u64 bcnt, u64 access_mask, bool fault);
 
-/* kretprobe instances: the functions sleep, many may be in flight. */
-#define RODP_MAXACTIVE	256
+/*
+ * kretprobe instances. The kernel's default (register_kretprobe() in
+ * kernel/kprobes.c: max(10, 2 * num_possible_cpus())) suits functions that
+ * do not sleep; these do (allocations, umem_mutex, the release hook's wait
+ * for prefetches), so one thread per instance may be in flight on any CPU.
+ * A miss leaves a umem untracked, or keeps a module reference for good:
+ * size for many concurrent registrations and count what is still missed.
+ */
+#define RODP_MAXACTIVE_MIN	1024
+#define RODP_MAXACTIVE_PER_CPU	16
+
+static unsigned int rodp_maxactive_param;
+module_param_named(maxactive, rodp_maxactive_param, uint, 0444);
+MODULE_PARM_DESC(maxactive,
+		 "kretprobe instances per probe (default 0: max(1024, 16 per possible CPU))");
+
+/* Misses of probes registered before, folded in by rodp_detach(). */
+static u64 rodp_missed_attach, rodp_missed_release;
 
 /**
  * rodp_arch_get_arg() - read a function argument at function entry
@@ -223,7 +242,6 @@ static struct kretprobe rodp_get_krp = {
 	.entry_handler = rodp_get_entry,
 	.handler = rodp_wrap_ret,
 	.data_size = sizeof(struct rodp_get_data),
-	.maxactive = RODP_MAXACTIVE,
 };
 
 static struct kretprobe rodp_child_krp = {
@@ -231,7 +249,6 @@ static struct kretprobe rodp_child_krp = {
 	.entry_handler = rodp_child_entry,
 	.handler = rodp_wrap_ret,
 	.data_size = sizeof(struct rodp_get_data),
-	.maxactive = RODP_MAXACTIVE,
 };
 
 /* ---- release: ib_umem_odp_release(umem_odp) ---- */
@@ -331,7 +348,6 @@ static struct kretprobe rodp_release_krp = {
 	.entry_handler = rodp_release_entry,
 	.handler = rodp_release_ret,
 	.data_size = sizeof(struct rodp_release_data),
-	.maxactive = RODP_MAXACTIVE,
 };
 
 /* ---- faults: ib_umem_odp_map_dma_and_lock(umem, virt, bcnt, mask, fault) */
@@ -381,7 +397,6 @@ static struct kretprobe rodp_map_krp = {
 	.entry_handler = rodp_map_entry,
 	.handler = rodp_map_ret,
 	.data_size = sizeof(struct rodp_map_data),
-	.maxactive = RODP_MAXACTIVE,
 };
 
 /**
@@ -473,6 +488,7 @@ static unsigned long rodp_symbol_entry(const char *name)
 int rodp_attach(void)
 {
 	unsigned long release, map;
+	unsigned int maxactive;
 	int ret = 0;
 
 	mutex_lock(&rodp_attach_lock);
@@ -494,6 +510,15 @@ int rodp_attach(void)
 	rodp_kprobe_reset(&rodp_map_krp.kp);
 	rodp_kprobe_reset(&rodp_child_krp.kp);
 	rodp_kprobe_reset(&rodp_get_krp.kp);
+
+	maxactive = rodp_maxactive_param;
+	if (!maxactive)
+		maxactive = max_t(unsigned int, RODP_MAXACTIVE_MIN,
+				  RODP_MAXACTIVE_PER_CPU * num_possible_cpus());
+	rodp_release_krp.maxactive = maxactive;
+	rodp_map_krp.maxactive = maxactive;
+	rodp_child_krp.maxactive = maxactive;
+	rodp_get_krp.maxactive = maxactive;
 
 	/* Release first: nothing may be wrapped that cannot be released. */
 	ret = register_kprobe(&rodp_release_kp);
@@ -534,6 +559,44 @@ out_unlock:
 	return ret;
 }
 
+/* Calls a kretprobe did not see: pool empty, or a kprobe recursion. */
+static u64 rodp_missed(struct kretprobe *krp)
+{
+	return READ_ONCE(krp->nmissed) + READ_ONCE(krp->kp.nmissed);
+}
+
+/**
+ * rodp_probes_missed() - calls the attach probes did not see
+ * @stat: RODP_STAT_ATTACH_MISSED or RODP_STAT_RELEASE_MISSED
+ *
+ * Since the module was loaded, over every attachment.
+ *
+ * Context: process; takes rodp_attach_lock.
+ * Return: the count for @stat, 0 for any other counter.
+ */
+u64 rodp_probes_missed(unsigned int stat)
+{
+	u64 n = 0;
+
+	if (stat != RODP_STAT_ATTACH_MISSED &&
+	    stat != RODP_STAT_RELEASE_MISSED)
+		return 0;
+	mutex_lock(&rodp_attach_lock);
+	if (stat == RODP_STAT_ATTACH_MISSED) {
+		n = rodp_missed_attach;
+		if (rodp_is_attached)
+			n += rodp_missed(&rodp_get_krp) +
+			     rodp_missed(&rodp_child_krp);
+	} else {
+		n = rodp_missed_release;
+		if (rodp_is_attached)
+			n += rodp_missed(&rodp_release_krp) +
+			     READ_ONCE(rodp_release_kp.nmissed);
+	}
+	mutex_unlock(&rodp_attach_lock);
+	return n;
+}
+
 /**
  * rodp_detach() - remove every probe
  *
@@ -549,6 +612,10 @@ void rodp_detach(void)
 		unregister_kretprobe(&rodp_map_krp);
 		unregister_kretprobe(&rodp_release_krp);
 		unregister_kprobe(&rodp_release_kp);
+		rodp_missed_attach += rodp_missed(&rodp_get_krp) +
+				      rodp_missed(&rodp_child_krp);
+		rodp_missed_release += rodp_missed(&rodp_release_krp) +
+				       rodp_release_kp.nmissed;
 		WRITE_ONCE(rodp_real_map, NULL);
 		rodp_real_release = NULL;
 		rodp_is_attached = false;

@@ -35,6 +35,8 @@ static const size_t rodp_stat_offset[RODP_STAT_MAX + 1] = {
 	[RODP_STAT_UMEMS_RELEASED] = offsetof(struct rodp_stats, umems_released),
 	[RODP_STAT_UMEMS_LIVE] = offsetof(struct rodp_stats, umems_live),
 	[RODP_STAT_WRAP_FULL] = offsetof(struct rodp_stats, wrap_full),
+	[RODP_STAT_ATTACH_MISSED] = offsetof(struct rodp_stats, attach_missed),
+	[RODP_STAT_RELEASE_MISSED] = offsetof(struct rodp_stats, release_missed),
 };
 
 int rodp_stats_from_nest(struct nlattr *nest, struct rodp_stats *stats)

@@ -152,7 +152,9 @@ struct rodp_stats {
 	uint64_t wrap_full;		/* umems left unwrapped (global) */
 	/* Room for later counters, so that rodp_stats can be embedded in
 	 * struct rodp_mr_stats and rodp_region_info and still grow. */
-	uint64_t reserved[16];
+	uint64_t attach_missed;		/* creation probe missed (global) */
+	uint64_t release_missed;	/* release probe missed (global) */
+	uint64_t reserved[14];
 };
 
 /*

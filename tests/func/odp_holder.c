@@ -5,7 +5,8 @@
  * it is killed; and reads rodp.ko's global counters.
  *
  *   odp_holder stat COUNTER        print a global counter (umems_live,
- *                                  umems_created, umems_released, wrap_full)
+ *                                  umems_created, umems_released, wrap_full,
+ *                                  attach_missed, release_missed)
  *   odp_holder hold [-d DEV] [-n MRS] [-p THREADS]
  *                                  register MRS ODP MRs of 1 MiB on DEV
  *                                  (default $RODP_DEV or rxe0), print
@@ -55,6 +56,8 @@ static const struct {
 	{ "umems_created", RODP_STAT_UMEMS_CREATED },
 	{ "umems_released", RODP_STAT_UMEMS_RELEASED },
 	{ "wrap_full", RODP_STAT_WRAP_FULL },
+	{ "attach_missed", RODP_STAT_ATTACH_MISSED },
+	{ "release_missed", RODP_STAT_RELEASE_MISSED },
 };
 
 static int stat_cmd(const char *name)

@@ -51,6 +51,8 @@ static void test_every_counter(void)
 	CU_ASSERT_EQUAL(st.umems_created, 1000 + RODP_STAT_UMEMS_CREATED);
 	CU_ASSERT_EQUAL(st.umems_live, 1000 + RODP_STAT_UMEMS_LIVE);
 	CU_ASSERT_EQUAL(st.wrap_full, 1000 + RODP_STAT_WRAP_FULL);
+	CU_ASSERT_EQUAL(st.attach_missed, 1000 + RODP_STAT_ATTACH_MISSED);
+	CU_ASSERT_EQUAL(st.release_missed, 1000 + RODP_STAT_RELEASE_MISSED);
 	nlmsg_free(msg);
 }
 

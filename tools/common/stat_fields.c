@@ -33,6 +33,8 @@ const struct rodp_stat_field rodp_stat_fields[] = {
 	F("umems-released", umems_released),
 	G("umems-live", umems_live),
 	F("wrap-full", wrap_full),
+	F("attach-missed", attach_missed),
+	F("release-missed", release_missed),
 };
 
 const size_t rodp_stat_nfields =

@@ -106,6 +106,14 @@ enum rodp_stat {
 	/* Global only: umems left unwrapped because the ops table was full. */
 	RODP_STAT_WRAP_FULL,
 	RODP_STAT_PAD,
+	/*
+	 * Global only: calls of the creation (ib_umem_odp_get/alloc_child)
+	 * and release probes that did not run (kretprobe instance pool empty,
+	 * or recursion): a umem left untracked, or a release whose module
+	 * reference stays (rmmod busy).
+	 */
+	RODP_STAT_ATTACH_MISSED,
+	RODP_STAT_RELEASE_MISSED,
 
 	__RODP_STAT_MAX,
 	RODP_STAT_MAX = __RODP_STAT_MAX - 1
