@@ -13,17 +13,21 @@
  *	no notifier was inserted and everything is undone there.
  *
  * ib_umem_odp_release()
- *	A kprobe redirects the call of a tracked umem to rodp_release_hook(),
- *	which runs in the caller's (sleeping) context: it stops new rodp
- *	prefetches, waits for those in flight (so a prefetch never touches a
- *	freed umem), calls the real function, then detaches the region. A
- *	kretprobe on the same function, registered after the kprobe so that
- *	its handler runs first, drops the region's module reference when the
- *	redirected call returns: that runs in the rethook trampoline, after
- *	the last instruction of rodp's own code, so rmmod can never free code
- *	that is still running. If that kretprobe missed (instance pool
- *	empty), the module reference is kept: rmmod stays busy, which is
- *	safe.
+ *	An ftrace_ops (rodp_release_ops) redirects the call of a tracked umem
+ *	to rodp_release_hook(), which runs in the caller's (sleeping)
+ *	context: it stops new rodp prefetches, waits for those in flight (so
+ *	a prefetch never touches a freed umem), calls the real function,
+ *	then unhashes and detaches the region. It is not a kprobe because a
+ *	release rodp does not see leaves a region naming a freed umem, and
+ *	kprobes can be switched off as a whole (debugfs kprobes/enabled);
+ *	FTRACE_OPS_FL_PERMANENT also keeps the ftrace_enabled sysctl from
+ *	turning it off, as livepatch does. A kretprobe on the same function
+ *	drops the region's module reference when the redirected call
+ *	returns: that runs in the rethook trampoline, after the last
+ *	instruction of rodp's own code, so rmmod can never free code that is
+ *	still running. If that kretprobe missed (instance pool empty, kprobes
+ *	switched off), the module reference is kept and counted as
+ *	release-missed: rmmod stays busy, which is safe.
  *
  * ib_umem_odp_map_dma_and_lock()
  *	kretprobe counting the driver's faults, and the pages of rodp's own
@@ -33,6 +37,7 @@
  * All argument access goes through rodp_arch_get_arg()/rodp_arch_set_arg()
  * and rodp_arch_func_entry(), the only architecture-specific code.
  */
+#include <linux/ftrace.h>
 #include <linux/hmm.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -48,13 +53,19 @@
 #ifndef CONFIG_X86_64
 #error "rodp: only x86-64 is supported; port rodp_arch_*() first"
 #endif
+#ifndef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#error "rodp: the release hook needs CONFIG_DYNAMIC_FTRACE_WITH_REGS"
+#endif
 
 /*
  * Protects rodp_is_attached, the probes' registration and
- * rodp_missed_attach/rodp_missed_release.
+ * rodp_missed_attach.
  */
 static DEFINE_MUTEX(rodp_attach_lock);
 static bool rodp_is_attached;
+
+/* ftrace site of ib_umem_odp_release() while attached. */
+static unsigned long rodp_release_site;
 
 /* The real functions, called by rodp; set while attached. */
 static void (*rodp_real_release)(struct ib_umem_odp *umem_odp);
@@ -77,8 +88,8 @@ module_param_named(maxactive, rodp_maxactive_param, uint, 0444);
 MODULE_PARM_DESC(maxactive,
 		 "kretprobe instances per probe (default 0: max(1024, 16 per possible CPU))");
 
-/* Misses of probes registered before, folded in by rodp_detach(). */
-static u64 rodp_missed_attach, rodp_missed_release;
+/* Misses of creation probes registered before, folded in at detach. */
+static u64 rodp_missed_attach;
 
 /**
  * rodp_arch_get_arg() - read a function argument at function entry
@@ -282,32 +293,39 @@ static noinline void rodp_release_hook(struct ib_umem_odp *umem)
 	armed = READ_ONCE(region->release_armed);
 	if (!armed) {
 		pr_warn_once("rodp: release return probe missed; rmmod will stay busy\n");
+		rodp_stat_global_add(RODP_STAT_RELEASE_MISSED, 1);
 		rodp_region_put(region);	/* the attachment reference */
 	}
 	rodp_region_put(region);
 }
 
-static int rodp_release_pre(struct kprobe *kp, struct pt_regs *regs)
+/*
+ * ftrace callback at the entry of ib_umem_odp_release(). The hook's own
+ * call of the real function is not redirected again: the hook unhashed
+ * the region before making it.
+ */
+static void notrace rodp_release_ftrace(unsigned long ip,
+					unsigned long parent_ip,
+					struct ftrace_ops *op,
+					struct ftrace_regs *fregs)
 {
-	struct ib_umem_odp *umem = (void *)rodp_arch_get_arg(regs, 1);
-	struct rodp_region *region = rodp_region_find_umem(umem);
+	struct rodp_region *region;
+	int bit;
 
-	if (!region || READ_ONCE(region->releasing))
-		return 0;
-	instruction_pointer_set(regs, (unsigned long)rodp_release_hook);
-	return 1;
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (WARN_ON_ONCE(bit < 0))
+		return;
+	region = rodp_region_find_umem((void *)ftrace_regs_get_argument(fregs, 0));
+	if (region && !READ_ONCE(region->releasing))
+		ftrace_regs_set_instruction_pointer(fregs,
+						    (unsigned long)rodp_release_hook);
+	ftrace_test_recursion_unlock(bit);
 }
 
-/* Present only so that the probe is armed with FTRACE_OPS_FL_IPMODIFY. */
-static void rodp_release_post(struct kprobe *kp, struct pt_regs *regs,
-			      unsigned long flags)
-{
-}
-
-static struct kprobe rodp_release_kp = {
-	.symbol_name = "ib_umem_odp_release",
-	.pre_handler = rodp_release_pre,
-	.post_handler = rodp_release_post,
+static struct ftrace_ops rodp_release_ops = {
+	.func = rodp_release_ftrace,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		 FTRACE_OPS_FL_PERMANENT,
 };
 
 struct rodp_release_data {
@@ -463,7 +481,11 @@ static void rodp_kprobe_reset(struct kprobe *kp)
 	kp->nmissed = 0;
 }
 
-static unsigned long rodp_symbol_entry(const char *name)
+/*
+ * The callable entry of a function, and in @site (if not NULL) the
+ * address a function-entry probe lands on, its ftrace call site.
+ */
+static unsigned long rodp_symbol_entry(const char *name, unsigned long *site)
 {
 	struct kprobe kp = { .symbol_name = name };
 	unsigned long addr;
@@ -471,6 +493,8 @@ static unsigned long rodp_symbol_entry(const char *name)
 	if (register_kprobe(&kp))
 		return 0;
 	addr = rodp_arch_func_entry((unsigned long)kp.addr);
+	if (site)
+		*site = (unsigned long)kp.addr;
 	unregister_kprobe(&kp);
 	return addr;
 }
@@ -487,7 +511,7 @@ static unsigned long rodp_symbol_entry(const char *name)
  */
 int rodp_attach(void)
 {
-	unsigned long release, map;
+	unsigned long release, release_site = 0, map;
 	unsigned int maxactive;
 	int ret = 0;
 
@@ -495,17 +519,17 @@ int rodp_attach(void)
 	if (rodp_is_attached)
 		goto out_unlock;
 
-	release = rodp_symbol_entry("ib_umem_odp_release");
-	map = rodp_symbol_entry("ib_umem_odp_map_dma_and_lock");
+	release = rodp_symbol_entry("ib_umem_odp_release", &release_site);
+	map = rodp_symbol_entry("ib_umem_odp_map_dma_and_lock", NULL);
 	if (!release || !map) {
 		ret = -ENOENT;
 		goto out_unlock;
 	}
 	rodp_real_release = (void *)release;
+	rodp_release_site = release_site;
 	WRITE_ONCE(rodp_real_map, (void *)map);
 
 	/* A probe can be registered again only with its results cleared. */
-	rodp_kprobe_reset(&rodp_release_kp);
 	rodp_kprobe_reset(&rodp_release_krp.kp);
 	rodp_kprobe_reset(&rodp_map_krp.kp);
 	rodp_kprobe_reset(&rodp_child_krp.kp);
@@ -521,13 +545,15 @@ int rodp_attach(void)
 	rodp_get_krp.maxactive = maxactive;
 
 	/* Release first: nothing may be wrapped that cannot be released. */
-	ret = register_kprobe(&rodp_release_kp);
+	ret = ftrace_set_filter_ip(&rodp_release_ops, release_site, 0, 0);
 	if (ret)
 		goto out_clear_fns;
-	/* After the kprobe, so that its handler runs before the kprobe's. */
+	ret = register_ftrace_function(&rodp_release_ops);
+	if (ret)
+		goto out_clear_filter;
 	ret = register_kretprobe(&rodp_release_krp);
 	if (ret)
-		goto out_unregister_release_kp;
+		goto out_unregister_release_ops;
 	ret = register_kretprobe(&rodp_map_krp);
 	if (ret)
 		goto out_unregister_release_krp;
@@ -548,8 +574,10 @@ out_unregister_map_krp:
 	unregister_kretprobe(&rodp_map_krp);
 out_unregister_release_krp:
 	unregister_kretprobe(&rodp_release_krp);
-out_unregister_release_kp:
-	unregister_kprobe(&rodp_release_kp);
+out_unregister_release_ops:
+	unregister_ftrace_function(&rodp_release_ops);
+out_clear_filter:
+	ftrace_set_filter_ip(&rodp_release_ops, release_site, 1, 0);
 out_clear_fns:
 	WRITE_ONCE(rodp_real_map, NULL);
 	rodp_real_release = NULL;
@@ -566,33 +594,25 @@ static u64 rodp_missed(struct kretprobe *krp)
 }
 
 /**
- * rodp_probes_missed() - calls the attach probes did not see
- * @stat: RODP_STAT_ATTACH_MISSED or RODP_STAT_RELEASE_MISSED
+ * rodp_probes_missed() - calls the creation probes did not see
+ * @stat: RODP_STAT_ATTACH_MISSED
  *
- * Since the module was loaded, over every attachment.
+ * Since the module was loaded, over every attachment. Releases rodp did
+ * not see are counted where they are found, in rodp_release_hook().
  *
  * Context: process; takes rodp_attach_lock.
  * Return: the count for @stat, 0 for any other counter.
  */
 u64 rodp_probes_missed(unsigned int stat)
 {
-	u64 n = 0;
+	u64 n;
 
-	if (stat != RODP_STAT_ATTACH_MISSED &&
-	    stat != RODP_STAT_RELEASE_MISSED)
+	if (stat != RODP_STAT_ATTACH_MISSED)
 		return 0;
 	mutex_lock(&rodp_attach_lock);
-	if (stat == RODP_STAT_ATTACH_MISSED) {
-		n = rodp_missed_attach;
-		if (rodp_is_attached)
-			n += rodp_missed(&rodp_get_krp) +
-			     rodp_missed(&rodp_child_krp);
-	} else {
-		n = rodp_missed_release;
-		if (rodp_is_attached)
-			n += rodp_missed(&rodp_release_krp) +
-			     READ_ONCE(rodp_release_kp.nmissed);
-	}
+	n = rodp_missed_attach;
+	if (rodp_is_attached)
+		n += rodp_missed(&rodp_get_krp) + rodp_missed(&rodp_child_krp);
 	mutex_unlock(&rodp_attach_lock);
 	return n;
 }
@@ -611,11 +631,12 @@ void rodp_detach(void)
 		unregister_kretprobe(&rodp_child_krp);
 		unregister_kretprobe(&rodp_map_krp);
 		unregister_kretprobe(&rodp_release_krp);
-		unregister_kprobe(&rodp_release_kp);
+		/* Waits for callbacks in progress, like the kprobes above. */
+		unregister_ftrace_function(&rodp_release_ops);
+		ftrace_set_filter_ip(&rodp_release_ops, rodp_release_site, 1,
+				     0);
 		rodp_missed_attach += rodp_missed(&rodp_get_krp) +
 				      rodp_missed(&rodp_child_krp);
-		rodp_missed_release += rodp_missed(&rodp_release_krp) +
-				       rodp_release_kp.nmissed;
 		WRITE_ONCE(rodp_real_map, NULL);
 		rodp_real_release = NULL;
 		rodp_is_attached = false;

@@ -375,3 +375,16 @@ int nl_raw_rodp_set_policy(struct nl_raw *nl, int family, uint32_t scope,
 		return -EINVAL;
 	return nl_raw_transact(nl, req, off, NULL, NULL);
 }
+
+int nl_raw_rodp_region_cmd(struct nl_raw *nl, int family, uint8_t cmd,
+			   uint64_t id)
+{
+	char req[64];
+	size_t off;
+
+	off = genl_start(req, family, cmd, 0, nl->seq++);
+	if (!nl_raw_put(req, sizeof(req), &off, RODP_A_REGION_ID, &id,
+			sizeof(id)))
+		return -EINVAL;
+	return nl_raw_transact(nl, req, off, NULL, NULL);
+}

@@ -73,4 +73,10 @@ int nl_raw_rodp_first_region(struct nl_raw *nl, int family, uint32_t tgid,
 int nl_raw_rodp_set_policy(struct nl_raw *nl, int family, uint32_t scope,
 			   uint32_t policy);
 
+/* A request naming one region by id (RODP_CMD_REGION_GET,
+ * RODP_CMD_PREFETCH of all of it); 0 or the negative errno the kernel
+ * answered. */
+int nl_raw_rodp_region_cmd(struct nl_raw *nl, int family, uint8_t cmd,
+			   uint64_t id);
+
 #endif /* RODP_TESTS_NL_RAW_H */

@@ -20,6 +20,10 @@
  *                                  THREADS threads (default 512), released
  *                                  at once, each register and deregister
  *                                  an ODP MR ROUNDS times (default 4)
+ *   odp_holder kprobes-off         deregister an ODP MR while kprobes are
+ *                                  switched off (debugfs), then check that
+ *                                  its region is gone, cannot be prefetched,
+ *                                  and a new MR at its address is tracked
  *
  * Exit: 0, 1 on an error (with the reason), 77 no device.
  */
@@ -318,6 +322,99 @@ static int storm_cmd(int argc, char **argv)
 	return 0;
 }
 
+/* kprobes-off: a deregistration while kprobes are switched off. */
+static int kprobes_enable(const char *v)
+{
+	FILE *f = fopen("/sys/kernel/debug/kprobes/enabled", "w");
+	int ok;
+
+	if (!f) {
+		perror("odp_holder: /sys/kernel/debug/kprobes/enabled");
+		return -1;
+	}
+	ok = fputs(v, f) >= 0;
+	ok = !fclose(f) && ok;
+	return ok ? 0 : -1;
+}
+
+static struct ibv_mr *reg_at(void *buf)
+{
+	return ibv_reg_mr(pd, buf, MR_LEN, IBV_ACCESS_ON_DEMAND |
+			  IBV_ACCESS_LOCAL_WRITE);
+}
+
+static int kprobes_off_cmd(void)
+{
+	const char *dev = getenv("RODP_DEV") ?: "rxe0";
+	struct ibv_context *ctx = NULL;
+	struct ibv_device **list;
+	uint64_t old_id = 0, new_id = 0;
+	struct ibv_mr *mr;
+	struct nl_raw nl;
+	int fam, ret, i;
+	void *buf;
+
+	list = ibv_get_device_list(NULL);
+	for (i = 0; list && list[i]; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), dev))
+			ctx = ibv_open_device(list[i]);
+	if (list)
+		ibv_free_device_list(list);
+	if (!ctx)
+		return 77;
+	pd = ibv_alloc_pd(ctx);
+	buf = mmap(NULL, MR_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!pd || buf == MAP_FAILED || nl_raw_open(&nl))
+		return 1;
+	fam = nl_raw_family(&nl, RODP_FAMILY_NAME);
+	memset(buf, 1, MR_LEN);
+	mr = reg_at(buf);
+	if (fam <= 0 || !mr ||
+	    nl_raw_rodp_first_region(&nl, fam, (uint32_t)getpid(), &old_id) ||
+	    !old_id) {
+		fprintf(stderr, "odp_holder: no region for the first MR\n");
+		return 1;
+	}
+
+	/* What a missed release probe would see. */
+	if (kprobes_enable("0"))
+		return 1;
+	ret = ibv_dereg_mr(mr);
+	if (kprobes_enable("1") || ret) {
+		fprintf(stderr, "odp_holder: dereg with kprobes off: %d\n", ret);
+		return 1;
+	}
+
+	ret = nl_raw_rodp_region_cmd(&nl, fam, RODP_CMD_REGION_GET, old_id);
+	printf("region %" PRIu64 " after its deregistration: %s\n", old_id,
+	       ret ? strerror(-ret) : "still listed");
+	if (ret != -ENOENT)
+		return 1;
+	ret = nl_raw_rodp_region_cmd(&nl, fam, RODP_CMD_PREFETCH, old_id);
+	printf("PREFETCH of region %" PRIu64 ": %s\n", old_id,
+	       ret ? strerror(-ret) : "succeeded");
+	if (ret != -ENOENT)
+		return 1;
+
+	/* A new umem at the same address is tracked as a new region. */
+	mr = reg_at(buf);
+	if (!mr ||
+	    nl_raw_rodp_first_region(&nl, fam, (uint32_t)getpid(), &new_id) ||
+	    new_id <= old_id) {
+		fprintf(stderr, "odp_holder: new MR at the same address: region %" PRIu64 "\n",
+			new_id);
+		return 1;
+	}
+	ret = nl_raw_rodp_region_cmd(&nl, fam, RODP_CMD_PREFETCH, new_id);
+	printf("new region %" PRIu64 " at the same address, PREFETCH: %s\n",
+	       new_id, ret ? strerror(-ret) : "ok");
+	if (ret || ibv_dereg_mr(mr))
+		return 1;
+	nl_raw_close(&nl);
+	return 0;
+}
+
 static int policy_cmd(const char *mode)
 {
 	uint32_t policy;
@@ -357,8 +454,10 @@ int main(int argc, char **argv)
 		return stat_cmd(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "storm"))
 		return storm_cmd(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "kprobes-off"))
+		return kprobes_off_cmd();
 	if (argc >= 2 && !strcmp(argv[1], "hold"))
 		return hold_cmd(argc - 1, argv + 1);
-	fprintf(stderr, "usage: odp_holder stat COUNTER | hold [-d DEV] [-n MRS] [-p THREADS] | policy MODE | storm [-d DEV] [-t THREADS] [-r ROUNDS]\n");
+	fprintf(stderr, "usage: odp_holder stat COUNTER | hold [-d DEV] [-n MRS] [-p THREADS] | policy MODE | storm [-d DEV] [-t THREADS] [-r ROUNDS] | kprobes-off\n");
 	return 2;
 }
