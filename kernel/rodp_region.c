@@ -94,17 +94,30 @@ struct rodp_proc *rodp_proc_get(struct pid *pid, bool create, gfp_t gfp)
 	}
 
 	xa_lock(&rodp_procs);
+retry:
 	proc = xa_load(&rodp_procs, tgid);
 	if (proc && proc->pid == pid) {
 		refcount_inc(&proc->ref);
 		goto out_unlock;
 	}
-	proc = NULL;
-	if (!new)
+	if (!new) {
+		proc = NULL;
 		goto out_unlock;
-	old = __xa_store(&rodp_procs, tgid, new, gfp);
-	if (xa_is_err(old))
+	}
+	/*
+	 * Replace exactly what we looked at. The store may drop the lock to
+	 * allocate (a @gfp that can sleep, POLICY_SET's), and the create
+	 * probe may insert this very process's proc meanwhile: a blind store
+	 * would then push it out and its regions would escape the policy set
+	 * on @new (DESIGN.md invariant 6). Look again instead.
+	 */
+	old = __xa_cmpxchg(&rodp_procs, tgid, proc, new, gfp);
+	if (xa_is_err(old)) {
+		proc = NULL;
 		goto out_unlock;
+	}
+	if (old != proc)
+		goto retry;
 	/* In the index until now, so not yet freed: see rodp_proc_put(). */
 	if (old && refcount_inc_not_zero(&((struct rodp_proc *)old)->ref))
 		stale = old;

@@ -65,6 +65,9 @@ long nl_raw_scan_attrs(const void *attrs, size_t len);
 /* Simple RODP queries the lifecycle and fuzz tests need. */
 int nl_raw_rodp_global_stat(struct nl_raw *nl, int family, uint16_t stat,
 			    uint64_t *value);
+/* The same counter summed over process tgid's regions. */
+int nl_raw_rodp_proc_stat(struct nl_raw *nl, int family, uint32_t tgid,
+			  uint16_t stat, uint64_t *value);
 /* First region id of process tgid (0 for none); negative errno on error. */
 int nl_raw_rodp_first_region(struct nl_raw *nl, int family, uint32_t tgid,
 			     uint64_t *id);

@@ -24,6 +24,10 @@
  *                                  switched off (debugfs), then check that
  *                                  its region is gone, cannot be prefetched,
  *                                  and a new MR at its address is tracked
+ *   odp_holder policy-race [ROUNDS] ROUNDS fresh processes (default 200)
+ *                                  each set their own policy while a thread
+ *                                  registers their first ODP MR; the region
+ *                                  must land in the one indexed proc
  *
  * Exit: 0, 1 on an error (with the reason), 77 no device.
  */
@@ -36,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
@@ -415,6 +420,95 @@ static int kprobes_off_cmd(void)
 	return 0;
 }
 
+/*
+ * policy-race: a fresh process sets its own policy while one of its
+ * threads registers its first ODP MR, so POLICY_SET's allocation races the
+ * creation probe for the same tgid. Whoever wins, there must be one proc
+ * for the process: the policy and the region's counters in the same one.
+ */
+static struct ibv_mr *race_mr;
+static void *race_buf;
+
+static void *race_reg(void *arg)
+{
+	pthread_barrier_t *go = arg;
+
+	pthread_barrier_wait(go);
+	race_mr = ibv_reg_mr(pd, race_buf, MR_LEN, IBV_ACCESS_ON_DEMAND |
+			     IBV_ACCESS_LOCAL_WRITE);
+	return NULL;
+}
+
+static int race_child(struct ibv_device *ibdev)
+{
+	uint64_t created = 0;
+	pthread_barrier_t go;
+	struct ibv_context *ctx;
+	struct nl_raw nl;
+	pthread_t tid;
+	int fam, ret;
+
+	ctx = ibv_open_device(ibdev);
+	pd = ctx ? ibv_alloc_pd(ctx) : NULL;
+	race_buf = mmap(NULL, MR_LEN, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!pd || race_buf == MAP_FAILED || nl_raw_open(&nl))
+		return 10;
+	fam = nl_raw_family(&nl, RODP_FAMILY_NAME);
+	if (fam <= 0)
+		return 11;
+	pthread_barrier_init(&go, NULL, 2);
+	if (pthread_create(&tid, NULL, race_reg, &go))
+		return 12;
+	pthread_barrier_wait(&go);
+	ret = nl_raw_rodp_set_policy(&nl, fam, RODP_POLICY_SCOPE_PROCESS,
+				     RODP_POLICY_STOCK);
+	pthread_join(tid, NULL);
+	if (ret || !race_mr)
+		return 13;
+	/* The indexed proc must be the region's: it counted the umem. */
+	ret = nl_raw_rodp_proc_stat(&nl, fam, (uint32_t)getpid(),
+				    RODP_STAT_UMEMS_CREATED, &created);
+	if (ret || created != 1)
+		return 1;
+	return 0;
+}
+
+static int policy_race_cmd(int argc, char **argv)
+{
+	const char *dev = getenv("RODP_DEV") ?: "rxe0";
+	unsigned int rounds = argc > 1 ? (unsigned int)strtoul(argv[1], NULL, 0) : 200;
+	unsigned int r, lost = 0, errors = 0;
+	struct ibv_device *ibdev = NULL;
+	struct ibv_device **list;
+	int i, status;
+	pid_t pid;
+
+	list = ibv_get_device_list(NULL);
+	for (i = 0; list && list[i]; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), dev))
+			ibdev = list[i];
+	if (!ibdev)
+		return 77;
+	for (r = 0; r < rounds; r++) {
+		pid = fork();
+		if (pid == 0)
+			_exit(race_child(ibdev));
+		if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+		    !WIFEXITED(status)) {
+			errors++;
+			continue;
+		}
+		if (WEXITSTATUS(status) == 1)
+			lost++;
+		else if (WEXITSTATUS(status))
+			errors++;
+	}
+	printf("policy-race: %u rounds, %u with the region outside its process's policy entry, %u errors\n",
+	       rounds, lost, errors);
+	return lost || errors ? 1 : 0;
+}
+
 static int policy_cmd(const char *mode)
 {
 	uint32_t policy;
@@ -456,8 +550,10 @@ int main(int argc, char **argv)
 		return storm_cmd(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "kprobes-off"))
 		return kprobes_off_cmd();
+	if (argc >= 2 && !strcmp(argv[1], "policy-race"))
+		return policy_race_cmd(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "hold"))
 		return hold_cmd(argc - 1, argv + 1);
-	fprintf(stderr, "usage: odp_holder stat COUNTER | hold [-d DEV] [-n MRS] [-p THREADS] | policy MODE | storm [-d DEV] [-t THREADS] [-r ROUNDS] | kprobes-off\n");
+	fprintf(stderr, "usage: odp_holder stat COUNTER | hold [-d DEV] [-n MRS] [-p THREADS] | policy MODE | storm [-d DEV] [-t THREADS] [-r ROUNDS] | kprobes-off | policy-race [ROUNDS]\n");
 	return 2;
 }
