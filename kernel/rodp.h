@@ -47,6 +47,9 @@ struct sk_buff;
 #ifndef kzalloc_obj
 #define kzalloc_obj(P, gfp) kzalloc(sizeof(P), gfp)
 #endif
+#ifndef kmalloc_obj
+#define kmalloc_obj(P, gfp) kmalloc(sizeof(P), gfp)
+#endif
 
 /* A set of counters, indexed by enum rodp_stat. */
 struct rodp_counters {
@@ -257,6 +260,31 @@ u64 rodp_probes_missed(unsigned int stat);
 unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n);
 void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
 		       unsigned long val);
+
+/* rodp_trust.c */
+struct module;
+void rodp_trust_note_module(const struct module *mod);
+void rodp_trust_forget_module(const struct module *mod);
+bool rodp_trust_rxe(char *version, size_t len, bool *trusted);
+
+/* rodp_attach.c: what RODP_CMD_STATUS_GET reports */
+#define RODP_NR_PROBE_STATES	7
+
+struct rodp_probe_state {
+	const char *symbol;
+	const char *type;	/* "kretprobe", "ftrace" or "call" */
+	bool armed;		/* registered; for "call": resolved */
+	u64 missed;		/* kretprobes only */
+};
+
+struct rodp_attach_state {
+	bool attached;
+	bool kprobes_live;	/* a test kprobe fired: not switched off */
+	unsigned int nr;
+	struct rodp_probe_state probe[RODP_NR_PROBE_STATES];
+};
+
+void rodp_attach_state(struct rodp_attach_state *st);
 
 /* rodp_netlink.c */
 int rodp_netlink_init(void);

@@ -472,6 +472,32 @@ long rodp_prefetch(struct rodp_region *region, u64 addr, u64 length,
 	return ret;
 }
 
+/* ---- is kprobes' global switch on? ---- */
+
+/*
+ * kprobes can be switched off as a whole (debugfs kprobes/enabled), which
+ * no kprobe flag shows. A kprobe on a function of rodp's own tells: it
+ * fires only while kprobes are on.
+ */
+static atomic_t rodp_heartbeats = ATOMIC_INIT(0);
+
+static noinline void rodp_heartbeat(void)
+{
+	/* Not a pure function: the call cannot be optimised away. */
+	asm volatile ("" ::: "memory");
+}
+
+static int rodp_heartbeat_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	atomic_inc(&rodp_heartbeats);
+	return 0;
+}
+
+static struct kprobe rodp_heartbeat_kp = {
+	.symbol_name = "rodp_heartbeat",
+	.pre_handler = rodp_heartbeat_pre,
+};
+
 /* ---- attach / detach ---- */
 
 static void rodp_kprobe_reset(struct kprobe *kp)
@@ -534,6 +560,7 @@ int rodp_attach(void)
 	rodp_kprobe_reset(&rodp_map_krp.kp);
 	rodp_kprobe_reset(&rodp_child_krp.kp);
 	rodp_kprobe_reset(&rodp_get_krp.kp);
+	rodp_kprobe_reset(&rodp_heartbeat_kp);
 
 	maxactive = rodp_maxactive_param;
 	if (!maxactive)
@@ -563,6 +590,9 @@ int rodp_attach(void)
 	ret = register_kretprobe(&rodp_get_krp);
 	if (ret)
 		goto out_unregister_child_krp;
+	/* Only for the status: attaching does not depend on it. */
+	if (register_kprobe(&rodp_heartbeat_kp))
+		rodp_heartbeat_kp.addr = NULL;
 
 	rodp_is_attached = true;
 	pr_info("rodp: attached to the ODP core\n");
@@ -617,6 +647,64 @@ u64 rodp_probes_missed(unsigned int stat)
 	return n;
 }
 
+static void rodp_state_add(struct rodp_attach_state *st, const char *symbol,
+			   const char *type, bool armed, u64 missed)
+{
+	struct rodp_probe_state *p;
+
+	if (WARN_ON_ONCE(st->nr >= ARRAY_SIZE(st->probe)))
+		return;
+	p = &st->probe[st->nr++];
+	p->symbol = symbol;
+	p->type = type;
+	p->armed = armed;
+	p->missed = missed;
+}
+
+static bool rodp_kretprobe_armed(struct kretprobe *krp)
+{
+	return rodp_is_attached && !kprobe_disabled(&krp->kp) &&
+	       !kprobe_gone(&krp->kp);
+}
+
+/**
+ * rodp_attach_state() - what is attached, for RODP_CMD_STATUS_GET
+ * @st: filled in
+ *
+ * Context: process; takes rodp_attach_lock.
+ */
+void rodp_attach_state(struct rodp_attach_state *st)
+{
+	struct kretprobe *krps[] = {
+		&rodp_get_krp, &rodp_child_krp, &rodp_release_krp,
+		&rodp_map_krp,
+	};
+	unsigned int i;
+	int before;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&rodp_attach_lock);
+	st->attached = rodp_is_attached;
+	if (rodp_is_attached && rodp_heartbeat_kp.addr) {
+		before = atomic_read(&rodp_heartbeats);
+		rodp_heartbeat();
+		st->kprobes_live = atomic_read(&rodp_heartbeats) != before;
+	}
+	for (i = 0; i < ARRAY_SIZE(krps); i++)
+		rodp_state_add(st, krps[i]->kp.symbol_name, "kretprobe",
+			       rodp_kretprobe_armed(krps[i]) &&
+			       st->kprobes_live,
+			       rodp_is_attached ? rodp_missed(krps[i]) : 0);
+	rodp_state_add(st, "ib_umem_odp_release", "ftrace",
+		       rodp_is_attached &&
+		       (rodp_release_ops.flags & FTRACE_OPS_FL_ENABLED), 0);
+	rodp_state_add(st, "ib_umem_odp_release", "call",
+		       !!rodp_real_release, 0);
+	rodp_state_add(st, "ib_umem_odp_map_dma_and_lock", "call",
+		       !!READ_ONCE(rodp_real_map), 0);
+	mutex_unlock(&rodp_attach_lock);
+}
+
 /**
  * rodp_detach() - remove every probe
  *
@@ -627,6 +715,8 @@ void rodp_detach(void)
 {
 	mutex_lock(&rodp_attach_lock);
 	if (rodp_is_attached) {
+		if (rodp_heartbeat_kp.addr)
+			unregister_kprobe(&rodp_heartbeat_kp);
 		unregister_kretprobe(&rodp_get_krp);
 		unregister_kretprobe(&rodp_child_krp);
 		unregister_kretprobe(&rodp_map_krp);

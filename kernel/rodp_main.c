@@ -83,6 +83,10 @@ static int rodp_module_event(struct notifier_block *nb, unsigned long action,
 {
 	struct module *mod = data;
 
+	if (action == MODULE_STATE_LIVE)
+		rodp_trust_note_module(mod);
+	else if (action == MODULE_STATE_GOING)
+		rodp_trust_forget_module(mod);
 	if (!rodp_is_odp_module(mod))
 		return NOTIFY_DONE;
 	if (action == MODULE_STATE_LIVE)

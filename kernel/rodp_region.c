@@ -316,6 +316,7 @@ int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 	region->wp_trusted = owner &&
 			     rodp_driver_trusted(module_name(owner),
 						 owner->version);
+	rodp_trust_note_module(owner);
 	strscpy(region->device, dev_name(&ibdev->dev), sizeof(region->device));
 	range = list_first_entry(&region->ranges, struct rodp_range, node);
 	range->start = region->it_start;

@@ -29,8 +29,10 @@ check 2 "rodp bad interval" "$tools/rodp" -i 0 stat
 check 0 "rodp --help" "$tools/rodp" --help
 if [ -d /sys/module/rodp ]; then
 	check 0 "rodp stat with rodp.ko" "$tools/rodp" stat
+	check 0 "rodp status with rodp.ko" "$tools/rodp" status
 else
 	check 3 "rodp stat without rodp.ko" "$tools/rodp" stat
+	check 3 "rodp status without rodp.ko" "$tools/rodp" status
 fi
 so=$tools/.libs/librodp-preload.so
 want="ibv_dereg_mr ibv_reg_mr ibv_reg_mr_iova ibv_reg_mr_iova2 ibv_rereg_mr"

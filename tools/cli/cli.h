@@ -59,6 +59,7 @@ int cmd_stat(struct cli *c, const char *cmd);
 int cmd_mr(struct cli *c, const char *cmd);
 int cmd_policy(struct cli *c, const char *cmd);
 int cmd_monitor(struct cli *c, const char *cmd);
+int cmd_status(struct cli *c, const char *cmd);
 
 /* "pid N" among the arguments: 0 and *pid, -1 when absent, CLI_USAGE bad */
 int arg_pid(const struct cli *c, uint32_t *pid);

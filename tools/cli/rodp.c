@@ -23,6 +23,7 @@ static void usage(FILE *f)
 "  rodp policy [show] [pid N]                  the global or a process's policy\n"
 "  rodp policy set [pid N] stock|event-aware|default\n"
 "  rodp monitor [KEY VALUE...]                 region shrunk/dead events as they happen\n"
+"  rodp status [show] [KEY VALUE...]           probes armed, symbols resolved, misses, rdma_rxe\n"
 "Options:\n"
 "  -j, --json          JSON output (the same keys as the text)\n"
 "  -p, --pretty        indented JSON\n"
@@ -51,7 +52,7 @@ int main(int argc, char **argv)
 		int (*fn)(struct cli *, const char *);
 	} objects[] = {
 		{ "stat", cmd_stat }, { "mr", cmd_mr }, { "policy", cmd_policy },
-		{ "monitor", cmd_monitor },
+		{ "monitor", cmd_monitor }, { "status", cmd_status },
 	};
 	struct cli c = { 0 };
 	const char *obj, *cmd = NULL;
@@ -82,7 +83,7 @@ int main(int argc, char **argv)
 	if (c.pretty)
 		c.json = true;
 	if (optind >= argc)
-		return cli_usage("which object? stat, mr, policy or monitor");
+		return cli_usage("which object? stat, mr, policy, monitor or status");
 	obj = argv[optind++];
 	if (!strcmp(obj, "help")) {
 		usage(stdout);
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
 		if (!strcmp(obj, objects[i].name))
 			break;
 	if (i == sizeof(objects) / sizeof(objects[0]))
-		return cli_usage("unknown object '%s' (stat, mr, policy, monitor)", obj);
+		return cli_usage("unknown object '%s' (stat, mr, policy, monitor, status)", obj);
 	/* A command is a word that is not a filter key: show or set. */
 	if (optind < argc && (!strcmp(argv[optind], "show") ||
 			      !strcmp(argv[optind], "set") ||

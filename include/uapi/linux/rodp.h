@@ -130,6 +130,21 @@ enum rodp_range_attr {
 	RODP_RANGE_MAX = __RODP_RANGE_MAX - 1
 };
 
+/* One attach point or called symbol, nested in RODP_A_PROBE. */
+enum rodp_probe_attr {
+	RODP_PROBE_UNSPEC,
+	RODP_PROBE_SYMBOL,	/* string, the kernel function */
+	/* string: "kretprobe", "ftrace" (the release redirect), "call" */
+	RODP_PROBE_TYPE,
+	/* u8: registered and enabled; for "call", the symbol was resolved */
+	RODP_PROBE_ARMED,
+	RODP_PROBE_MISSED,	/* u64, calls it did not see (kretprobes) */
+	RODP_PROBE_PAD,
+
+	__RODP_PROBE_MAX,
+	RODP_PROBE_MAX = __RODP_PROBE_MAX - 1
+};
+
 enum rodp_attr {
 	RODP_A_UNSPEC,
 	RODP_A_REGION_ID,	/* u64 */
@@ -155,6 +170,16 @@ enum rodp_attr {
 	 * delegates and counts RODP_STAT_ACT_FALLBACK.
 	 */
 	RODP_A_DEVICE_TRUSTED,
+	/* RODP_CMD_STATUS_GET. */
+	RODP_A_ATTACHED,	/* u8, 1 while attached to the ODP core */
+	RODP_A_KPROBES_LIVE,	/* u8, 0 when kprobes are switched off */
+	RODP_A_PROBE,		/* nest of enum rodp_probe_attr, repeated */
+	/*
+	 * string, MODULE_VERSION of the rdma_rxe rodp saw last ("" for none:
+	 * the distribution's); absent when rodp has not seen one. With it,
+	 * RODP_A_DEVICE_TRUSTED says whether rodp trusts that module.
+	 */
+	RODP_A_RXE_VERSION,
 
 	__RODP_A_MAX,
 	RODP_A_MAX = __RODP_A_MAX - 1
@@ -185,6 +210,12 @@ enum rodp_cmd {
 	/* Notifications: unicast to the binder and to RODP_MCGRP_EVENTS. */
 	RODP_CMD_REGION_SHRUNK_NTF,
 	RODP_CMD_REGION_DEAD_NTF,
+	/*
+	 * How rodp is attached: its probes and the symbols it calls, whether
+	 * kprobes are live, the global counters (attach-missed,
+	 * release-missed among them) and the rdma_rxe it saw.
+	 */
+	RODP_CMD_STATUS_GET,
 
 	__RODP_CMD_MAX,
 	RODP_CMD_MAX = __RODP_CMD_MAX - 1
