@@ -203,7 +203,8 @@ static void rodp_slot_bind(struct rodp_slot *slot,
  * rodp_slot_get() - the wrapper slot for a driver's ops
  * @orig: the ops passed to ib_umem_odp_get()
  *
- * Reuses the slot already bound to @orig, else binds an unused one.
+ * Reuses the slot already bound to @orig, else binds an unused one; a
+ * slot without users is bound afresh.
  *
  * Context: any; takes rodp_slots_lock.
  * Return: the slot with one more user, or NULL when every slot is bound to
@@ -240,7 +241,13 @@ struct rodp_slot *rodp_slot_get(const struct mmu_interval_notifier_ops *orig)
 			slot = &rodp_slots[i];
 	}
 	if (slot) {
-		if (slot->orig != orig)
+		/*
+		 * Bind again whenever nothing uses the slot, even for the
+		 * same pointer: a new driver's ops may sit at the address of
+		 * an unloaded one's and be of the other form (one pass or
+		 * two).
+		 */
+		if (slot->orig != orig || !slot->users)
 			rodp_slot_bind(slot, orig);
 		slot->users++;
 	}
