@@ -47,6 +47,9 @@ struct sk_buff;
 #ifndef kzalloc_obj
 #define kzalloc_obj(P, gfp) kzalloc(sizeof(P), gfp)
 #endif
+#ifndef kmalloc_obj
+#define kmalloc_obj(P, gfp) kmalloc(sizeof(P), gfp)
+#endif
 
 /* A set of counters, indexed by enum rodp_stat. */
 struct rodp_counters {
@@ -120,6 +123,9 @@ struct rodp_range {
  * @kind: enum rodp_device_kind; constant
  * @virt_dma: the device uses virtual DMA (its pfn list has no DMA state);
  *	constant
+ * @wp_trusted: the device's driver is known to refuse a device write
+ *	through a pfn-list entry without HMM_PFN_WRITE (rodp_driver_trusted());
+ *	constant
  * @device: ib device name at registration; constant
  * @umem: the umem, also the key in rodp_umems; constant. Dereferenced
  *	only by callers that pin the umem: its own invalidate and fault
@@ -160,6 +166,7 @@ struct rodp_region {
 	u32 access;
 	u8 kind;
 	bool virt_dma;
+	bool wp_trusted;
 	char device[IB_DEVICE_NAME_MAX];
 
 	struct ib_umem_odp *umem;
@@ -244,6 +251,7 @@ bool rodp_umem_any_writable(struct ib_umem_odp *umem, unsigned long start,
 long rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
 			 unsigned long end);
 bool rodp_can_downgrade(struct rodp_region *region);
+bool rodp_wp_enforced(struct rodp_region *region);
 
 /* rodp_vma.c */
 unsigned int rodp_range_revokes(struct ib_umem_odp *umem, struct mm_struct *mm,
@@ -252,9 +260,35 @@ unsigned int rodp_range_revokes(struct ib_umem_odp *umem, struct mm_struct *mm,
 /* rodp_attach.c */
 int rodp_attach(void);
 void rodp_detach(void);
+u64 rodp_probes_missed(unsigned int stat);
 unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n);
 void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
 		       unsigned long val);
+
+/* rodp_trust.c */
+struct module;
+void rodp_trust_note_module(const struct module *mod);
+void rodp_trust_forget_module(const struct module *mod);
+bool rodp_trust_rxe(char *version, size_t len, bool *trusted);
+
+/* rodp_attach.c: what RODP_CMD_STATUS_GET reports */
+#define RODP_NR_PROBE_STATES	7
+
+struct rodp_probe_state {
+	const char *symbol;
+	const char *type;	/* "kretprobe", "ftrace" or "call" */
+	bool armed;		/* registered; for "call": resolved */
+	u64 missed;		/* kretprobes only */
+};
+
+struct rodp_attach_state {
+	bool attached;
+	bool kprobes_live;	/* a test kprobe fired: not switched off */
+	unsigned int nr;
+	struct rodp_probe_state probe[RODP_NR_PROBE_STATES];
+};
+
+void rodp_attach_state(struct rodp_attach_state *st);
 
 /* rodp_netlink.c */
 int rodp_netlink_init(void);

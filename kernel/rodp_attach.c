@@ -13,17 +13,21 @@
  *	no notifier was inserted and everything is undone there.
  *
  * ib_umem_odp_release()
- *	A kprobe redirects the call of a tracked umem to rodp_release_hook(),
- *	which runs in the caller's (sleeping) context: it stops new rodp
- *	prefetches, waits for those in flight (so a prefetch never touches a
- *	freed umem), calls the real function, then detaches the region. A
- *	kretprobe on the same function, registered after the kprobe so that
- *	its handler runs first, drops the region's module reference when the
- *	redirected call returns: that runs in the rethook trampoline, after
- *	the last instruction of rodp's own code, so rmmod can never free code
- *	that is still running. If that kretprobe missed (instance pool
- *	empty), the module reference is kept: rmmod stays busy, which is
- *	safe.
+ *	An ftrace_ops (rodp_release_ops) redirects the call of a tracked umem
+ *	to rodp_release_hook(), which runs in the caller's (sleeping)
+ *	context: it stops new rodp prefetches, waits for those in flight (so
+ *	a prefetch never touches a freed umem), calls the real function,
+ *	then unhashes and detaches the region. It is not a kprobe because a
+ *	release rodp does not see leaves a region naming a freed umem, and
+ *	kprobes can be switched off as a whole (debugfs kprobes/enabled);
+ *	FTRACE_OPS_FL_PERMANENT also keeps the ftrace_enabled sysctl from
+ *	turning it off, as livepatch does. A kretprobe on the same function
+ *	drops the region's module reference when the redirected call
+ *	returns: that runs in the rethook trampoline, after the last
+ *	instruction of rodp's own code, so rmmod can never free code that is
+ *	still running. If that kretprobe missed (instance pool empty, kprobes
+ *	switched off), the module reference is kept and counted as
+ *	release-missed: rmmod stays busy, which is safe.
  *
  * ib_umem_odp_map_dma_and_lock()
  *	kretprobe counting the driver's faults, and the pages of rodp's own
@@ -33,6 +37,7 @@
  * All argument access goes through rodp_arch_get_arg()/rodp_arch_set_arg()
  * and rodp_arch_func_entry(), the only architecture-specific code.
  */
+#include <linux/ftrace.h>
 #include <linux/hmm.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
@@ -48,18 +53,43 @@
 #ifndef CONFIG_X86_64
 #error "rodp: only x86-64 is supported; port rodp_arch_*() first"
 #endif
+#ifndef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#error "rodp: the release hook needs CONFIG_DYNAMIC_FTRACE_WITH_REGS"
+#endif
 
-/* Protects rodp_is_attached and the probes' registration. */
+/*
+ * Protects rodp_is_attached, the probes' registration and
+ * rodp_missed_attach.
+ */
 static DEFINE_MUTEX(rodp_attach_lock);
 static bool rodp_is_attached;
+
+/* ftrace site of ib_umem_odp_release() while attached. */
+static unsigned long rodp_release_site;
 
 /* The real functions, called by rodp; set while attached. */
 static void (*rodp_real_release)(struct ib_umem_odp *umem_odp);
 static int (*rodp_real_map)(struct ib_umem_odp *umem_odp, u64 user_virt,
 			    u64 bcnt, u64 access_mask, bool fault);
 
-/* kretprobe instances: the functions sleep, many may be in flight. */
-#define RODP_MAXACTIVE	256
+/*
+ * kretprobe instances. The kernel's default (register_kretprobe() in
+ * kernel/kprobes.c: max(10, 2 * num_possible_cpus())) suits functions that
+ * do not sleep; these do (allocations, umem_mutex, the release hook's wait
+ * for prefetches), so one thread per instance may be in flight on any CPU.
+ * A miss leaves a umem untracked, or keeps a module reference for good:
+ * size for many concurrent registrations and count what is still missed.
+ */
+#define RODP_MAXACTIVE_MIN	1024
+#define RODP_MAXACTIVE_PER_CPU	16
+
+static unsigned int rodp_maxactive_param;
+module_param_named(maxactive, rodp_maxactive_param, uint, 0444);
+MODULE_PARM_DESC(maxactive,
+		 "kretprobe instances per probe (default 0: max(1024, 16 per possible CPU))");
+
+/* Misses of creation probes registered before, folded in at detach. */
+static u64 rodp_missed_attach;
 
 /**
  * rodp_arch_get_arg() - read a function argument at function entry
@@ -223,7 +253,6 @@ static struct kretprobe rodp_get_krp = {
 	.entry_handler = rodp_get_entry,
 	.handler = rodp_wrap_ret,
 	.data_size = sizeof(struct rodp_get_data),
-	.maxactive = RODP_MAXACTIVE,
 };
 
 static struct kretprobe rodp_child_krp = {
@@ -231,7 +260,6 @@ static struct kretprobe rodp_child_krp = {
 	.entry_handler = rodp_child_entry,
 	.handler = rodp_wrap_ret,
 	.data_size = sizeof(struct rodp_get_data),
-	.maxactive = RODP_MAXACTIVE,
 };
 
 /* ---- release: ib_umem_odp_release(umem_odp) ---- */
@@ -265,32 +293,39 @@ static noinline void rodp_release_hook(struct ib_umem_odp *umem)
 	armed = READ_ONCE(region->release_armed);
 	if (!armed) {
 		pr_warn_once("rodp: release return probe missed; rmmod will stay busy\n");
+		rodp_stat_global_add(RODP_STAT_RELEASE_MISSED, 1);
 		rodp_region_put(region);	/* the attachment reference */
 	}
 	rodp_region_put(region);
 }
 
-static int rodp_release_pre(struct kprobe *kp, struct pt_regs *regs)
+/*
+ * ftrace callback at the entry of ib_umem_odp_release(). The hook's own
+ * call of the real function is not redirected again: the hook unhashed
+ * the region before making it.
+ */
+static void notrace rodp_release_ftrace(unsigned long ip,
+					unsigned long parent_ip,
+					struct ftrace_ops *op,
+					struct ftrace_regs *fregs)
 {
-	struct ib_umem_odp *umem = (void *)rodp_arch_get_arg(regs, 1);
-	struct rodp_region *region = rodp_region_find_umem(umem);
+	struct rodp_region *region;
+	int bit;
 
-	if (!region || READ_ONCE(region->releasing))
-		return 0;
-	instruction_pointer_set(regs, (unsigned long)rodp_release_hook);
-	return 1;
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (WARN_ON_ONCE(bit < 0))
+		return;
+	region = rodp_region_find_umem((void *)ftrace_regs_get_argument(fregs, 0));
+	if (region && !READ_ONCE(region->releasing))
+		ftrace_regs_set_instruction_pointer(fregs,
+						    (unsigned long)rodp_release_hook);
+	ftrace_test_recursion_unlock(bit);
 }
 
-/* Present only so that the probe is armed with FTRACE_OPS_FL_IPMODIFY. */
-static void rodp_release_post(struct kprobe *kp, struct pt_regs *regs,
-			      unsigned long flags)
-{
-}
-
-static struct kprobe rodp_release_kp = {
-	.symbol_name = "ib_umem_odp_release",
-	.pre_handler = rodp_release_pre,
-	.post_handler = rodp_release_post,
+static struct ftrace_ops rodp_release_ops = {
+	.func = rodp_release_ftrace,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		 FTRACE_OPS_FL_PERMANENT,
 };
 
 struct rodp_release_data {
@@ -331,7 +366,6 @@ static struct kretprobe rodp_release_krp = {
 	.entry_handler = rodp_release_entry,
 	.handler = rodp_release_ret,
 	.data_size = sizeof(struct rodp_release_data),
-	.maxactive = RODP_MAXACTIVE,
 };
 
 /* ---- faults: ib_umem_odp_map_dma_and_lock(umem, virt, bcnt, mask, fault) */
@@ -381,7 +415,6 @@ static struct kretprobe rodp_map_krp = {
 	.entry_handler = rodp_map_entry,
 	.handler = rodp_map_ret,
 	.data_size = sizeof(struct rodp_map_data),
-	.maxactive = RODP_MAXACTIVE,
 };
 
 /**
@@ -439,6 +472,32 @@ long rodp_prefetch(struct rodp_region *region, u64 addr, u64 length,
 	return ret;
 }
 
+/* ---- is kprobes' global switch on? ---- */
+
+/*
+ * kprobes can be switched off as a whole (debugfs kprobes/enabled), which
+ * no kprobe flag shows. A kprobe on a function of rodp's own tells: it
+ * fires only while kprobes are on.
+ */
+static atomic_t rodp_heartbeats = ATOMIC_INIT(0);
+
+static noinline void rodp_heartbeat(void)
+{
+	/* Not a pure function: the call cannot be optimised away. */
+	asm volatile ("" ::: "memory");
+}
+
+static int rodp_heartbeat_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	atomic_inc(&rodp_heartbeats);
+	return 0;
+}
+
+static struct kprobe rodp_heartbeat_kp = {
+	.symbol_name = "rodp_heartbeat",
+	.pre_handler = rodp_heartbeat_pre,
+};
+
 /* ---- attach / detach ---- */
 
 static void rodp_kprobe_reset(struct kprobe *kp)
@@ -448,7 +507,11 @@ static void rodp_kprobe_reset(struct kprobe *kp)
 	kp->nmissed = 0;
 }
 
-static unsigned long rodp_symbol_entry(const char *name)
+/*
+ * The callable entry of a function, and in @site (if not NULL) the
+ * address a function-entry probe lands on, its ftrace call site.
+ */
+static unsigned long rodp_symbol_entry(const char *name, unsigned long *site)
 {
 	struct kprobe kp = { .symbol_name = name };
 	unsigned long addr;
@@ -456,6 +519,8 @@ static unsigned long rodp_symbol_entry(const char *name)
 	if (register_kprobe(&kp))
 		return 0;
 	addr = rodp_arch_func_entry((unsigned long)kp.addr);
+	if (site)
+		*site = (unsigned long)kp.addr;
 	unregister_kprobe(&kp);
 	return addr;
 }
@@ -472,37 +537,50 @@ static unsigned long rodp_symbol_entry(const char *name)
  */
 int rodp_attach(void)
 {
-	unsigned long release, map;
+	unsigned long release, release_site = 0, map;
+	unsigned int maxactive;
 	int ret = 0;
 
 	mutex_lock(&rodp_attach_lock);
 	if (rodp_is_attached)
 		goto out_unlock;
 
-	release = rodp_symbol_entry("ib_umem_odp_release");
-	map = rodp_symbol_entry("ib_umem_odp_map_dma_and_lock");
+	release = rodp_symbol_entry("ib_umem_odp_release", &release_site);
+	map = rodp_symbol_entry("ib_umem_odp_map_dma_and_lock", NULL);
 	if (!release || !map) {
 		ret = -ENOENT;
 		goto out_unlock;
 	}
 	rodp_real_release = (void *)release;
+	rodp_release_site = release_site;
 	WRITE_ONCE(rodp_real_map, (void *)map);
 
 	/* A probe can be registered again only with its results cleared. */
-	rodp_kprobe_reset(&rodp_release_kp);
 	rodp_kprobe_reset(&rodp_release_krp.kp);
 	rodp_kprobe_reset(&rodp_map_krp.kp);
 	rodp_kprobe_reset(&rodp_child_krp.kp);
 	rodp_kprobe_reset(&rodp_get_krp.kp);
+	rodp_kprobe_reset(&rodp_heartbeat_kp);
+
+	maxactive = rodp_maxactive_param;
+	if (!maxactive)
+		maxactive = max_t(unsigned int, RODP_MAXACTIVE_MIN,
+				  RODP_MAXACTIVE_PER_CPU * num_possible_cpus());
+	rodp_release_krp.maxactive = maxactive;
+	rodp_map_krp.maxactive = maxactive;
+	rodp_child_krp.maxactive = maxactive;
+	rodp_get_krp.maxactive = maxactive;
 
 	/* Release first: nothing may be wrapped that cannot be released. */
-	ret = register_kprobe(&rodp_release_kp);
+	ret = ftrace_set_filter_ip(&rodp_release_ops, release_site, 0, 0);
 	if (ret)
 		goto out_clear_fns;
-	/* After the kprobe, so that its handler runs before the kprobe's. */
+	ret = register_ftrace_function(&rodp_release_ops);
+	if (ret)
+		goto out_clear_filter;
 	ret = register_kretprobe(&rodp_release_krp);
 	if (ret)
-		goto out_unregister_release_kp;
+		goto out_unregister_release_ops;
 	ret = register_kretprobe(&rodp_map_krp);
 	if (ret)
 		goto out_unregister_release_krp;
@@ -512,6 +590,9 @@ int rodp_attach(void)
 	ret = register_kretprobe(&rodp_get_krp);
 	if (ret)
 		goto out_unregister_child_krp;
+	/* Only for the status: attaching does not depend on it. */
+	if (register_kprobe(&rodp_heartbeat_kp))
+		rodp_heartbeat_kp.addr = NULL;
 
 	rodp_is_attached = true;
 	pr_info("rodp: attached to the ODP core\n");
@@ -523,8 +604,10 @@ out_unregister_map_krp:
 	unregister_kretprobe(&rodp_map_krp);
 out_unregister_release_krp:
 	unregister_kretprobe(&rodp_release_krp);
-out_unregister_release_kp:
-	unregister_kprobe(&rodp_release_kp);
+out_unregister_release_ops:
+	unregister_ftrace_function(&rodp_release_ops);
+out_clear_filter:
+	ftrace_set_filter_ip(&rodp_release_ops, release_site, 1, 0);
 out_clear_fns:
 	WRITE_ONCE(rodp_real_map, NULL);
 	rodp_real_release = NULL;
@@ -532,6 +615,94 @@ out_clear_fns:
 out_unlock:
 	mutex_unlock(&rodp_attach_lock);
 	return ret;
+}
+
+/* Calls a kretprobe did not see: pool empty, or a kprobe recursion. */
+static u64 rodp_missed(struct kretprobe *krp)
+{
+	return READ_ONCE(krp->nmissed) + READ_ONCE(krp->kp.nmissed);
+}
+
+/**
+ * rodp_probes_missed() - calls the creation probes did not see
+ * @stat: RODP_STAT_ATTACH_MISSED
+ *
+ * Since the module was loaded, over every attachment. Releases rodp did
+ * not see are counted where they are found, in rodp_release_hook().
+ *
+ * Context: process; takes rodp_attach_lock.
+ * Return: the count for @stat, 0 for any other counter.
+ */
+u64 rodp_probes_missed(unsigned int stat)
+{
+	u64 n;
+
+	if (stat != RODP_STAT_ATTACH_MISSED)
+		return 0;
+	mutex_lock(&rodp_attach_lock);
+	n = rodp_missed_attach;
+	if (rodp_is_attached)
+		n += rodp_missed(&rodp_get_krp) + rodp_missed(&rodp_child_krp);
+	mutex_unlock(&rodp_attach_lock);
+	return n;
+}
+
+static void rodp_state_add(struct rodp_attach_state *st, const char *symbol,
+			   const char *type, bool armed, u64 missed)
+{
+	struct rodp_probe_state *p;
+
+	if (WARN_ON_ONCE(st->nr >= ARRAY_SIZE(st->probe)))
+		return;
+	p = &st->probe[st->nr++];
+	p->symbol = symbol;
+	p->type = type;
+	p->armed = armed;
+	p->missed = missed;
+}
+
+static bool rodp_kretprobe_armed(struct kretprobe *krp)
+{
+	return rodp_is_attached && !kprobe_disabled(&krp->kp) &&
+	       !kprobe_gone(&krp->kp);
+}
+
+/**
+ * rodp_attach_state() - what is attached, for RODP_CMD_STATUS_GET
+ * @st: filled in
+ *
+ * Context: process; takes rodp_attach_lock.
+ */
+void rodp_attach_state(struct rodp_attach_state *st)
+{
+	struct kretprobe *krps[] = {
+		&rodp_get_krp, &rodp_child_krp, &rodp_release_krp,
+		&rodp_map_krp,
+	};
+	unsigned int i;
+	int before;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&rodp_attach_lock);
+	st->attached = rodp_is_attached;
+	if (rodp_is_attached && rodp_heartbeat_kp.addr) {
+		before = atomic_read(&rodp_heartbeats);
+		rodp_heartbeat();
+		st->kprobes_live = atomic_read(&rodp_heartbeats) != before;
+	}
+	for (i = 0; i < ARRAY_SIZE(krps); i++)
+		rodp_state_add(st, krps[i]->kp.symbol_name, "kretprobe",
+			       rodp_kretprobe_armed(krps[i]) &&
+			       st->kprobes_live,
+			       rodp_is_attached ? rodp_missed(krps[i]) : 0);
+	rodp_state_add(st, "ib_umem_odp_release", "ftrace",
+		       rodp_is_attached &&
+		       (rodp_release_ops.flags & FTRACE_OPS_FL_ENABLED), 0);
+	rodp_state_add(st, "ib_umem_odp_release", "call",
+		       !!rodp_real_release, 0);
+	rodp_state_add(st, "ib_umem_odp_map_dma_and_lock", "call",
+		       !!READ_ONCE(rodp_real_map), 0);
+	mutex_unlock(&rodp_attach_lock);
 }
 
 /**
@@ -544,11 +715,18 @@ void rodp_detach(void)
 {
 	mutex_lock(&rodp_attach_lock);
 	if (rodp_is_attached) {
+		if (rodp_heartbeat_kp.addr)
+			unregister_kprobe(&rodp_heartbeat_kp);
 		unregister_kretprobe(&rodp_get_krp);
 		unregister_kretprobe(&rodp_child_krp);
 		unregister_kretprobe(&rodp_map_krp);
 		unregister_kretprobe(&rodp_release_krp);
-		unregister_kprobe(&rodp_release_kp);
+		/* Waits for callbacks in progress, like the kprobes above. */
+		unregister_ftrace_function(&rodp_release_ops);
+		ftrace_set_filter_ip(&rodp_release_ops, rodp_release_site, 1,
+				     0);
+		rodp_missed_attach += rodp_missed(&rodp_get_krp) +
+				      rodp_missed(&rodp_child_krp);
 		WRITE_ONCE(rodp_real_map, NULL);
 		rodp_real_release = NULL;
 		rodp_is_attached = false;

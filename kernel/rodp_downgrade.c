@@ -12,7 +12,8 @@
  *
  * The pfn list format differs between kernels (configure probes it):
  *   HAVE_UMEM_ODP_HMM_MAP   umem_odp->map.pfn_list, HMM_PFN_* flags (6.15+)
- * Anything else: rodp_can_downgrade() says no and the caller delegates
+ * Anything else, or a driver not known to check HMM_PFN_WRITE
+ * (rodp_trust.h): rodp_can_downgrade() says no and the caller delegates
  * (counted as RODP_STAT_ACT_FALLBACK); rodp_umem_any_writable() answers
  * "yes", which makes the policy delegate too.
  */
@@ -27,9 +28,10 @@
  * rodp_can_downgrade() - can rodp drop write permission in this region?
  * @region: the region, or NULL
  *
- * Only for a known pfn-list format, and only on a device without DMA
+ * Only for a known pfn-list format, only on a device without DMA
  * mappings in the list (a virtual-DMA, software device), where the pfn
- * list is the device's page table.
+ * list is the device's page table, and only when that device's driver is
+ * known to check HMM_PFN_WRITE before a device write (@wp_trusted).
  *
  * Return: true if rodp_umem_downgrade() may be used on @region's umem.
  */
@@ -37,10 +39,30 @@ bool rodp_can_downgrade(struct rodp_region *region)
 {
 #ifdef HAVE_UMEM_ODP_HMM_MAP
 	return region && region->kind == RODP_DEVICE_SOFTWARE &&
-	       region->virt_dma;
+	       region->virt_dma && region->wp_trusted;
 #else
 	return false;
 #endif
+}
+
+/**
+ * rodp_wp_enforced() - does the device honour a pfn's missing write bit?
+ * @region: the region, or NULL
+ *
+ * A hardware device maps a page writable in its own page table only when
+ * the pfn has HMM_PFN_WRITE; a software device reads the pfn list itself
+ * and honours the bit only if its driver is trusted (rodp_trust.h). When
+ * this is false a valid entry must be taken as writable: skipping a
+ * soft-dirty clear because no entry has HMM_PFN_WRITE would let the device
+ * write without a fault and leave the page clean.
+ *
+ * Return: true if a valid entry without HMM_PFN_WRITE is read-only for
+ * @region's device.
+ */
+bool rodp_wp_enforced(struct rodp_region *region)
+{
+	return region && (region->kind == RODP_DEVICE_HARDWARE ||
+			  region->wp_trusted);
 }
 
 /**

@@ -83,6 +83,10 @@ static int rodp_module_event(struct notifier_block *nb, unsigned long action,
 {
 	struct module *mod = data;
 
+	if (action == MODULE_STATE_LIVE)
+		rodp_trust_note_module(mod);
+	else if (action == MODULE_STATE_GOING)
+		rodp_trust_forget_module(mod);
 	if (!rodp_is_odp_module(mod))
 		return NOTIFY_DONE;
 	if (action == MODULE_STATE_LIVE)
@@ -95,6 +99,17 @@ static int rodp_module_event(struct notifier_block *nb, unsigned long action,
 static struct notifier_block rodp_module_nb = {
 	.notifier_call = rodp_module_event,
 };
+
+/*
+ * Test hook (tests/vm/guest/init-fail): make module init fail right after
+ * rodp is attached, the state in which ib_core's or ib_uverbs' load has
+ * already attached it through the module notifier, so that the error path
+ * that must detach runs. Not for production use.
+ */
+static bool rodp_inject_init_fail;
+module_param_named(inject_init_fail, rodp_inject_init_fail, bool, 0444);
+MODULE_PARM_DESC(inject_init_fail,
+		 "test hook: fail module init after attaching (default: no)");
 
 static int __init rodp_init(void)
 {
@@ -118,6 +133,8 @@ static int __init rodp_init(void)
 		goto out_netlink_exit;
 
 	ret = rodp_attach();
+	if (!ret && rodp_inject_init_fail)
+		ret = -EAGAIN;
 	if (ret == -ENOENT)
 		pr_info("rodp: ib_core not loaded yet; attaching when it is\n");
 	else if (ret)
@@ -125,7 +142,13 @@ static int __init rodp_init(void)
 	return 0;
 
 out_unregister_module_nb:
+	/*
+	 * The notifier may have attached rodp (ib_core or ib_uverbs came live
+	 * meanwhile) even though our own call failed: once it is gone nothing
+	 * attaches again, and the probes must not outlive the module.
+	 */
 	unregister_module_notifier(&rodp_module_nb);
+	rodp_detach();
 out_netlink_exit:
 	rodp_netlink_exit();
 out_destroy_wq:

@@ -3,12 +3,13 @@
  * rodp: the generic netlink family "rodp" (include/uapi/linux/rodp.h,
  * described by kernel/rodp.yaml).
  *
- * Permissions: anyone may read the global counters. Regions and
+ * Permissions: anyone may read the global counters and the status. Regions and
  * per-process counters and policies are visible to CAP_NET_ADMIN and to
  * callers with the owner's effective uid. BIND works on the caller's own
  * process only; PREFETCH on the caller's own regions, or any with
- * CAP_NET_ADMIN; POLICY_SET is admin-only except for the caller's own
- * process. The family lives in the initial network namespace only.
+ * CAP_NET_ADMIN, and on software devices only (rodp_trust.h); POLICY_SET
+ * is admin-only except for the caller's own process. The family lives in
+ * the initial network namespace only.
  *
  * No kernel pointer is ever put in a message: regions are named by id,
  * owner pid (in the reader's pid namespace) and user addresses.
@@ -25,6 +26,7 @@
 #include <net/sock.h>
 
 #include "rodp.h"
+#include "rodp_trust.h"
 
 static struct genl_family rodp_family;
 
@@ -162,7 +164,8 @@ static int rodp_region_fill(struct sk_buff *skb, struct rodp_region *region,
 			      RODP_A_PAD) ||
 	    nla_put_u32(skb, RODP_A_ACCESS, region->access) ||
 	    nla_put_string(skb, RODP_A_DEVICE, region->device) ||
-	    nla_put_u32(skb, RODP_A_DEVICE_KIND, region->kind))
+	    nla_put_u32(skb, RODP_A_DEVICE_KIND, region->kind) ||
+	    nla_put_u8(skb, RODP_A_DEVICE_TRUSTED, region->wp_trusted))
 		goto out_cancel_msg;
 
 	spin_lock(&region->lock);
@@ -562,6 +565,14 @@ static int rodp_nl_prefetch_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out_put_region;
 	}
 
+	if (!rodp_prefetch_offered(region->kind)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[RODP_A_REGION_ID],
+				    "rodp prefetches on software devices only; use ibv_advise_mr()");
+		ret = -EOPNOTSUPP;
+		goto out_put_region;
+	}
+
 	addr = region->start;
 	length = region->length;
 	if (info->attrs[RODP_A_ADDR])
@@ -587,6 +598,69 @@ static int rodp_nl_prefetch_doit(struct sk_buff *skb, struct genl_info *info)
 out_put_region:
 	if (region)
 		rodp_region_put(region);
+	return ret;
+}
+
+/* ---- RODP_CMD_STATUS_GET ---- */
+
+static int rodp_put_probe(struct sk_buff *skb,
+			  const struct rodp_probe_state *p)
+{
+	struct nlattr *nest = nla_nest_start(skb, RODP_A_PROBE);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, RODP_PROBE_SYMBOL, p->symbol) ||
+	    nla_put_string(skb, RODP_PROBE_TYPE, p->type) ||
+	    nla_put_u8(skb, RODP_PROBE_ARMED, p->armed) ||
+	    nla_put_u64_64bit(skb, RODP_PROBE_MISSED, p->missed,
+			      RODP_PROBE_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int rodp_nl_status_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct rodp_attach_state *st;
+	char version[32];
+	struct sk_buff *msg;
+	unsigned int i;
+	bool trusted;
+	void *hdr;
+	int ret = -ENOMEM;
+
+	st = kmalloc_obj(*st, GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!st || !msg)
+		goto out_free;
+	rodp_attach_state(st);
+
+	ret = -EMSGSIZE;
+	hdr = genlmsg_iput(msg, info);
+	if (!hdr)
+		goto out_free;
+	if (nla_put_u8(msg, RODP_A_ATTACHED, st->attached) ||
+	    nla_put_u8(msg, RODP_A_KPROBES_LIVE, st->kprobes_live))
+		goto out_free;
+	for (i = 0; i < st->nr; i++)
+		if (rodp_put_probe(msg, &st->probe[i]))
+			goto out_free;
+	if (rodp_trust_rxe(version, sizeof(version), &trusted) &&
+	    (nla_put_string(msg, RODP_A_RXE_VERSION, version) ||
+	     nla_put_u8(msg, RODP_A_DEVICE_TRUSTED, trusted)))
+		goto out_free;
+	if (rodp_stats_put(msg, &rodp_global_stats, false, true))
+		goto out_free;
+	genlmsg_end(msg, hdr);
+	kfree(st);
+	return genlmsg_reply(msg, info);
+
+out_free:
+	nlmsg_free(msg);
+	kfree(st);
 	return ret;
 }
 
@@ -639,6 +713,12 @@ static const struct genl_split_ops rodp_ops[] = {
 		.doit = rodp_nl_prefetch_doit,
 		.policy = rodp_prefetch_nl_policy,
 		.maxattr = RODP_A_PREFETCH_FLAGS,
+		.flags = GENL_CMD_CAP_DO,
+	},
+	/* Sorted by command: genl_validate_ops() refuses anything else. */
+	{
+		.cmd = RODP_CMD_STATUS_GET,
+		.doit = rodp_nl_status_get_doit,
 		.flags = GENL_CMD_CAP_DO,
 	},
 };

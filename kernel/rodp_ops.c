@@ -127,8 +127,10 @@ static bool rodp_invalidate_common(struct rodp_call *c)
 
 	mutex_lock(&umem->umem_mutex);
 	mmu_interval_set_seq(c->mni, c->cur_seq);
+	/* A driver that ignores the write bit can write any valid page. */
 	if (rodp_policy_needs_pages(event, mode))
-		writable = rodp_umem_any_writable(umem, start, end);
+		writable = !rodp_wp_enforced(region) ||
+			   rodp_umem_any_writable(umem, start, end);
 	act = rodp_policy_decide(event, kind, writable, revoked, mode);
 	switch (act) {
 	case RODP_ACTION_SKIP:
@@ -221,7 +223,8 @@ static void rodp_slot_bind(struct rodp_slot *slot,
  * rodp_slot_get() - the wrapper slot for a driver's ops
  * @orig: the ops passed to ib_umem_odp_get()
  *
- * Reuses the slot already bound to @orig, else binds an unused one.
+ * Reuses the slot already bound to @orig, else binds an unused one; a
+ * slot without users is bound afresh.
  *
  * Context: any; takes rodp_slots_lock.
  * Return: the slot with one more user, or NULL when every slot is bound to
@@ -258,7 +261,13 @@ struct rodp_slot *rodp_slot_get(const struct mmu_interval_notifier_ops *orig)
 			slot = &rodp_slots[i];
 	}
 	if (slot) {
-		if (slot->orig != orig)
+		/*
+		 * Bind again whenever nothing uses the slot, even for the
+		 * same pointer: a new driver's ops may sit at the address of
+		 * an unloaded one's and be of the other form (one pass or
+		 * two).
+		 */
+		if (slot->orig != orig || !slot->users)
 			rodp_slot_bind(slot, orig);
 		slot->users++;
 	}

@@ -15,16 +15,19 @@
  * probes take these from atomic context; nobody sleeps under them.
  */
 #include <linux/interval_tree_generic.h>
+#include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/rculist.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/xarray.h>
 #include <rdma/ib_umem_odp.h>
 
 #include "rodp.h"
+#include "rodp_trust.h"
 
 static DEFINE_XARRAY(rodp_procs);
 
@@ -91,17 +94,30 @@ struct rodp_proc *rodp_proc_get(struct pid *pid, bool create, gfp_t gfp)
 	}
 
 	xa_lock(&rodp_procs);
+retry:
 	proc = xa_load(&rodp_procs, tgid);
 	if (proc && proc->pid == pid) {
 		refcount_inc(&proc->ref);
 		goto out_unlock;
 	}
-	proc = NULL;
-	if (!new)
+	if (!new) {
+		proc = NULL;
 		goto out_unlock;
-	old = __xa_store(&rodp_procs, tgid, new, gfp);
-	if (xa_is_err(old))
+	}
+	/*
+	 * Replace exactly what we looked at. The store may drop the lock to
+	 * allocate (a @gfp that can sleep, POLICY_SET's), and the create
+	 * probe may insert this very process's proc meanwhile: a blind store
+	 * would then push it out and its regions would escape the policy set
+	 * on @new (DESIGN.md invariant 6). Look again instead.
+	 */
+	old = __xa_cmpxchg(&rodp_procs, tgid, proc, new, gfp);
+	if (xa_is_err(old)) {
+		proc = NULL;
 		goto out_unlock;
+	}
+	if (old != proc)
+		goto retry;
 	/* In the index until now, so not yet freed: see rodp_proc_put(). */
 	if (old && refcount_inc_not_zero(&((struct rodp_proc *)old)->ref))
 		stale = old;
@@ -284,6 +300,7 @@ int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 	struct ib_device *ibdev = umem->umem.ibdev;
 	struct rodp_proc *proc = region->proc;
 	struct rodp_range *range;
+	struct module *owner;
 	int ret;
 
 	region->umem = umem;
@@ -294,6 +311,12 @@ int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 	region->kind = rodp_device_is_software(ibdev) ?
 		       RODP_DEVICE_SOFTWARE : RODP_DEVICE_HARDWARE;
 	region->virt_dma = ib_uses_virt_dma(ibdev);
+	/* The device is registered, so its driver module is live. */
+	owner = ibdev->ops.owner;
+	region->wp_trusted = owner &&
+			     rodp_driver_trusted(module_name(owner),
+						 owner->version);
+	rodp_trust_note_module(owner);
 	strscpy(region->device, dev_name(&ibdev->dev), sizeof(region->device));
 	range = list_first_entry(&region->ranges, struct rodp_range, node);
 	range->start = region->it_start;

@@ -61,6 +61,8 @@ static bool rodp_stat_at_level(unsigned int stat, bool region_level,
 	case RODP_STAT_UMEMS_LIVE:
 		return !region_level;
 	case RODP_STAT_WRAP_FULL:
+	case RODP_STAT_ATTACH_MISSED:
+	case RODP_STAT_RELEASE_MISSED:
 		return global_level;
 	default:
 		return true;
@@ -74,6 +76,7 @@ static bool rodp_stat_at_level(unsigned int stat, bool region_level,
  * @region_level: @c belongs to a region (no umem counters)
  * @global_level: @c is the global set (adds the global-only counters)
  *
+ * Context: process; with @global_level takes rodp_attach_lock.
  * Return: 0, or -EMSGSIZE when @skb is full (nothing of the nest is left).
  */
 int rodp_stats_put(struct sk_buff *skb, struct rodp_counters *c,
@@ -81,6 +84,7 @@ int rodp_stats_put(struct sk_buff *skb, struct rodp_counters *c,
 {
 	struct nlattr *nest;
 	unsigned int i;
+	u64 v;
 
 	nest = nla_nest_start(skb, RODP_A_STATS);
 	if (!nest)
@@ -88,8 +92,10 @@ int rodp_stats_put(struct sk_buff *skb, struct rodp_counters *c,
 	for (i = RODP_STAT_UNSPEC + 1; i < __RODP_STAT_MAX; i++) {
 		if (!rodp_stat_at_level(i, region_level, global_level))
 			continue;
-		if (nla_put_u64_64bit(skb, i, atomic64_read(&c->val[i]),
-				      RODP_STAT_PAD))
+		v = atomic64_read(&c->val[i]);
+		if (global_level)
+			v += rodp_probes_missed(i);
+		if (nla_put_u64_64bit(skb, i, v, RODP_STAT_PAD))
 			goto out_cancel_nest;
 	}
 	nla_nest_end(skb, nest);

@@ -131,6 +131,11 @@ const struct nla_policy rodp_attr_policy[RODP_A_MAX + 1] = {
 	[RODP_A_POLICY] = { .type = NLA_U32 },
 	[RODP_A_POLICY_SCOPE] = { .type = NLA_U32 },
 	[RODP_A_PREFETCH_FLAGS] = { .type = NLA_U32 },
+	[RODP_A_DEVICE_TRUSTED] = { .type = NLA_U8 },
+	[RODP_A_ATTACHED] = { .type = NLA_U8 },
+	[RODP_A_KPROBES_LIVE] = { .type = NLA_U8 },
+	[RODP_A_PROBE] = { .type = NLA_NESTED },
+	[RODP_A_RXE_VERSION] = { .type = NLA_STRING },
 };
 
 int rodp_ntf_parse(const void *buf, size_t len, int family,

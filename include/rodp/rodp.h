@@ -162,9 +162,11 @@ struct rodp_stats {
 	 * device (NUMA-balancing hints), SOFT_DIRTY with no page writable. */
 	uint64_t skip_protection;
 	uint64_t skip_soft_dirty;
+	uint64_t attach_missed;		/* creation probe missed (global) */
+	uint64_t release_missed;	/* release probe missed (global) */
 	/* Room for later counters, so that rodp_stats can be embedded in
 	 * struct rodp_mr_stats and rodp_region_info and still grow. */
-	uint64_t reserved[14];
+	uint64_t reserved[12];
 };
 
 /*

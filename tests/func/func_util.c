@@ -465,6 +465,50 @@ int func_prefetch(struct rodp_ctx *ctx, uint64_t region_id, uint32_t flags)
 			       &p);
 }
 
+struct trusted_query {
+	uint64_t id;
+	int trusted;
+};
+
+static int trusted_put(struct nl_msg *msg, void *arg)
+{
+	struct trusted_query *q = arg;
+
+	return nla_put_u64(msg, RODP_A_REGION_ID, q->id) < 0 ? EMSGSIZE : 0;
+}
+
+static int trusted_parse(struct nlattr **tb, void *arg)
+{
+	struct trusted_query *q = arg;
+
+	if (tb[RODP_A_DEVICE_TRUSTED])
+		q->trusted = nla_get_u8(tb[RODP_A_DEVICE_TRUSTED]);
+	return 0;
+}
+
+int func_region_trusted(struct rodp_ctx *ctx, uint64_t region_id)
+{
+	struct trusted_query q = { .id = region_id, .trusted = -ENODATA };
+	int err;
+
+	err = rodp_nl_request(ctx, RODP_CMD_REGION_GET, 0, trusted_put,
+			      trusted_parse, &q);
+	return err ? -err : q.trusted;
+}
+
+int func_rxe_is_rodps(void)
+{
+	char version[64] = "";
+	FILE *f = fopen("/sys/module/rdma_rxe/version", "r");
+
+	if (!f)
+		return access("/sys/module/rdma_rxe", F_OK) ? -1 : 0;
+	if (!fgets(version, sizeof(version), f))
+		version[0] = 0;
+	fclose(f);
+	return !strncmp(version, "rodp.", 5);
+}
+
 void func_proc_stats(struct rodp_ctx *ctx, struct rodp_stats *s)
 {
 	int err = rodp_get_stats(ctx, getpid(), s, sizeof(*s));

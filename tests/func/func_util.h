@@ -130,6 +130,19 @@ int func_region_at(struct rodp_ctx *ctx, void *addr, struct func_region *r);
  */
 int func_prefetch(struct rodp_ctx *ctx, uint64_t region_id, uint32_t flags);
 
+/*
+ * RODP_A_DEVICE_TRUSTED of a region (REGION_GET by id): 0 or 1, or a
+ * negative errno (-ENODATA when the reply lacks the attribute).
+ */
+int func_region_trusted(struct rodp_ctx *ctx, uint64_t region_id);
+
+/*
+ * Whether the loaded rdma_rxe is rodp's own build (kernel/rxe, patch 0006:
+ * /sys/module/rdma_rxe/version starts with "rodp."): 1, 0, or -1 when
+ * rdma_rxe is not loaded.
+ */
+int func_rxe_is_rodps(void);
+
 /* The calling process's sums; exits the test on error. */
 void func_proc_stats(struct rodp_ctx *ctx, struct rodp_stats *s);
 

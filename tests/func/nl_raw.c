@@ -336,6 +336,24 @@ int nl_raw_rodp_global_stat(struct nl_raw *nl, int family, uint16_t stat,
 	return ret;
 }
 
+int nl_raw_rodp_proc_stat(struct nl_raw *nl, int family, uint32_t tgid,
+			  uint16_t stat, uint64_t *value)
+{
+	struct stat_arg s = { .stat = stat, .value = value };
+	char req[64];
+	size_t off;
+	int ret;
+
+	off = genl_start(req, family, RODP_CMD_STATS_GET, 0, nl->seq++);
+	if (!nl_raw_put(req, sizeof(req), &off, RODP_A_PID, &tgid,
+			sizeof(tgid)))
+		return -EINVAL;
+	ret = nl_raw_transact(nl, req, off, stats_reply, &s);
+	if (!ret && !s.found)
+		ret = -ENODATA;
+	return ret;
+}
+
 static void region_reply(const void *attrs, size_t alen, void *arg)
 {
 	struct find_arg f = { .want = RODP_A_REGION_ID };
@@ -372,6 +390,19 @@ int nl_raw_rodp_set_policy(struct nl_raw *nl, int family, uint32_t scope,
 			sizeof(scope)) ||
 	    !nl_raw_put(req, sizeof(req), &off, RODP_A_POLICY, &policy,
 			sizeof(policy)))
+		return -EINVAL;
+	return nl_raw_transact(nl, req, off, NULL, NULL);
+}
+
+int nl_raw_rodp_region_cmd(struct nl_raw *nl, int family, uint8_t cmd,
+			   uint64_t id)
+{
+	char req[64];
+	size_t off;
+
+	off = genl_start(req, family, cmd, 0, nl->seq++);
+	if (!nl_raw_put(req, sizeof(req), &off, RODP_A_REGION_ID, &id,
+			sizeof(id)))
 		return -EINVAL;
 	return nl_raw_transact(nl, req, off, NULL, NULL);
 }

@@ -65,6 +65,9 @@ long nl_raw_scan_attrs(const void *attrs, size_t len);
 /* Simple RODP queries the lifecycle and fuzz tests need. */
 int nl_raw_rodp_global_stat(struct nl_raw *nl, int family, uint16_t stat,
 			    uint64_t *value);
+/* The same counter summed over process tgid's regions. */
+int nl_raw_rodp_proc_stat(struct nl_raw *nl, int family, uint32_t tgid,
+			  uint16_t stat, uint64_t *value);
 /* First region id of process tgid (0 for none); negative errno on error. */
 int nl_raw_rodp_first_region(struct nl_raw *nl, int family, uint32_t tgid,
 			     uint64_t *id);
@@ -72,5 +75,11 @@ int nl_raw_rodp_first_region(struct nl_raw *nl, int family, uint32_t tgid,
  * caller's own; 0 or the negative errno the kernel answered. */
 int nl_raw_rodp_set_policy(struct nl_raw *nl, int family, uint32_t scope,
 			   uint32_t policy);
+
+/* A request naming one region by id (RODP_CMD_REGION_GET,
+ * RODP_CMD_PREFETCH of all of it); 0 or the negative errno the kernel
+ * answered. */
+int nl_raw_rodp_region_cmd(struct nl_raw *nl, int family, uint8_t cmd,
+			   uint64_t id);
 
 #endif /* RODP_TESTS_NL_RAW_H */

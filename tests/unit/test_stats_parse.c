@@ -53,6 +53,8 @@ static void test_every_counter(void)
 	CU_ASSERT_EQUAL(st.wrap_full, 1000 + RODP_STAT_WRAP_FULL);
 	CU_ASSERT_EQUAL(st.skip_protection, 1000 + RODP_STAT_SKIP_PROTECTION);
 	CU_ASSERT_EQUAL(st.skip_soft_dirty, 1000 + RODP_STAT_SKIP_SOFT_DIRTY);
+	CU_ASSERT_EQUAL(st.attach_missed, 1000 + RODP_STAT_ATTACH_MISSED);
+	CU_ASSERT_EQUAL(st.release_missed, 1000 + RODP_STAT_RELEASE_MISSED);
 	nlmsg_free(msg);
 }
 

@@ -72,12 +72,14 @@ expect_out "rodp stat help names stat mr" "rodp stat mr"
 # Valid lines get as far as the kernel: 3 here without rodp.ko.
 if [ -d /sys/module/rodp ]; then
 	check 0 "rodp stat with rodp.ko" "$tools/rodp" stat
+	check 0 "rodp status with rodp.ko" "$tools/rodp" status
 else
 	check 3 "rodp stat without rodp.ko" "$tools/rodp" stat
 	check 3 "rodp -p stat (valid) without rodp.ko" "$tools/rodp" -p stat
 	check 3 "rodp -d mr show dev (valid) without rodp.ko" "$tools/rodp" -d mr show dev rxe0
 	check 3 "rodp stat mr id (valid) without rodp.ko" "$tools/rodp" stat mr id 4
 	check 3 "rodp policy set stock pid (valid) without rodp.ko" "$tools/rodp" policy set stock pid 4
+	check 3 "rodp status without rodp.ko" "$tools/rodp" status
 fi
 so=$tools/.libs/librodp-preload.so
 want="ibv_dereg_mr ibv_reg_mr ibv_reg_mr_iova ibv_reg_mr_iova2 ibv_rereg_mr"

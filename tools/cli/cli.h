@@ -135,6 +135,7 @@ extern const struct cli_object cli_obj_stat;
 extern const struct cli_object cli_obj_mr;
 extern const struct cli_object cli_obj_policy;
 extern const struct cli_object cli_obj_monitor;
+extern const struct cli_object cli_obj_status;
 
 /* monitor.c: prints the region events of one received datagram (len
  * bytes of generic netlink family) that pass the filters, at most max

@@ -11,5 +11,6 @@ const struct cli_object *const cli_objects[] = {
 	&cli_obj_mr,
 	&cli_obj_policy,
 	&cli_obj_monitor,
+	&cli_obj_status,
 	NULL
 };

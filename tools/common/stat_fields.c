@@ -35,6 +35,8 @@ const struct rodp_stat_field rodp_stat_fields[] = {
 	F("wrap-full", wrap_full),
 	F("skip-protection", skip_protection),
 	F("skip-soft-dirty", skip_soft_dirty),
+	F("attach-missed", attach_missed),
+	F("release-missed", release_missed),
 };
 
 const size_t rodp_stat_nfields =

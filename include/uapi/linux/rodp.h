@@ -80,7 +80,11 @@ enum rodp_stat {
 	RODP_STAT_ACT_SKIPPED,
 	RODP_STAT_ACT_DOWNGRADED,
 	RODP_STAT_ACT_SHRUNK,
-	/* Downgrade wanted but the pfn-list format is unknown: delegated. */
+	/*
+	 * Downgrade wanted, or a skip that relies on the device honouring a
+	 * missing write bit, but the pfn-list format is unknown or the driver
+	 * is not known to check it (RODP_A_DEVICE_TRUSTED 0): delegated.
+	 */
 	RODP_STAT_ACT_FALLBACK,
 	/*
 	 * Faulting calls of ib_umem_odp_map_dma_and_lock() by the driver:
@@ -109,6 +113,14 @@ enum rodp_stat {
 	 */
 	RODP_STAT_SKIP_PROTECTION,
 	RODP_STAT_SKIP_SOFT_DIRTY,
+	/*
+	 * Global only: calls of the creation (ib_umem_odp_get/alloc_child)
+	 * and release probes that did not run (kretprobe instance pool empty,
+	 * or recursion): a umem left untracked, or a release whose module
+	 * reference stays (rmmod busy).
+	 */
+	RODP_STAT_ATTACH_MISSED,
+	RODP_STAT_RELEASE_MISSED,
 
 	__RODP_STAT_MAX,
 	RODP_STAT_MAX = __RODP_STAT_MAX - 1
@@ -123,6 +135,21 @@ enum rodp_range_attr {
 
 	__RODP_RANGE_MAX,
 	RODP_RANGE_MAX = __RODP_RANGE_MAX - 1
+};
+
+/* One attach point or called symbol, nested in RODP_A_PROBE. */
+enum rodp_probe_attr {
+	RODP_PROBE_UNSPEC,
+	RODP_PROBE_SYMBOL,	/* string, the kernel function */
+	/* string: "kretprobe", "ftrace" (the release redirect), "call" */
+	RODP_PROBE_TYPE,
+	/* u8: registered and enabled; for "call", the symbol was resolved */
+	RODP_PROBE_ARMED,
+	RODP_PROBE_MISSED,	/* u64, calls it did not see (kretprobes) */
+	RODP_PROBE_PAD,
+
+	__RODP_PROBE_MAX,
+	RODP_PROBE_MAX = __RODP_PROBE_MAX - 1
 };
 
 enum rodp_attr {
@@ -143,6 +170,23 @@ enum rodp_attr {
 	RODP_A_POLICY_SCOPE,	/* u32, enum rodp_policy_scope */
 	RODP_A_PREFETCH_FLAGS,	/* u32, RODP_PREFETCH_* */
 	RODP_A_PAD,
+	/*
+	 * u8, 1 when the region's device driver is known to refuse device
+	 * writes through pfn-list entries without write permission (rodp's
+	 * own rdma_rxe); only then does rodp downgrade or skip, elsewhere it
+	 * delegates and counts RODP_STAT_ACT_FALLBACK.
+	 */
+	RODP_A_DEVICE_TRUSTED,
+	/* RODP_CMD_STATUS_GET. */
+	RODP_A_ATTACHED,	/* u8, 1 while attached to the ODP core */
+	RODP_A_KPROBES_LIVE,	/* u8, 0 when kprobes are switched off */
+	RODP_A_PROBE,		/* nest of enum rodp_probe_attr, repeated */
+	/*
+	 * string, MODULE_VERSION of the rdma_rxe rodp saw last ("" for none:
+	 * the distribution's); absent when rodp has not seen one. With it,
+	 * RODP_A_DEVICE_TRUSTED says whether rodp trusts that module.
+	 */
+	RODP_A_RXE_VERSION,
 
 	__RODP_A_MAX,
 	RODP_A_MAX = __RODP_A_MAX - 1
@@ -166,11 +210,19 @@ enum rodp_cmd {
 	/*
 	 * Fault in RODP_A_ADDR/RODP_A_LENGTH of region RODP_A_REGION_ID through
 	 * ib_umem_odp_map_dma_and_lock(); for providers without advise_mr.
+	 * Software devices only (EOPNOTSUPP elsewhere): a hardware driver
+	 * fills its own page table in its own prefetch, which rodp cannot do.
 	 */
 	RODP_CMD_PREFETCH,
 	/* Notifications: unicast to the binder and to RODP_MCGRP_EVENTS. */
 	RODP_CMD_REGION_SHRUNK_NTF,
 	RODP_CMD_REGION_DEAD_NTF,
+	/*
+	 * How rodp is attached: its probes and the symbols it calls, whether
+	 * kprobes are live, the global counters (attach-missed,
+	 * release-missed among them) and the rdma_rxe it saw.
+	 */
+	RODP_CMD_STATUS_GET,
 
 	__RODP_CMD_MAX,
 	RODP_CMD_MAX = __RODP_CMD_MAX - 1
