@@ -45,6 +45,9 @@ ensure_rootfs() {
 	RODP_ROOT=$root
 	if [ -f "$root/.rodp-ready" ] && [ "${RODP_REFRESH:-0}" != 1 ]; then
 		note "rootfs: cached $root"
+		# The mark's time is the last use: the cache keeps the most
+		# recently used package sets.
+		touch "$root/.rodp-ready"
 		return
 	fi
 
@@ -65,9 +68,13 @@ ensure_rootfs() {
 	mv "$tmp" "$root"
 	mv "$tmp.log" "$root.log"
 	touch "$root/.rodp-ready"
-	# Older rootfs caches of this suite are superseded.
-	for old in "$RODP_CACHE/rootfs-$RODP_SUITE-"*; do
-		[ -d "$old" ] && [ "$old" != "$root" ] && safe_rmtree "$old"
-	done
+	# Each package set (RODP_VM_PACKAGES, tests/vm/check-packages) has its
+	# rootfs; keep the RODP_ROOTFS_KEEP (3) most recently used, so that
+	# alternating sets do not rebuild each other.
+	ls -1td "$RODP_CACHE/rootfs-$RODP_SUITE-"*/.rodp-ready 2>/dev/null |
+		tail -n +$((${RODP_ROOTFS_KEEP:-3} + 1)) | while read -r mark; do
+			old=${mark%/.rodp-ready}
+			[ "$old" != "$root" ] && [ ! -L "$old" ] && safe_rmtree "$old"
+		done
 	stage_done "kernel $(rootfs_kernel "$root")"
 }
