@@ -53,9 +53,17 @@ static inline bool st_ev_structural(enum st_ev k)
 /* How the RDMA operation completed. */
 enum st_status {
 	ST_OK,			/* IBV_WC_SUCCESS */
-	ST_MEMERR,		/* a remote access error: a packet hit a gap */
-	ST_OTHER,		/* anything else: some prefix of packets ran */
+	ST_MEMERR,		/* IBV_WC_REM_ACCESS_ERR: a packet hit a gap */
+	ST_OTHER,		/* did not complete: some prefix of packets ran */
 };
+
+/*
+ * st_step.wc_status when no work completion arrived (else the
+ * enum ibv_wc_status of the one that did).
+ */
+#define ST_WC_POST_FAILED (-1)	/* ibv_post_send() refused the WR */
+#define ST_WC_POLL_FAILED (-2)	/* ibv_poll_cq() returned an error */
+#define ST_WC_TIMEOUT (-3)	/* no completion within the deadline */
 
 struct st_event {
 	enum st_ev kind;
@@ -72,6 +80,7 @@ struct st_event {
 
 struct st_step {
 	unsigned long no;
+	uint64_t gen;		/* generation of the step's data patterns */
 	enum st_op op;
 	size_t off, len;	/* byte range in the region */
 	uint64_t add, compare, swap;	/* atomics */
@@ -104,6 +113,13 @@ struct st_obs {
 	const uint8_t *child;	/* fork: the child's copy at fork, or NULL */
 	const struct st_child_report *report;	/* fork, or NULL */
 	const bool *soft_dirty;	/* ST_PAGES bits 55 after the step */
+	/*
+	 * The soft-dirty bits at the end of the previous step (checked
+	 * then), and whether the region's VMA may carry VM_SOFTDIRTY at the
+	 * step's start (st_vma_soft_dirty_after() of the previous step).
+	 */
+	const bool *sd_before;
+	bool vma_sd_before;
 };
 
 /*
@@ -116,6 +132,33 @@ void st_model_explain(const struct st_step *s, const struct st_obs *o);
 
 /* Some event half took effect while the operation was in flight. */
 bool st_step_raced(const struct st_step *s);
+
+/*
+ * The operation cannot have succeeded: for its whole flight some page it
+ * needs was unmapped, moved away, or (for a write) read-only. Its
+ * completion must then be IBV_WC_REM_ACCESS_ERR, nothing else.
+ */
+bool st_step_must_fail(const struct st_step *s, size_t page);
+
+/*
+ * Whether the region's VMA may carry VM_SOFTDIRTY after the step (so any
+ * page may read soft-dirty), given whether it may before it.
+ */
+bool st_vma_soft_dirty_after(const struct st_step *s, bool before);
+
+/*
+ * The data patterns: byte x of stream stream, generation gen is byte
+ * x % 8 of a 64-bit word that a bijection makes from (stream, gen,
+ * x / 8), so no two words of any stream and generation are equal: the
+ * pattern has no period, and a packet that lands at the wrong offset,
+ * or data of another generation, never matches. key varies per run.
+ */
+enum st_stream { STREAM_REGION, STREAM_SRC, STREAM_LOC, STREAM_CHILD };
+uint64_t st_pattern_word(uint64_t key, enum st_stream stream, uint64_t gen,
+			 uint64_t word);
+/* Fills buf with bytes [off, off + len) of the pattern. */
+void st_pattern_fill(uint8_t *buf, size_t len, uint64_t key,
+		     enum st_stream stream, uint64_t gen, size_t off);
 
 /* The value an atomic leaves in memory, from the value it found. */
 uint64_t st_atomic_result(const struct st_step *s, uint64_t old);
@@ -137,7 +180,7 @@ struct st_workers;
  */
 struct st_workers *st_workers_start(uint8_t *base, size_t page,
 				    struct st_child_report *report,
-				    uint8_t *child_copy);
+				    uint8_t *child_copy, uint64_t key);
 void st_workers_stop(struct st_workers *w);
 /* The region moved (re-registration). */
 void st_workers_set_base(struct st_workers *w, uint8_t *base);

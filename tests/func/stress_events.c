@@ -46,6 +46,7 @@ struct st_workers {
 	uint8_t *child_copy;
 	uint8_t *reserve;	/* mremap's parking place, ST_EV_PAGES */
 	int go_fd;		/* the fork child waits on this */
+	uint64_t key;		/* of the data patterns */
 	int clear_refs_fd;
 	struct worker_arg {
 		struct st_workers *w;
@@ -96,12 +97,11 @@ static int self_rw(bool write, void *local, void *remote, size_t len)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
-static void child_pattern(uint8_t *buf, size_t page, size_t p)
+/* What the child writes to page p: unique per byte offset and step. */
+static void child_pattern(const struct st_workers *w, uint8_t *buf, size_t p)
 {
-	size_t i;
-
-	for (i = 0; i < page; i++)
-		buf[i] = (uint8_t)(0xc5 ^ (i * 13) ^ p);
+	st_pattern_fill(buf, w->page, w->key, STREAM_CHILD, w->step->gen,
+			p * w->page);
 }
 
 /*
@@ -126,7 +126,7 @@ child_main(struct st_workers *w, int go, unsigned long parity)
 	for (p = 0; p < ST_PAGES; p++) {
 		if (!r->present[p] || (p & 1) != parity)
 			continue;
-		child_pattern(pat, page, p);
+		child_pattern(w, pat, p);
 		r->written[p] = !self_rw(true, pat, w->base + p * page, page);
 	}
 	if (read(go, &c, 1) != 1)
@@ -141,7 +141,7 @@ child_main(struct st_workers *w, int go, unsigned long parity)
 			continue;
 		}
 		if (r->written[p]) {
-			child_pattern(pat, page, p);
+			child_pattern(w, pat, p);
 			want = pat;
 		}
 		for (i = 0; i < page; i++) {
@@ -403,7 +403,7 @@ int st_workers_run(struct st_workers *w, struct st_step *s,
 
 struct st_workers *st_workers_start(uint8_t *base, size_t page,
 				    struct st_child_report *report,
-				    uint8_t *child_copy)
+				    uint8_t *child_copy, uint64_t key)
 {
 	struct st_workers *w = calloc(1, sizeof(*w));
 	int i;
@@ -414,6 +414,7 @@ struct st_workers *st_workers_start(uint8_t *base, size_t page,
 	w->page = page;
 	w->report = report;
 	w->child_copy = child_copy;
+	w->key = key;
 	w->go_fd = -1;
 	w->clear_refs_fd = open("/proc/self/clear_refs", O_WRONLY);
 	if (w->clear_refs_fd < 0) {

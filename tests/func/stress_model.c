@@ -70,6 +70,46 @@
  *    posted precedes every chunk; one that started after the completion
  *    was polled follows every chunk. Nothing else is assumed about time.
  *
+ * E. Soft-dirty, both ways, carried from step to step: a page starts the
+ *    step with the bit read at the end of the previous one (checked then)
+ *    and must end it with exactly the bit its order of atoms leaves,
+ *    except where the kernel may set it for a reason named here.
+ *    What sets it (x86: pte_mkdirty() sets _PAGE_SOFT_DIRTY too):
+ *      - a device write chunk: after clear_refs the device has no write
+ *        permission (the SOFT_DIRTY invalidation unmaps or downgrades, rxe
+ *        checks HMM_PFN_WRITE), so it faults for write, and the fault
+ *        (do_wp_page(), or map_anon_folio_pte_nopf() for a fresh page)
+ *        dirties the PTE; a device write without a fault is only possible
+ *        through a write permission taken after the last clear, which
+ *        came from such a fault. So a page the device wrote since the last
+ *        clear_refs must read 1 (unless zapped since). Atomics fault for
+ *        write even when CMP_SWAP does not store.
+ *      - a chunk that failed may have write-faulted the pages of its range
+ *        before the one that failed (hmm_range_fault() walks in order):
+ *        those may read 1 (may, not must).
+ *      - munmap + mmap: the new VMA gets VM_SOFTDIRTY (mm/vma.c
+ *        __mmap_region()), which is sticky when it merges with the rest of
+ *        the region (VMA_STICKY_FLAGS): the remapped page must read 1, and
+ *        every page may, until the next clear_refs (VMA flag, below).
+ *      - mremap: move_ptes() marks every moved PTE soft-dirty
+ *        (mm/mremap.c move_soft_dirty_pte()): a page moved away and back
+ *        may read 1.
+ *    What clears it: clear_refs (PTEs and VMA flags, under the mmap write
+ *    lock), DONTNEED and munmap (no PTE left: pagemap shows only the VMA
+ *    flag). What does neither: mprotect (change_pte_range() keeps the bit,
+ *    a VMA split or merge keeps the flag), fork (copy_present_ptes()
+ *    write-protects the parent's PTEs, bit kept), reads by the CPU or the
+ *    device (a read fault maps the zero page, no soft-dirty), rodp's
+ *    downgrade (it marks the struct page dirty, not the PTE).
+ *    What cannot happen here: stress_odp runs with PR_SET_THP_DISABLE, so
+ *    no fault maps a huge or multi-size folio (which would dirty the PTEs
+ *    of the whole folio, map_anon_folio_pte_nopf()) and khugepaged does
+ *    not collapse; nothing else in the process writes the region.
+ *    The region's VMA flag is tracked across steps
+ *    (st_vma_soft_dirty_after()): set by the registration's mmap and a
+ *    remap, cleared by clear_refs; while it may be set, any page may read
+ *    1, never 0 where a device write requires 1.
+ *
  * The check enumerates, for each prefix length the status allows and
  * each position of the global atoms, every order of each page's own
  * atoms among that page's chunks; a step is explained when every page has
@@ -148,9 +188,10 @@ struct item {
 struct sim {
 	uint8_t cur[MAX_PSEG], loc[MAX_PSEG], ccur[MAX_PSEG];
 	uint8_t out, cout;
-	uint32_t tag;		/* segments the device wrote after clear_refs */
+	bool sd;		/* the soft-dirty bit this order leaves (E) */
+	bool sd_may;		/* ... and whether the kernel may set it anyway */
 	enum gap gap;
-	bool ro, after_clear, child_taken, child_abs, fail_here;
+	bool ro, child_taken, child_abs, fail_here;
 };
 
 struct ctx {
@@ -162,6 +203,8 @@ struct ctx {
 	bool atomic;
 	bool has_fork, has_clear;
 	bool fork_before, fork_after, clear_before, clear_after;
+	bool vma_sd;		/* the VMA may carry VM_SOFTDIRTY at the end */
+	bool op_sd_may;		/* the op did not complete: its pages may */
 	struct page pg[ST_PAGES];
 	/* page_eval() results */
 	bool any, withfail;
@@ -226,6 +269,80 @@ void st_step_describe(const struct st_step *s, char *buf, size_t size)
 				      e->enclose ? " enclosing" : "",
 				      e->done ? "" : " (did nothing)",
 				      e->err ? " (error)" : "");
+	}
+}
+
+bool st_step_must_fail(const struct st_step *s, size_t page)
+{
+	size_t first = s->off / page, last = (s->off + s->len - 1) / page;
+	int i;
+
+	for (i = 0; i < s->nev; i++) {
+		const struct st_event *e = &s->ev[i];
+
+		if (!e->done || !st_ev_structural(e->kind))
+			continue;
+		/* A read-only page still serves reads. */
+		if (e->kind == EV_MPROTECT && s->op == OP_READ)
+			continue;
+		/* The gap must cover the whole flight (D). */
+		if (!(e->t[0][1] < s->t_post && e->t[1][0] > s->t_done))
+			continue;
+		if (e->first <= last && e->first + e->npages > first)
+			return true;
+	}
+	return false;
+}
+
+bool st_vma_soft_dirty_after(const struct st_step *s, bool before)
+{
+	const struct st_event *clear = NULL, *remap = NULL;
+	int i;
+
+	for (i = 0; i < s->nev; i++) {
+		if (!s->ev[i].done)
+			continue;
+		if (s->ev[i].kind == EV_CLEAR_REFS)
+			clear = &s->ev[i];
+		else if (s->ev[i].kind == EV_REMAP)
+			remap = &s->ev[i];
+	}
+	/* The remap's mmap sets it, unless a clear_refs surely came after. */
+	if (remap)
+		return !(clear && clear->t[0][0] > remap->t[1][1]);
+	return clear ? false : before;
+}
+
+/* A bijection of 64-bit words (splitmix64's finaliser). */
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t st_pattern_word(uint64_t key, enum st_stream stream, uint64_t gen,
+			 uint64_t word)
+{
+	/* (stream, gen, word) packed without overlap: 2 + 42 + 20 bits. */
+	uint64_t in = (uint64_t)stream << 62 |
+		      (gen & ((1ULL << 42) - 1)) << 20 | (word & 0xfffff);
+
+	return mix64(in ^ key);
+}
+
+void st_pattern_fill(uint8_t *buf, size_t len, uint64_t key,
+		     enum st_stream stream, uint64_t gen, size_t off)
+{
+	uint64_t w = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		size_t x = off + i;
+
+		if (i == 0 || x % 8 == 0)	/* one word per 8 bytes */
+			w = st_pattern_word(key, stream, gen, x / 8);
+		buf[i] = (uint8_t)(w >> (8 * (x % 8)));
 	}
 }
 
@@ -429,6 +546,8 @@ static void setup(struct ctx *c)
 		}
 	}
 
+	c->vma_sd = st_vma_soft_dirty_after(s, o->vma_sd_before);
+	c->op_sd_may = s->status == ST_OTHER && c->writes;
 	for (i = 0; i < ST_PAGES; i++) {
 		struct page *p = &c->pg[i];
 		size_t base = (size_t)i * page;
@@ -473,8 +592,8 @@ static void run_item(struct ctx *c, struct sim *m, const struct item *it,
 		m->cout = m->out;
 		return;
 	case IT_CLEAR:
-		m->after_clear = true;
-		m->tag = 0;
+		m->sd = false;
+		m->sd_may = false;
 		return;
 	case IT_CHUNK:
 		break;
@@ -486,8 +605,13 @@ static void run_item(struct ctx *c, struct sim *m, const struct item *it,
 			*ok = false;	/* (B) an executed chunk needs the page */
 		return;
 	}
-	if (it->failing)
-		return;	/* failed on another page: nothing done here */
+	if (it->failing) {
+		/* Failed on another page: nothing written here, but (E) its
+		 * write fault may have reached this page first. */
+		if (c->writes)
+			m->sd_may = true;
+		return;
+	}
 	for (k = it->seg_first; k < it->seg_first + it->seg_n; k++) {
 		switch (c->s->op) {
 		case OP_WRITE:
@@ -501,9 +625,9 @@ static void run_item(struct ctx *c, struct sim *m, const struct item *it,
 			m->cur[k] = m->cur[k] == K_Z ? K_DZ : K_D;
 			break;
 		}
-		if (c->writes && m->after_clear)
-			m->tag |= 1u << k;
 	}
+	if (c->writes)
+		m->sd = true;	/* (E) written since the last clear_refs */
 }
 
 static void run_atom(struct sim *m, enum atom a, int nseg)
@@ -519,13 +643,18 @@ static void run_atom(struct sim *m, enum atom a, int nseg)
 		for (k = 0; k < nseg; k++)
 			m->cur[k] = K_Z;
 		m->out = K_Z;
-		m->tag = 0;
+		m->sd = false;	/* no PTE left (E) */
+		m->sd_may = false;
 		if (a == A_UNMAP)
 			m->gap = G_UNMAPPED;
 		return;
 	case A_REMAP:
+		m->gap = G_MAPPED;
+		m->sd = true;	/* a new VMA has VM_SOFTDIRTY (E) */
+		return;
 	case A_BACK:
 		m->gap = G_MAPPED;
+		m->sd_may = true;	/* move_soft_dirty_pte() (E) */
 		return;
 	case A_AWAY:
 		m->gap = G_MOVED;
@@ -539,10 +668,20 @@ static void run_atom(struct sim *m, enum atom a, int nseg)
 	}
 }
 
+/* (E) the soft-dirty bit a page shows against the one an order leaves. */
+static bool sd_ok(const struct ctx *c, const struct page *p, bool want,
+		  bool may)
+{
+	if (p->sd == want)
+		return true;
+	if (want)
+		return false;	/* written since the last clear_refs */
+	return may || c->vma_sd || (c->op_sd_may && p->nseg);
+}
+
 static bool leaf_ok(const struct ctx *c, const struct sim *m)
 {
 	const struct page *p = c->p;
-	bool device_data = false;
 	int k;
 
 	if (!(m->out & p->po))
@@ -554,11 +693,9 @@ static bool leaf_ok(const struct ctx *c, const struct sim *m)
 			return false;
 		if (c->s->op != OP_WRITE && !(m->loc[k] & sg->lm))
 			return false;
-		if ((m->tag & (1u << k)) && (m->cur[k] & (K_D | K_DZ)))
-			device_data = true;
 	}
-	if (device_data && !p->sd)
-		return false;	/* (C) clear_refs: soft-dirty required */
+	if (!sd_ok(c, p, m->sd, m->sd_may))
+		return false;
 	if (c->has_fork) {
 		if (m->child_abs)
 			return p->co == K_ABS;
@@ -679,6 +816,7 @@ static void page_eval(struct ctx *c, const struct page *p, int nt, bool fail,
 	}
 	m.out = K_O;
 	m.gap = G_MAPPED;
+	m.sd = c->o->sd_before[p - c->pg];
 	c->any = c->withfail = false;
 	dfs(c, m, 0, pos);
 }
@@ -784,6 +922,15 @@ static bool quiet_pages_ok(struct ctx *c, bool say)
 				printf("    page %d (untouched) differs in the fork child%s\n",
 				       i, p->co == K_ABS ? ": not mapped" : "");
 		}
+		/* (E) only clear_refs changes an untouched page's bit. */
+		if (!sd_ok(c, p, c->has_clear ? false : o->sd_before[i], false)) {
+			ok = false;
+			if (say)
+				printf("    page %d (untouched) reads soft-dirty %d: was %d, "
+				       "clear_refs %s, VMA flag %s\n", i, p->sd,
+				       o->sd_before[i], c->has_clear ? "in the step" : "not since",
+				       c->vma_sd ? "may be set" : "clear");
+		}
 	}
 	return ok;
 }
@@ -818,9 +965,11 @@ static void explain(struct ctx *c)
 		if (!p->interesting)
 			continue;
 		shown++;
-		printf("    page %d: outside %s child %s soft-dirty %d streams %d:",
+		printf("    page %d: outside %s child %s soft-dirty %d (before %d, "
+		       "VMA flag %s) streams %d:",
 		       i, mask_str(p->po, b1),
 		       c->has_fork ? mask_str(p->co, b2) : "n/a", p->sd,
+		       o->sd_before[i], c->vma_sd ? "may be set" : "clear",
 		       p->nstream);
 		for (k = 0; k < p->nseg; k++)
 			printf(" c%d[+%#zx,%zu]=%s/%s/%s", p->seg[k].chunk,

@@ -6,10 +6,13 @@
  * later packet kept while an earlier one was zapped, a device write seen
  * by the fork child after an earlier one was not, a write into an
  * unmapped range, a device-written page without soft-dirty after
- * clear_refs).
+ * clear_refs, an untouched page that turns soft-dirty, a completion other
+ * than the remote access error when a gap covered the whole flight), and
+ * its data patterns must have no period.
  */
 #include <config.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../cunit_run.h"
@@ -21,7 +24,8 @@
 
 static uint8_t before[LEN], after[LEN], child[LEN];
 static uint8_t src[ST_OP_MAX], loc[ST_OP_MAX], loc_before[ST_OP_MAX];
-static bool sd[ST_PAGES];
+static bool sd[ST_PAGES], sd_before[ST_PAGES];
+static bool vma_sd;
 static struct st_child_report report;
 
 /* The op is in flight from t=10 to t=20. */
@@ -40,7 +44,14 @@ static void reset(void)
 		src[i] = (uint8_t)(0x80 | (i * 3));
 	memset(loc, 0xee, sizeof(loc));
 	memset(loc_before, 0xee, sizeof(loc_before));
-	memset(sd, 0, sizeof(sd));
+	/*
+	 * Soft-dirty: every page dirty before and after, and the VMA flag
+	 * may be set, so only a page that must read dirty and does not
+	 * fails; the soft-dirty tests below set these themselves.
+	 */
+	for (i = 0; i < ST_PAGES; i++)
+		sd[i] = sd_before[i] = true;
+	vma_sd = true;
 	memset(&report, 0, sizeof(report));
 	for (i = 0; i < ST_PAGES; i++)
 		report.present[i] = true;
@@ -83,7 +94,7 @@ static bool check(const struct st_step *s, bool fork)
 		.page = PG, .chunk = MTU, .before = before, .after = after,
 		.src = src, .loc = loc, .loc_before = loc_before,
 		.child = fork ? child : NULL, .report = fork ? &report : NULL,
-		.soft_dirty = sd,
+		.soft_dirty = sd, .sd_before = sd_before, .vma_sd_before = vma_sd,
 	};
 
 	return st_model_check(s, &o);
@@ -172,6 +183,14 @@ static void test_fork_isolation(void)
 	CU_ASSERT_FALSE(check(&s, true));
 }
 
+/* Soft-dirty as a tracker sees it: nothing dirty, no VMA flag. */
+static void all_clean(void)
+{
+	memset(sd, 0, sizeof(sd));
+	memset(sd_before, 0, sizeof(sd_before));
+	vma_sd = false;
+}
+
 static void test_soft_dirty(void)
 {
 	size_t off = 7 * PG + 8;
@@ -179,14 +198,242 @@ static void test_soft_dirty(void)
 
 	event(&s, EV_CLEAR_REFS, 0, ST_PAGES, 5, 0);	/* before the post */
 	reset();
+	for (size_t i = 0; i < ST_PAGES; i++)
+		sd[i] = false;		/* dirty before, all cleared */
+	vma_sd = false;
 	put_src(after, off, off, 100);
 	CU_ASSERT_FALSE(check(&s, false));	/* written after, not dirty */
 	sd[7] = true;
 	CU_ASSERT_TRUE(check(&s, false));
+	/* An untouched page the clear_refs cleaned reads dirty. */
+	sd[20] = true;
+	CU_ASSERT_FALSE(check(&s, false));
+	/* ... even if the VMA flag was set before: clear_refs cleared it. */
+	vma_sd = true;
+	CU_ASSERT_FALSE(check(&s, false));
+	sd[20] = false;
+	vma_sd = false;
 	/* clear_refs during the op: it may have come after the write. */
 	sd[7] = false;
 	s.ev[0].t[0][0] = s.ev[0].t[0][1] = 15;
 	CU_ASSERT_TRUE(check(&s, false));
+}
+
+/*
+ * The clear_refs was steps ago: a page the device writes now must read
+ * dirty (the rodp build whose SOFT_DIRTY action skips leaves the device
+ * its write permission, so the write does not fault and this is what it
+ * shows); an untouched page keeps its bit either way.
+ */
+static void test_soft_dirty_across_steps(void)
+{
+	size_t off = 7 * PG + 8;
+	struct st_step s = step(OP_WRITE, off, 100, ST_OK);
+
+	reset();
+	all_clean();
+	put_src(after, off, off, 100);
+	CU_ASSERT_FALSE(check(&s, false));
+	sd[7] = true;
+	CU_ASSERT_TRUE(check(&s, false));
+	/* Clean untouched page turns dirty: only the VMA flag explains it. */
+	sd[30] = true;
+	CU_ASSERT_FALSE(check(&s, false));
+	vma_sd = true;
+	CU_ASSERT_TRUE(check(&s, false));
+	vma_sd = false;
+	sd[30] = false;
+	/* Dirty untouched page turns clean with no clear_refs: never. */
+	sd_before[31] = true;
+	CU_ASSERT_FALSE(check(&s, false));
+	sd[31] = true;
+	CU_ASSERT_TRUE(check(&s, false));
+	/* A READ dirties nothing. */
+	s = step(OP_READ, off, 100, ST_OK);
+	reset();
+	all_clean();
+	memcpy(loc, before + off, 100);
+	CU_ASSERT_TRUE(check(&s, false));
+	sd[7] = true;
+	CU_ASSERT_FALSE(check(&s, false));
+}
+
+/* The reasons the kernel sets or clears it besides writes (model, E). */
+static void test_soft_dirty_reasons(void)
+{
+	size_t off = 3 * PG;
+	struct st_step s = step(OP_WRITE, off, 100, ST_OK);
+
+	/* Written, then zapped after the completion: no PTE, clean. */
+	event(&s, EV_DONTNEED, 3, 1, 25, 0);
+	reset();
+	all_clean();
+	memset(after + off, 0, PG);
+	CU_ASSERT_TRUE(check(&s, false));
+	sd[3] = true;
+	CU_ASSERT_FALSE(check(&s, false));
+
+	/* mprotect keeps the bit: a clean page stays clean. */
+	s = step(OP_READ, 12 * PG, 100, ST_OK);
+	event(&s, EV_MPROTECT, 12, 1, 5, 25);
+	reset();
+	all_clean();
+	memcpy(loc, before + 12 * PG, 100);
+	CU_ASSERT_TRUE(check(&s, false));
+	sd[12] = true;
+	CU_ASSERT_FALSE(check(&s, false));
+
+	/* mremap marks the PTEs it moves soft-dirty: may. */
+	s = step(OP_READ, 12 * PG, 100, ST_OK);
+	event(&s, EV_MREMAP, 12, 1, 25, 30);
+	CU_ASSERT_TRUE(check(&s, false));
+	sd[13] = true;				/* but not beside it */
+	CU_ASSERT_FALSE(check(&s, false));
+
+	/* munmap + mmap: the new VMA is soft-dirty, and so may be all. */
+	s = step(OP_READ, 20 * PG, 100, ST_OK);
+	event(&s, EV_REMAP, 9, 1, 25, 30);
+	reset();
+	all_clean();
+	memcpy(loc, before + 20 * PG, 100);
+	memset(after + 9 * PG, 0, PG);
+	CU_ASSERT_FALSE(check(&s, false));	/* page 9 must read dirty */
+	sd[9] = true;
+	CU_ASSERT_TRUE(check(&s, false));
+	sd[40] = true;				/* merged into a dirty VMA */
+	CU_ASSERT_TRUE(check(&s, false));
+	CU_ASSERT_TRUE(st_vma_soft_dirty_after(&s, false));
+	/* A clear_refs that surely came after the mmap cleans the VMA. */
+	event(&s, EV_CLEAR_REFS, 0, ST_PAGES, 40, 0);
+	CU_ASSERT_FALSE(st_vma_soft_dirty_after(&s, true));
+	s.ev[1].t[0][0] = 29;			/* overlapping: may */
+	CU_ASSERT_TRUE(st_vma_soft_dirty_after(&s, false));
+	s.nev = 0;
+	CU_ASSERT_FALSE(st_vma_soft_dirty_after(&s, false));
+	CU_ASSERT_TRUE(st_vma_soft_dirty_after(&s, true));
+
+	/*
+	 * A chunk that failed on a read-only page may have write-faulted
+	 * the page before it (dirty, no data), not the read-only one.
+	 */
+	off = 10 * PG - 512;
+	s = step(OP_WRITE, off, 1024, ST_MEMERR);
+	event(&s, EV_MPROTECT, 10, 1, 5, 25);
+	reset();
+	all_clean();
+	CU_ASSERT_TRUE(check(&s, false));
+	sd[9] = true;
+	CU_ASSERT_TRUE(check(&s, false));
+	sd[10] = true;
+	CU_ASSERT_FALSE(check(&s, false));
+
+	/* An operation that did not complete: its pages may be dirty. */
+	s = step(OP_WRITE, 5 * PG, 100, ST_OTHER);
+	reset();
+	all_clean();
+	CU_ASSERT_TRUE(check(&s, false));
+	sd[5] = true;
+	CU_ASSERT_TRUE(check(&s, false));
+	sd[6] = true;
+	CU_ASSERT_FALSE(check(&s, false));
+}
+
+/* Which completions an operation may end with. */
+static void test_status_rule(void)
+{
+	struct st_step s = step(OP_WRITE, 9 * PG + 100, 100, ST_MEMERR);
+
+	/* A gap over the whole flight: the op must fail. */
+	event(&s, EV_REMAP, 9, 1, 5, 25);
+	CU_ASSERT_TRUE(st_step_must_fail(&s, PG));
+	/* The first half during the flight: it may have gone first. */
+	s.ev[0].t[0][0] = s.ev[0].t[0][1] = 12;
+	CU_ASSERT_FALSE(st_step_must_fail(&s, PG));
+	/* ... or the second half. */
+	s.ev[0].t[0][0] = s.ev[0].t[0][1] = 5;
+	s.ev[0].t[1][0] = s.ev[0].t[1][1] = 18;
+	CU_ASSERT_FALSE(st_step_must_fail(&s, PG));
+	/* Another page. */
+	s.ev[0].t[1][0] = s.ev[0].t[1][1] = 25;
+	s.ev[0].first = 11;
+	CU_ASSERT_FALSE(st_step_must_fail(&s, PG));
+	/* An event that did not happen. */
+	s.ev[0].first = 9;
+	s.ev[0].done = false;
+	CU_ASSERT_FALSE(st_step_must_fail(&s, PG));
+	s.ev[0].done = true;
+	/* Read-only: writes and atomics fail, reads do not. */
+	s.ev[0].kind = EV_MPROTECT;
+	CU_ASSERT_TRUE(st_step_must_fail(&s, PG));
+	s.op = OP_FADD;
+	CU_ASSERT_TRUE(st_step_must_fail(&s, PG));
+	s.op = OP_READ;
+	CU_ASSERT_FALSE(st_step_must_fail(&s, PG));
+	s.op = OP_WRITE;
+	s.ev[0].kind = EV_MREMAP;
+	CU_ASSERT_TRUE(st_step_must_fail(&s, PG));
+	/* A zap never makes an access fail. */
+	s.ev[0].kind = EV_DONTNEED;
+	CU_ASSERT_FALSE(st_step_must_fail(&s, PG));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every 8-byte window of a region's pattern, two generations, distinct. */
+static void test_pattern_unique(void)
+{
+	static uint64_t win[2 * LEN];
+	static uint8_t buf[2][LEN];
+	uint64_t key = 0x1234567887654321ULL;
+	size_t i, n = 0;
+	int g;
+
+	for (g = 0; g < 2; g++) {
+		st_pattern_fill(buf[g], LEN, key, STREAM_REGION, 7 + g, 0);
+		for (i = 0; i + 8 <= LEN; i++)
+			memcpy(&win[n++], buf[g] + i, 8);
+	}
+	qsort(win, n, sizeof(win[0]), cmp_u64);
+	for (i = 1; i < n; i++)
+		if (win[i] == win[i - 1])
+			break;
+	CU_ASSERT_EQUAL(i, n);
+	/* No period of 256 (or any in-page shift) in a page's bytes. */
+	for (i = 0; i < PG; i += 256)
+		CU_ASSERT_NOT_EQUAL(memcmp(buf[0], buf[0] + i + 256, 256), 0);
+	/* Another stream of the same generation differs too. */
+	st_pattern_fill(buf[1], LEN, key, STREAM_SRC, 7, 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(buf[0], buf[1], 8), 0);
+	/* A fill at an offset continues the same pattern. */
+	st_pattern_fill(buf[1], 100, key, STREAM_REGION, 7, 4099);
+	CU_ASSERT_EQUAL(memcmp(buf[1], buf[0] + 4099, 100), 0);
+}
+
+/* A packet that lands at the wrong in-page offset is seen. */
+static void test_misplaced_packet(void)
+{
+	size_t off = 6 * PG + 1024;
+	struct st_step s = step(OP_WRITE, off, 1024, ST_OK);
+
+	reset();
+	st_pattern_fill(before, LEN, 99, STREAM_REGION, 1, 0);
+	memcpy(after, before, LEN);
+	st_pattern_fill(src, 1024, 99, STREAM_SRC, 2, off);
+	put_src(after, off, off, 1024);
+	CU_ASSERT_TRUE(check(&s, false));
+	/* The same data 256 bytes further on (the old pattern's period). */
+	memcpy(after, before, LEN);
+	memcpy(after + off + 256, src, 1024);
+	CU_ASSERT_FALSE(check(&s, false));
+	/* At offset 0 of the page, as stock rxe puts it. */
+	memcpy(after, before, LEN);
+	memcpy(after + 6 * PG, src, 1024);
+	CU_ASSERT_FALSE(check(&s, false));
 }
 
 static void test_unmapped_gap(void)
@@ -289,6 +536,11 @@ int main(void)
 		RODP_TEST(test_dontneed_orders),
 		RODP_TEST(test_fork_isolation),
 		RODP_TEST(test_soft_dirty),
+		RODP_TEST(test_soft_dirty_across_steps),
+		RODP_TEST(test_soft_dirty_reasons),
+		RODP_TEST(test_status_rule),
+		RODP_TEST(test_pattern_unique),
+		RODP_TEST(test_misplaced_packet),
 		RODP_TEST(test_unmapped_gap),
 		RODP_TEST(test_mremap_and_mprotect_keep_data),
 		RODP_TEST(test_read_into_local),

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/json_out.h"
 #include "../common/module_hint.h"
 #include "../common/policy_name.h"
 #include "../common/stat_fields.h"
@@ -49,7 +50,8 @@ static void usage(FILE *f)
 "      --prefetch         --odp and ibv_advise_mr(PREFETCH_WRITE) first\n"
 "      --buffer=BYTES     measured buffer per side (default 8 MiB)\n"
 "      --churn=KIND       softdirty, fork, mprotect, dontneed or remap,\n"
-"                         applied to this process's buffer during traffic\n"
+"                         applied to this process's buffer during traffic;\n"
+"                         numa: the kernel's NUMA balancer (must be on)\n"
 "      --churn-rate=HZ    churn events per second (default 10)\n"
 "      --policy=POLICY    rodp policy of this process: stock or event-aware\n"
 "      --bind=ADDR        server: listen on ADDR only\n"
@@ -166,7 +168,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		case O_CHURN:
 			if (bench_churn_parse(optarg, &o->churn)) {
 				fprintf(stderr, "rodp-bench: unknown churn '%s' (softdirty, "
-					"fork, mprotect, dontneed, remap)\n", optarg);
+					"fork, mprotect, dontneed, remap, numa)\n", optarg);
 				return -1;
 			}
 			break;
@@ -392,14 +394,17 @@ static int run_server(struct bench_opts *o, struct rodp_ctx *rodp)
 	if (!ret && have) {
 		rodp_stats_delta(&before, &after, &delta);
 		if (o->json) {
-			printf("{\"test\": \"%s\", \"role\": \"server\", "
-			       "\"churn_events\": %lu, \"rodp\": ",
-			       bench_op_name(s.o.op), churn.events);
-			for (i = 0; i < rodp_stat_nfields; i++)
-				printf("%s\"%s\": %llu", i ? ", " : "{",
-				       rodp_stat_fields[i].name, (unsigned long long)
-				       rodp_stat_value(&delta, &rodp_stat_fields[i]));
-			printf("}}\n");
+			struct json_object *doc = json_object_new_object();
+
+			json_object_object_add(doc, "test", json_object_new_string(
+						       bench_op_name(s.o.op)));
+			json_object_object_add(doc, "role",
+					       json_object_new_string("server"));
+			json_object_object_add(doc, "churn_events",
+					       json_object_new_uint64(churn.events));
+			json_object_object_add(doc, "rodp", tool_json_stats(&delta));
+			tool_json_print(stdout, doc, false);
+			json_object_put(doc);
 		} else {
 			printf("rodp-bench: %s test served, %lu churn events; "
 			       "rodp counters of this process:\n",

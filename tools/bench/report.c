@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * perftest's result table, extended on the right with rodp's view of the
- * same run, or one JSON document with every counter.
+ * same run, or one JSON document with every counter (json-c, as every
+ * tool writes JSON).
  */
 #include <config.h>
 
 #include <stdio.h>
 
+#include "../common/json_out.h"
 #include "../common/stat_fields.h"
 #include "bench.h"
 
@@ -33,7 +35,8 @@ const char *bench_mem_name(enum bench_mem mem)
 	return mem_names[mem];
 }
 
-static unsigned long nresults;
+/* The JSON document of the run, printed whole by bench_print_footer(). */
+static struct json_object *doc, *results;
 
 static const char *policy_str(const struct bench_opts *o)
 {
@@ -44,15 +47,30 @@ static const char *policy_str(const struct bench_opts *o)
 
 void bench_print_header(const struct bench_opts *o, const char *devname)
 {
-	nresults = 0;
 	if (o->json) {
-		printf("{\"test\": \"%s\", \"device\": \"%s\", \"memory\": \"%s\", "
-		       "\"policy\": \"%s\", \"churn\": \"%s\", \"churn_rate_hz\": %g, "
-		       "\"tx_depth\": %u, \"buffer_bytes\": %zu, \"loopback\": %s, "
-		       "\"results\": [",
-		       op_names[o->op], devname, mem_names[o->mem], policy_str(o),
-		       bench_churn_name(o->churn), o->churn ? o->churn_rate : 0,
-		       o->tx_depth, o->buf_size, o->loopback ? "true" : "false");
+		json_object_put(doc);
+		doc = json_object_new_object();
+		results = json_object_new_array();
+		json_object_object_add(doc, "test",
+				       json_object_new_string(op_names[o->op]));
+		json_object_object_add(doc, "device",
+				       json_object_new_string(devname));
+		json_object_object_add(doc, "memory",
+				       json_object_new_string(mem_names[o->mem]));
+		json_object_object_add(doc, "policy",
+				       json_object_new_string(policy_str(o)));
+		json_object_object_add(doc, "churn", json_object_new_string(
+					       bench_churn_name(o->churn)));
+		json_object_object_add(doc, "churn_rate_hz", tool_json_double(
+					       o->churn && o->churn != CHURN_NUMA ?
+				       o->churn_rate : 0, "%g"));
+		json_object_object_add(doc, "tx_depth",
+				       json_object_new_uint64(o->tx_depth));
+		json_object_object_add(doc, "buffer_bytes",
+				       json_object_new_uint64(o->buf_size));
+		json_object_object_add(doc, "loopback",
+				       json_object_new_boolean(o->loopback));
+		json_object_object_add(doc, "results", results);
 		return;
 	}
 	printf(RULE);
@@ -61,7 +79,9 @@ void bench_print_header(const struct bench_opts *o, const char *devname)
 	       devname);
 	printf(" Memory         : %-16s Policy         : %s\n",
 	       mem_names[o->mem], policy_str(o));
-	if (o->churn)
+	if (o->churn == CHURN_NUMA)
+		printf(" Churn          : numa (the kernel's NUMA balancer)\n");
+	else if (o->churn)
 		printf(" Churn          : %s at %g Hz\n",
 		       bench_churn_name(o->churn), o->churn_rate);
 	else
@@ -88,33 +108,39 @@ static uint64_t inval_total(const struct rodp_stats *s)
 void bench_print_result(const struct bench_opts *o,
 			const struct bench_result *r)
 {
-	size_t i;
-
 	if (o->json) {
-		printf("%s{\"run\": %lu, ", nresults++ ? ", " : "", r->run);
+		struct json_object *res = json_object_new_object(), *sides;
+
+		json_object_object_add(res, "run", json_object_new_uint64(r->run));
 		if (r->cond)
-			printf("\"cond\": \"%s\", ", r->cond);
-		printf("\"bytes\": %zu, \"iterations\": %lu, "
-		       "\"bw_peak_mb_sec\": %.2f, \"bw_average_mb_sec\": %.2f, "
-		       "\"msg_rate_mpps\": %.6f, \"seconds\": %.6f, "
-		       "\"churn_events\": %lu, \"fault_pages_by_buffer\": ",
-		       r->bytes, r->iters, r->bw_peak,
-		       r->bw_avg, r->msg_rate, r->seconds, r->churn_events);
-		if (r->have_sides)
-			printf("{\"client\": %llu, \"server\": %llu}, \"rodp\": ",
-			       (unsigned long long)r->fault_client,
-			       (unsigned long long)r->fault_server);
-		else
-			printf("null, \"rodp\": ");
-		if (!r->have_stats) {
-			printf("null}");
-			return;
+			json_object_object_add(res, "cond",
+					       json_object_new_string(r->cond));
+		json_object_object_add(res, "bytes",
+				       json_object_new_uint64(r->bytes));
+		json_object_object_add(res, "iterations",
+				       json_object_new_uint64(r->iters));
+		json_object_object_add(res, "bw_peak_mb_sec",
+				       tool_json_double(r->bw_peak, "%.2f"));
+		json_object_object_add(res, "bw_average_mb_sec",
+				       tool_json_double(r->bw_avg, "%.2f"));
+		json_object_object_add(res, "msg_rate_mpps",
+				       tool_json_double(r->msg_rate, "%.6f"));
+		json_object_object_add(res, "seconds",
+				       tool_json_double(r->seconds, "%.6f"));
+		json_object_object_add(res, "churn_events",
+				       json_object_new_uint64(r->churn_events));
+		sides = NULL;
+		if (r->have_sides) {
+			sides = json_object_new_object();
+			json_object_object_add(sides, "client",
+					json_object_new_uint64(r->fault_client));
+			json_object_object_add(sides, "server",
+					json_object_new_uint64(r->fault_server));
 		}
-		for (i = 0; i < rodp_stat_nfields; i++)
-			printf("%s\"%s\": %llu", i ? ", " : "{",
-			       rodp_stat_fields[i].name, (unsigned long long)
-			       rodp_stat_value(&r->stats, &rodp_stat_fields[i]));
-		printf("}}");
+		json_object_object_add(res, "fault_pages_by_buffer", sides);
+		json_object_object_add(res, "rodp", r->have_stats ?
+				       tool_json_stats(&r->stats) : NULL);
+		json_object_array_add(results, res);
 		return;
 	}
 	if (r->cond)
@@ -136,7 +162,10 @@ void bench_print_result(const struct bench_opts *o,
 void bench_print_footer(const struct bench_opts *o)
 {
 	if (o->json) {
-		printf("]}\n");
+		/* One line: the performance suite reads a line per run. */
+		tool_json_print(stdout, doc, false);
+		json_object_put(doc);
+		doc = results = NULL;
 		return;
 	}
 	printf(RULE);

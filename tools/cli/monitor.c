@@ -1,161 +1,180 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * rodp monitor: rodp.ko's region notifications (shrunk, dead) from the
- * "events" multicast group, one line each, as they happen. librodp's
- * event fd carries only the calling process's own regions, so the
- * monitor joins the group itself; the kernel lets administrators only.
+ * "events" multicast group, one line (one JSON document) each, as they
+ * happen. librodp's event fd carries only the calling process's own
+ * regions, so the monitor joins the group itself (the kernel lets
+ * administrators only), but it reads each message with librodp's own
+ * checked parsers: rodp_ntf_parse(), which rodp_get_event() uses, and
+ * rodp_region_from_attrs() (a dump's) for the device the event lacks.
+ * They are internal: rodp links librodp's convenience library.
  */
 #include <config.h>
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
-#include <linux/rodp.h>
-
+#include "../../lib/rodp_internal.h"
 #include "cli.h"
 
-struct mon {
-	struct cli *c;
-	unsigned long seen;
-	int err;
+static const struct key_spec monitor_keys[] = {
+	{ "event", KEY_STR }, { "id", KEY_NUM }, { "pid", KEY_NUM },
+	{ "dev", KEY_STR }, { "addr", KEY_NUM }, { "length", KEY_NUM },
+	{ "lkey", KEY_NUM }, { "state", KEY_STR }, { "ranges", KEY_NUM },
+	{ "live-bytes", KEY_NUM },
 };
 
-static int nle_errno(int nle)
+/* The region's device, from the same message; "" if it has none. */
+static void event_device(const struct nlmsghdr *nlh, char *dev, size_t size)
 {
-	switch (nle < 0 ? -nle : nle) {
-	case NLE_PERM: case NLE_NOACCESS: return EPERM;
-	case NLE_OBJ_NOTFOUND: return ENODEV;
-	case NLE_NOMEM: return ENOMEM;
-	default: return EIO;
-	}
+	struct nlattr *tb[RODP_A_MAX + 1];
+	struct rodp_region_info info;
+	struct rodp_range *ranges;
+
+	dev[0] = '\0';
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, RODP_A_MAX,
+			  (struct nla_policy *)rodp_attr_policy) < 0 ||
+	    rodp_region_from_attrs(tb, &info, &ranges))
+		return;
+	free(ranges);
+	snprintf(dev, size, "%s", info.device);
 }
 
-static int on_event(struct nl_msg *msg, void *arg)
+/* Prints ev if it passes the filters; true when it was printed. */
+static bool print_event(struct cli *c, const struct rodp_event *ev,
+			const char *dev)
 {
-	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
-	struct nlattr *tb[RODP_A_MAX + 1], *a;
-	struct mon *m = arg;
-	struct kv kv[KV_MAX];
-	uint64_t live = 0;
-	int n = 0, rem, nranges = 0;
+	struct kv kv[16];
+	int n = 0;
 
-	if (gh->cmd != RODP_CMD_REGION_SHRUNK_NTF &&
-	    gh->cmd != RODP_CMD_REGION_DEAD_NTF)
-		return NL_SKIP;
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, RODP_A_MAX, NULL) < 0)
-		return NL_SKIP;
-	if (tb[RODP_A_REGION_RANGES])
-		nla_for_each_nested(a, tb[RODP_A_REGION_RANGES], rem) {
-			struct nlattr *r[RODP_RANGE_MAX + 1];
-
-			if (nla_parse_nested(r, RODP_RANGE_MAX, a, NULL) < 0)
-				continue;
-			nranges++;
-			if (r[RODP_RANGE_LENGTH])
-				live += nla_get_u64(r[RODP_RANGE_LENGTH]);
-		}
 	kv[n++] = (struct kv){ "event", KV_STR, 0,
-		gh->cmd == RODP_CMD_REGION_DEAD_NTF ? "dead" : "shrunk" };
-#define U64(key, attr) if (tb[attr]) kv[n++] = (struct kv){ key, KV_U64, nla_get_u64(tb[attr]), NULL }
-#define U32(key, attr, t) if (tb[attr]) kv[n++] = (struct kv){ key, t, nla_get_u32(tb[attr]), NULL }
-	U64("id", RODP_A_REGION_ID);
-	U32("pid", RODP_A_PID, KV_U64);
-	if (tb[RODP_A_DEVICE])
-		kv[n++] = (struct kv){ "dev", KV_STR, 0, nla_get_string(tb[RODP_A_DEVICE]) };
-	if (tb[RODP_A_ADDR])
-		kv[n++] = (struct kv){ "addr", KV_HEX, nla_get_u64(tb[RODP_A_ADDR]), NULL };
-	U64("length", RODP_A_LENGTH);
-	U32("lkey", RODP_A_LKEY, KV_HEX);
-	if (tb[RODP_A_REGION_STATE])
-		kv[n++] = (struct kv){ "state", KV_STR, 0,
-			nla_get_u32(tb[RODP_A_REGION_STATE]) == RODP_REGION_DEAD ?
-			"dead" : "live" };
-	kv[n++] = (struct kv){ "ranges", KV_U64, nranges, NULL };
-	kv[n++] = (struct kv){ "live-bytes", KV_U64, live, NULL };
-#undef U64
-#undef U32
-	if (m->c->dev && !(tb[RODP_A_DEVICE] &&
-			   !strcmp(m->c->dev, nla_get_string(tb[RODP_A_DEVICE]))))
-		return NL_OK;
-	for (rem = 0; rem + 1 < m->c->argc; rem += 2)
-		if (!kv_match(kv, n, m->c->argv[rem], m->c->argv[rem + 1]))
-			return NL_OK;
-	/* JSON: one object per line, so a reader can follow the stream. */
-	if (m->c->json) {
-		struct cli one = *m->c;
-
-		one.pretty = false;
-		out_list_begin(&one);
-		out_object(&one, kv, n);
-		out_list_end(&one);
-	} else {
-		out_object(m->c, kv, n);
-		fflush(stdout);
-	}
-	m->seen++;
-	return m->c->count && m->seen >= m->c->count ? NL_STOP : NL_OK;
+		ev->type == RODP_EVENT_REGION_DEAD ? "dead" : "shrunk" };
+	kv[n++] = (struct kv){ "id", KV_U64, ev->region_id, NULL };
+	kv[n++] = (struct kv){ "pid", KV_U64, ev->pid, NULL };
+	if (*dev)
+		kv[n++] = (struct kv){ "dev", KV_STR, 0, dev };
+	kv[n++] = (struct kv){ "addr", KV_HEX, ev->addr, NULL };
+	kv[n++] = (struct kv){ "length", KV_U64, ev->length, NULL };
+	kv[n++] = (struct kv){ "lkey", KV_HEX, ev->lkey, NULL };
+	kv[n++] = (struct kv){ "state", KV_STR, 0,
+		ev->state == RODP_STATE_DEAD ? "dead" : "live" };
+	kv[n++] = (struct kv){ "ranges", KV_U64, ev->live_ranges, NULL };
+	kv[n++] = (struct kv){ "live-bytes", KV_U64, ev->live_bytes, NULL };
+	if (!args_match(c, kv, n))
+		return false;
+	/* One document per event: a reader can follow the stream a line at
+	 * a time. */
+	out_begin(c);
+	out_object(c, kv, n);
+	out_end(c);
+	return true;
 }
 
-int cmd_monitor(struct cli *c, const char *cmd)
+unsigned long monitor_datagram(struct cli *c, const void *buf, size_t len,
+			       int family, unsigned long max)
 {
-	static const char *const keys[] = {
-		"event", "id", "pid", "dev", "addr", "length", "lkey", "state",
-		"ranges", "live-bytes",
-	};
-	struct mon m = { .c = c };
-	struct nl_sock *sk;
-	int grp, err, i;
-	size_t k;
+	unsigned long printed = 0;
+	size_t off, used;
 
-	if (cmd && strcmp(cmd, "show"))
-		return cli_usage("unknown command 'monitor %s'", cmd);
-	if (c->argc % 2)
-		return cli_usage("'%s' needs a value", c->argv[c->argc - 1]);
-	for (i = 0; i < c->argc; i += 2) {
-		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (!strcmp(keys[k], c->argv[i]))
-				break;
-		if (k == sizeof(keys) / sizeof(keys[0]))
-			return cli_usage("unknown key '%s'", c->argv[i]);
+	for (off = 0; off < len && (!max || printed < max); off += used) {
+		const char *msg = (const char *)buf + off;
+		struct rodp_event ev;
+		char dev[64];
+		int ret = rodp_ntf_parse(msg, len - off, family, &ev, &used);
+
+		if (ret == EPROTO)
+			fprintf(stderr, "rodp: monitor: a malformed "
+				"notification skipped\n");
+		if (ret)
+			continue;	/* ENOMSG: not an event */
+		event_device((const struct nlmsghdr *)msg, dev, sizeof(dev));
+		printed += print_event(c, &ev, dev);
 	}
-	sk = nl_socket_alloc();
+	return printed;
+}
+
+/* Joins the events group: 0 and *sk, *family, or a positive errno. */
+static int monitor_socket(struct nl_sock **skp, int *family)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int grp, err;
+
 	if (!sk)
-		return cli_fail(ENOMEM, "monitor");
+		return ENOMEM;
 	err = genl_connect(sk);
-	if (err < 0) {
-		err = nle_errno(err);
-		goto out;
-	}
+	if (err < 0)
+		goto out_nle;
+	*family = genl_ctrl_resolve(sk, RODP_FAMILY_NAME);
 	grp = genl_ctrl_resolve_grp(sk, RODP_FAMILY_NAME, RODP_MCGRP_EVENTS);
-	if (grp < 0) {
-		err = ENODEV;
-		goto out;
+	if (*family < 0 || grp < 0) {
+		nl_socket_free(sk);
+		return ENODEV;
 	}
 	err = nl_socket_add_membership(sk, grp);
-	if (err < 0) {
-		err = nle_errno(err);
-		goto out;
-	}
-	nl_socket_disable_seq_check(sk);
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &m);
+	if (err < 0)
+		goto out_nle;
+	*skp = sk;
+	return 0;
+out_nle:
+	nl_socket_free(sk);
+	return rodp_nl_errno(err);
+}
+
+static int monitor_run(struct cli *c)
+{
+	static char buf[65536];
+	unsigned long seen = 0, lost = 0;
+	struct nl_sock *sk = NULL;
+	int family = 0, fd, err;
+
+	err = monitor_socket(&sk, &family);
+	if (err)
+		return cli_fail(err, "monitor");
+	fd = nl_socket_get_fd(sk);
 	if (!c->json)
 		fprintf(stderr, "rodp: monitoring region events (Ctrl-C stops)\n");
-	for (;;) {
-		err = nl_recvmsgs_default(sk);
-		if (err < 0 && err != -NLE_NOMEM) {	/* overrun: keep going */
-			err = nle_errno(err);
-			goto out;
+	while (!c->count || seen < c->count) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 0 && errno == ENOBUFS) {
+			/* The kernel dropped notifications: say so, go on. */
+			fprintf(stderr, "rodp: monitor: events lost (%lu times "
+				"the socket overran)\n", ++lost);
+			continue;
 		}
-		if (c->count && m.seen >= c->count)
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
 			break;
+		}
+		seen += monitor_datagram(c, buf, n, family,
+					 c->count ? c->count - seen : 0);
 	}
-	err = 0;
-out:
 	nl_socket_free(sk);
 	return err ? cli_fail(err, "monitor") : 0;
 }
+
+static int monitor_parse(struct cli *c, const char *cmd)
+{
+	(void)cmd;	/* none */
+	c->once = monitor_run;
+	return args_check(c, monitor_keys,
+			  sizeof(monitor_keys) / sizeof(monitor_keys[0]), false);
+}
+
+const struct cli_object cli_obj_monitor = {
+	.name = "monitor",
+	.help =
+"  rodp monitor [KEY VALUE...]             region shrunk/dead events as they happen\n"
+"Keys: event (shrunk, dead) id pid dev addr length lkey state ranges live-bytes.\n",
+	.flags = CLI_OBJ_STREAM,
+	.parse = monitor_parse,
+};

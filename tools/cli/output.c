@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* Text ("key value ...", one object a line) or JSON with the same keys. */
+/*
+ * Output: a document is a list of objects, built as json-c values and
+ * printed either as JSON (an array of objects) or as text, one line of
+ * "key value" pairs per object. The text is printed from the same json-c
+ * values, so a key has the same value in both: numbers in decimal,
+ * addresses, keys and flags as "0x..." strings.
+ */
 #include <config.h>
 
 #include <errno.h>
@@ -9,98 +15,110 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/json_out.h"
 #include "../common/module_hint.h"
 #include "../common/stat_fields.h"
 #include "cli.h"
 
-static int nobjects;
+/* Text wrapped by -p: continuation lines indented, as rdma -p does. */
+#define TEXT_WIDTH	80
+#define TEXT_INDENT	"    "
 
-void out_list_begin(const struct cli *c)
+const char *kv_value_str(const struct kv *kv, char *buf, size_t size)
 {
-	nobjects = 0;
-	if (c->json)
-		fputs("[", stdout);
-}
-
-void out_list_end(const struct cli *c)
-{
-	if (c->json)
-		fputs(c->pretty && nobjects ? "\n]\n" : "]\n", stdout);
-	fflush(stdout);
-}
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
+	switch (kv->type) {
+	case KV_STR:
+		return kv->s;
+	case KV_HEX:
+		snprintf(buf, size, "0x%" PRIx64, kv->u);
+		return buf;
+	default:
+		snprintf(buf, size, "%" PRIu64, kv->u);
+		return buf;
 	}
-	putchar('"');
 }
 
-void out_object(const struct cli *c, const struct kv *kv, int n)
+void out_begin(struct cli *c)
 {
+	json_object_put(c->doc);
+	c->doc = json_object_new_array();
+	c->objects = 0;
+}
+
+void out_discard(struct cli *c)
+{
+	out_begin(c);
+}
+
+void out_object(struct cli *c, const struct kv *kv, int n)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[32];
 	int i;
 
-	if (!c->json) {
-		for (i = 0; i < n; i++) {
-			if (kv[i].type == KV_STR)
-				printf("%s%s %s", i ? " " : "", kv[i].key, kv[i].s);
-			else
-				printf(kv[i].type == KV_HEX ? "%s%s %#" PRIx64 :
-				       "%s%s %" PRIu64, i ? " " : "", kv[i].key,
-				       kv[i].u);
+	if (!o || !c->doc)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		struct json_object *v = kv[i].type == KV_U64 ?
+			json_object_new_uint64(kv[i].u) :
+			json_object_new_string(kv_value_str(&kv[i], buf,
+							    sizeof(buf)));
+
+		if (!v || json_object_object_add(o, kv[i].key, v)) {
+			json_object_put(v);
+			goto oom;
 		}
-		putchar('\n');
+	}
+	if (json_object_array_add(c->doc, o))
+		goto oom;
+	c->objects++;
+	return;
+oom:
+	json_object_put(o);
+	fputs("rodp: out of memory\n", stderr);
+	exit(CLI_ERR);
+}
+
+/* One object as a text line: each value as json-c prints it (a string
+ * without its quotes), wrapped with -p. */
+static void text_object(const struct cli *c, struct json_object *o)
+{
+	size_t col = 0;
+
+	json_object_object_foreach(o, key, val) {
+		const char *v = json_object_get_string(val);
+		size_t len = strlen(key) + 1 + strlen(v);
+
+		if (col && c->pretty &&
+		    col + 1 + len > TEXT_WIDTH) {
+			fputs("\n" TEXT_INDENT, c->out);
+			col = strlen(TEXT_INDENT);
+		} else if (col) {
+			fputc(' ', c->out);
+			col++;
+		}
+		fprintf(c->out, "%s %s", key, v);
+		col += len;
+	}
+	fputc('\n', c->out);
+}
+
+void out_end(struct cli *c)
+{
+	size_t i;
+
+	if (!c->doc)
 		return;
+	if (c->json) {
+		if (tool_json_print(c->out, c->doc, c->pretty))
+			exit(CLI_ERR);
+	} else {
+		for (i = 0; i < json_object_array_length(c->doc); i++)
+			text_object(c, json_object_array_get_idx(c->doc, i));
+		fflush(c->out);
 	}
-	fputs(nobjects++ ? "," : "", stdout);
-	fputs(c->pretty ? "\n  {" : "{", stdout);
-	for (i = 0; i < n; i++) {
-		fputs(i ? "," : "", stdout);
-		fputs(c->pretty ? "\n    " : "", stdout);
-		json_str(kv[i].key);
-		fputs(": ", stdout);
-		if (kv[i].type == KV_STR)
-			json_str(kv[i].s);
-		else
-			printf("%" PRIu64, kv[i].u);
-	}
-	fputs(c->pretty ? "\n  }" : "}", stdout);
-}
-
-bool kv_has_key(const struct kv *kv, int n, const char *key)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(kv[i].key, key))
-			return true;
-	return false;
-}
-
-/* Numbers compare as numbers (so "lkey 4660" matches "lkey 0x1234"). */
-bool kv_match(const struct kv *kv, int n, const char *key, const char *value)
-{
-	unsigned long long v;
-	char *end;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (strcmp(kv[i].key, key))
-			continue;
-		if (kv[i].type == KV_STR)
-			return !strcmp(kv[i].s, value);
-		errno = 0;
-		v = strtoull(value, &end, 0);
-		return !errno && end != value && !*end && v == kv[i].u;
-	}
-	return false;
+	json_object_put(c->doc);
+	c->doc = NULL;
 }
 
 int kv_add_stats(struct kv *kv, int n, const struct rodp_stats *s)
@@ -122,7 +140,7 @@ int cli_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs(" (see rodp --help)\n", stderr);
+	fputc('\n', stderr);
 	return CLI_USAGE;
 }
 
@@ -149,23 +167,4 @@ int cli_fail(int err, const char *what)
 			*msg ? ": " : "", msg);
 		return CLI_ERR;
 	}
-}
-
-int arg_pid(const struct cli *c, uint32_t *pid)
-{
-	unsigned long v;
-	char *end;
-	int i;
-
-	for (i = 0; i + 1 < c->argc; i += 2) {
-		if (strcmp(c->argv[i], "pid"))
-			continue;
-		errno = 0;
-		v = strtoul(c->argv[i + 1], &end, 0);
-		if (errno || *end || !v || v > INT32_MAX)
-			return cli_usage("bad pid '%s'", c->argv[i + 1]);
-		*pid = v;
-		return 0;
-	}
-	return -1;
 }
