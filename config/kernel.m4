@@ -51,7 +51,12 @@ AC_DEFUN([RODP_AC_KERNEL], [
 	AS_IF([test -z "$LINUX"], [LINUX=$LINUX_OBJ])
 
 	AC_MSG_CHECKING([for a kernel build tree])
-	AS_IF([test -f "$LINUX_OBJ/Makefile" && test -f "$LINUX_OBJ/include/generated/utsrelease.h"], [
+	AS_IF([test "$LINUX_OBJ" = no], [
+		dnl --without-linux-obj: a userspace-only build (the Debian
+		dnl packages build the modules with DKMS instead).
+		AC_MSG_RESULT([not wanted])
+		rodp_kmod=no
+	], [test -f "$LINUX_OBJ/Makefile" && test -f "$LINUX_OBJ/include/generated/utsrelease.h"], [
 		LINUX_VERSION=`sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$LINUX_OBJ/include/generated/utsrelease.h"`
 		AC_MSG_RESULT([$LINUX_OBJ ($LINUX_VERSION)])
 		rodp_kmod=yes
@@ -89,6 +94,8 @@ AC_DEFUN([RODP_AC_KERNEL], [
 		], [
 			rodp_kmod_summary="yes, for $LINUX_VERSION"
 		])
+	], [test "$LINUX_OBJ" = no], [
+		rodp_kmod_summary="no (--without-linux-obj)"
 	], [
 		rodp_kmod_summary="no (no kernel build tree)"
 	])
