@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.prefetch_calls,
 	       (unsigned long long)st.prefetch_advise,
 	       (unsigned long long)st.prefetch_shim);
-	if (!errno)
+	if (!errno && (st.flags & RODP_MR_KERNEL_STATS))
 		printf("kernel: %llu faulted pages, %llu unmap invalidations\n",
 		       (unsigned long long)st.kernel.fault_pages,
 		       (unsigned long long)st.kernel.inval[RODP_INVAL_UNMAP]);

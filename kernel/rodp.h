@@ -245,6 +245,10 @@ long rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
 			 unsigned long end);
 bool rodp_can_downgrade(struct rodp_region *region);
 
+/* rodp_vma.c */
+unsigned int rodp_range_revokes(struct ib_umem_odp *umem, struct mm_struct *mm,
+				unsigned long start, unsigned long end);
+
 /* rodp_attach.c */
 int rodp_attach(void);
 void rodp_detach(void);

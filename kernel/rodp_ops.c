@@ -73,6 +73,7 @@ static bool rodp_invalidate_common(struct rodp_call *c)
 	unsigned int mode = RODP_POLICY_STOCK;
 	struct rodp_region *region;
 	unsigned long start, end;
+	unsigned int revoked = RODP_REVOKE_READ;
 	enum rodp_action act;
 	bool writable = false;
 	bool ret;
@@ -97,7 +98,25 @@ static bool rodp_invalidate_common(struct rodp_call *c)
 		rodp_stat_add(region, RODP_STAT_INVAL_PAGES,
 			      (end - start) >> PAGE_SHIFT);
 
-	act = rodp_policy_decide(event, kind, false, mode);
+	/*
+	 * Under the mmap lock the notifier's caller holds (rodp_vma.c); the
+	 * VMAs do not change before the driver's lock is taken below.
+	 */
+	if (rodp_policy_needs_vma(event, mode) && end > start)
+		revoked = rodp_range_revokes(umem, range->mm, start, end);
+
+	act = rodp_policy_decide(event, kind, false, revoked, mode);
+	if (act == RODP_ACTION_SKIP && !rodp_policy_needs_pages(event, mode)) {
+		/*
+		 * Nothing revoked and nothing moved: the device's mappings
+		 * stay valid, so a fault racing with this call need not
+		 * retry (no mmu_interval_set_seq()), as for a notifier that
+		 * does not cover the range.
+		 */
+		rodp_stat_add(region, RODP_STAT_ACT_SKIPPED, 1);
+		rodp_stat_add(region, rodp_skip_stat(event), 1);
+		return true;
+	}
 	if (!rodp_policy_needs_pages(event, mode) &&
 	    act != RODP_ACTION_DOWNGRADE)
 		goto delegate;
@@ -110,11 +129,12 @@ static bool rodp_invalidate_common(struct rodp_call *c)
 	mmu_interval_set_seq(c->mni, c->cur_seq);
 	if (rodp_policy_needs_pages(event, mode))
 		writable = rodp_umem_any_writable(umem, start, end);
-	act = rodp_policy_decide(event, kind, writable, mode);
+	act = rodp_policy_decide(event, kind, writable, revoked, mode);
 	switch (act) {
 	case RODP_ACTION_SKIP:
 		mutex_unlock(&umem->umem_mutex);
 		rodp_stat_add(region, RODP_STAT_ACT_SKIPPED, 1);
+		rodp_stat_add(region, rodp_skip_stat(event), 1);
 		return true;
 	case RODP_ACTION_DOWNGRADE:
 		if (!rodp_can_downgrade(region)) {

@@ -32,12 +32,6 @@ RODP_EXPORT int rodp_get_lib_stats(struct rodp_lib_stats *stats,
 	return 0;
 }
 
-static void rodp_mark_bound(struct rodp_mr_entry *e, void *arg)
-{
-	e->region_id = *(uint64_t *)arg;
-	e->flags |= RODP_MR_BOUND;
-}
-
 RODP_EXPORT int rodp_get_mr_stats(struct ibv_mr *mr,
 				  struct rodp_mr_stats *stats,
 				  size_t stats_size)
@@ -47,7 +41,6 @@ RODP_EXPORT int rodp_get_mr_stats(struct ibv_mr *mr,
 	struct rodp_mr_stats st;
 	struct rodp_mr_entry e;
 	struct rodp_ctx *conn;
-	uint64_t id;
 	int err;
 
 	rodp_clear_error();
@@ -73,17 +66,14 @@ RODP_EXPORT int rodp_get_mr_stats(struct ibv_mr *mr,
 
 	err = 0;
 	if ((e.flags & RODP_MR_ODP) && mr->length != SIZE_MAX) {
-		err = rodp_libconn(&conn);
 		/* Registered before rodp.ko was loaded: bind now. */
-		if (!err && !(e.flags & RODP_MR_BOUND)) {
-			err = rodp_bind_mr(mr, &id);
-			if (!err) {
-				RODP_LIB_INC(bind_ok);
-				rodp_mr_update(mr, rodp_mark_bound, &id);
-				e.flags |= RODP_MR_BOUND;
-				st.region_id = e.region_id = id;
-			}
-		}
+		if (!(e.flags & RODP_MR_BOUND))
+			rodp_mr_late_bind(mr, &e);
+		st.region_id = e.region_id;
+		err = rodp_libconn(&conn);
+		if (!err && !(e.flags & RODP_MR_BOUND))
+			err = rodp_fail(ENOENT, "rodp.ko has no region bound "
+					"to this MR");
 		if (!err)
 			err = rodp_region_get(conn, e.region_id, &info, &ranges);
 		if (!err) {
@@ -92,13 +82,19 @@ RODP_EXPORT int rodp_get_mr_stats(struct ibv_mr *mr,
 
 			for (i = 0; i < info.nr_ranges; i++)
 				live += ranges[i].length;
-			free(ranges);
+			/* The kernel's word is the newest: prefetch plans
+			 * on it from now on. */
+			rodp_mr_set_live(mr, ranges, info.nr_ranges);
 			st.state = info.state;
 			st.live_bytes = live;
 			st.live_ranges = info.nr_ranges;
 			st.kernel = info.stats;
 			e.flags |= RODP_MR_KERNEL_STATS;
 		} else if (err == ENODEV) {
+			/* Not an error of this call: the MR works without
+			 * the module, and its library counters are here. */
+			e.flags |= RODP_MR_NO_MODULE;
+			err = 0;
 			rodp_set_error("rodp.ko is not loaded: only the "
 				       "library's counters are available");
 		}

@@ -41,8 +41,17 @@ struct rodp_conn {
 	unsigned int head, count;
 };
 
+static void rodp_conn_drain(struct rodp_conn *c);
+
 static pthread_mutex_t rodp_conn_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rodp_conn *rodp_conn;	/* protected by rodp_conn_lock */
+/* The last failed attempt, so that a machine without rodp.ko does not pay
+ * a family dump per registration; protected by rodp_conn_lock. */
+static struct rodp_absent rodp_conn_absent;
+unsigned long rodp_conn_attempts;	/* protected by rodp_conn_lock */
+/* Connections opened so far in this process (atomic): an MR whose bind
+ * was tried on an older one (or none) may be bound on a newer one. */
+static unsigned int rodp_conn_gen;
 
 /* Queues one event; the oldest is dropped when the queue is full. Called
  * with ctx->lock held. */
@@ -60,14 +69,39 @@ static void rodp_conn_push(struct rodp_conn *c, const struct rodp_event *ev)
 		RODP_LIB_INC(events_lost);	/* cannot happen: counter */
 }
 
+/*
+ * One message off the socket: a region notification updates its MR's live
+ * ranges (what rodp_prefetch_mr() plans on, with no round trip of its
+ * own) and is queued for rodp_get_event(). Called with ctx->lock held.
+ * Returns rodp_ntf_parse()'s answer; *used as it says.
+ */
+static int rodp_conn_deliver(struct rodp_conn *c, const void *buf, size_t len,
+			     size_t *used)
+{
+	struct rodp_range *ranges = NULL;
+	struct rodp_event ev;
+	int ret;
+
+	ret = rodp_ntf_parse_ranges(buf, len, c->ctx->family, &ev, used,
+				    &ranges);
+	if (ret && ret != ENOMEM)
+		return ret;
+	/* Without memory for the ranges the old ones stay: prefetch then
+	 * asks for a little more than is live, which the device refuses
+	 * page by page, never less. */
+	if (!ret)
+		rodp_mr_set_live_by_region(ev.region_id, ranges,
+					   ev.type == RODP_EVENT_REGION_DEAD ?
+					   0 : ev.live_ranges);
+	rodp_conn_push(c, &ev);
+	return 0;
+}
+
 static void rodp_conn_ntf(struct rodp_ctx *ctx, const struct nlmsghdr *nlh)
 {
-	struct rodp_conn *c = ctx->ntf_arg;
-	struct rodp_event ev;
 	size_t used;
 
-	if (!rodp_ntf_parse(nlh, nlh->nlmsg_len, ctx->family, &ev, &used))
-		rodp_conn_push(c, &ev);
+	rodp_conn_deliver(ctx->ntf_arg, nlh, nlh->nlmsg_len, &used);
 }
 
 static void rodp_conn_free(struct rodp_conn *c)
@@ -111,7 +145,7 @@ static int rodp_conn_open(struct rodp_conn **out)
 		goto out_errno;
 	/* Room for bursts of notifications (one munmap per MR). */
 	nl_socket_set_buffer_size(c->ctx->sock, 0, 1 << 20);
-	*out = c;
+	__atomic_store_n(out, c, __ATOMIC_RELEASE);
 	return 0;
 
 out_errno:
@@ -121,22 +155,99 @@ out_errno:
 	return err;
 }
 
-static int rodp_conn_get(struct rodp_conn **out)
+/* quiet: no rodp_last_error_msg() when the module is remembered absent
+ * (formatting it was most of what a prefetch without rodp.ko cost). */
+static int rodp_conn_get_how(struct rodp_conn **out, int quiet)
 {
 	int err = 0;
 
 	pthread_mutex_lock(&rodp_conn_lock);
-	if (!rodp_conn)
-		err = rodp_conn_open(&rodp_conn);
+	if (!rodp_conn) {
+		unsigned int gen = __atomic_load_n(&rodp_open_generation,
+						   __ATOMIC_RELAXED);
+		uint64_t now = rodp_clock_ns();
+
+		if (rodp_absent_skip(&rodp_conn_absent, now, gen)) {
+			err = ENODEV;
+			if (!quiet)
+				rodp_set_error("rodp.ko is not loaded (modprobe "
+					       "rodp): librodp looks again after "
+					       "a successful rodp_open() or a "
+					       "second");
+		} else {
+			rodp_conn_attempts++;
+			err = rodp_conn_open(&rodp_conn);
+			rodp_absent_note(&rodp_conn_absent, err, now, gen);
+			if (!err)
+				__atomic_fetch_add(&rodp_conn_gen, 1,
+						   __ATOMIC_RELAXED);
+		}
+	}
 	*out = rodp_conn;
 	pthread_mutex_unlock(&rodp_conn_lock);
 	return err;
+}
+
+static int rodp_conn_get(struct rodp_conn **out)
+{
+	return rodp_conn_get_how(out, 0);
+}
+
+unsigned int rodp_libconn_gen(void)
+{
+	return __atomic_load_n(&rodp_conn_gen, __ATOMIC_RELAXED);
+}
+
+/*
+ * How often a prefetch reads pending region events itself. Events are read
+ * anyway by every request on the connection and by rodp_get_event(); a
+ * range unmapped since the last read and still planned is refused by the
+ * device (EFAULT), after which the prefetch asks rodp.ko and plans again.
+ * So this only bounds how stale the skipping is, at one recv() per
+ * interval instead of one per prefetch.
+ */
+#define RODP_POLL_INTERVAL_NS 1000000ULL
+static uint64_t rodp_last_poll_ns;	/* atomic */
+
+void rodp_libconn_poll(void)
+{
+	uint64_t now = rodp_clock_ns(), last;
+	struct rodp_conn *c;
+
+	last = __atomic_load_n(&rodp_last_poll_ns, __ATOMIC_RELAXED);
+	if (now >= last && now - last < RODP_POLL_INTERVAL_NS)
+		return;
+	/* One thread per interval does it. */
+	if (!__atomic_compare_exchange_n(&rodp_last_poll_ns, &last, now, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+
+	/* Published once and never freed in this process (only a forked
+	 * child drops its copy, before any of its threads runs): no need
+	 * for rodp_conn_lock on this path. */
+	c = __atomic_load_n(&rodp_conn, __ATOMIC_ACQUIRE);
+	/* A thread in a request reads the socket itself and delivers what
+	 * it finds: no need to wait for it. */
+	if (c && pthread_mutex_trylock(&c->ctx->lock) == 0) {
+		rodp_conn_drain(c);
+		pthread_mutex_unlock(&c->ctx->lock);
+	}
 }
 
 int rodp_libconn(struct rodp_ctx **ctx)
 {
 	struct rodp_conn *c;
 	int err = rodp_conn_get(&c);
+
+	if (!err)
+		*ctx = c->ctx;
+	return err;
+}
+
+int rodp_libconn_quiet(struct rodp_ctx **ctx)
+{
+	struct rodp_conn *c;
+	int err = rodp_conn_get_how(&c, 1);
 
 	if (!err)
 		*ctx = c->ctx;
@@ -174,7 +285,8 @@ static void rodp_conn_child(void)
 	}
 }
 
-__attribute__((constructor)) static void rodp_conn_init(void)
+/* After mr_table.c's handlers: see rodp_mr_init() for the lock order. */
+__attribute__((constructor(103))) static void rodp_conn_init(void)
 {
 	pthread_atfork(rodp_conn_prepare, rodp_conn_parent, rodp_conn_child);
 }
@@ -189,6 +301,8 @@ struct rodp_region_req {
 	int seen;
 };
 
+static int rodp_region_info_parse(struct nlattr **tb, void *arg);
+
 static int rodp_bind_put(struct nl_msg *msg, void *arg)
 {
 	struct rodp_region_req *req = arg;
@@ -200,32 +314,75 @@ static int rodp_bind_put(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
-static int rodp_region_id_parse(struct nlattr **tb, void *arg)
-{
-	struct rodp_region_req *req = arg;
+/*
+ * rodp.ko's BIND takes the range only and picks, among the caller's live
+ * regions covering it, an exact one before a larger one and an unbound one
+ * before a bound one; it cannot tell the same buffer registered on two
+ * devices, or by a plain ibv_reg_mr() with other access flags, from the
+ * MR at hand. The reply names the region it chose, so the library checks
+ * it is this MR's: same device, same range, same access flags. A wrong
+ * pick is now bound (to this MR's lkey), so asking again makes the kernel
+ * prefer another unbound candidate; after a few wrong picks the MR stays
+ * unbound (no statistics, no events) rather than be bound to another
+ * MR's region.
+ */
+#define RODP_BIND_TRIES 4
 
-	if (!tb[RODP_A_REGION_ID])
-		return EPROTO;
-	req->id = nla_get_u64(tb[RODP_A_REGION_ID]);
-	req->seen = 1;
-	return 0;
+int rodp_bind_region_matches(const struct rodp_region_info *info,
+			     const char *device, uint64_t addr, uint64_t length,
+			     unsigned int access)
+{
+	/* The access flags every kernel keeps as given; optional ones
+	 * (IBV_ACCESS_OPTIONAL_RANGE, e.g. relaxed ordering) may be
+	 * dropped on the way. */
+	const uint32_t mandatory = (1u << 20) - 1;
+
+	return info->addr == addr && info->length == length &&
+	       !strncmp(info->device, device, sizeof(info->device)) &&
+	       !((info->access ^ access) & mandatory);
 }
 
-int rodp_bind_mr(struct ibv_mr *mr, uint64_t *region_id)
+int rodp_bind_mr(struct ibv_mr *mr, unsigned int access, uint64_t *region_id,
+		 struct rodp_range **live, uint32_t *nlive)
 {
-	struct rodp_region_req req = { .mr = mr };
+	const char *dev = ibv_get_device_name(mr->context->device);
+	struct rodp_region_info info;
+	struct rodp_region_req req = { .mr = mr, .info = &info,
+				       .ranges = live };
 	struct rodp_ctx *ctx;
-	int err;
+	int err, tries;
 
-	err = rodp_libconn(&ctx);
+	*live = NULL;
+	*nlive = 0;
+	err = rodp_libconn_quiet(&ctx);
 	if (err)
 		return err;
-	err = rodp_nl_request(ctx, RODP_CMD_REGION_BIND, 0, rodp_bind_put,
-			      rodp_region_id_parse, &req);
-	if (!err && !req.seen)
-		err = EPROTO;
-	if (!err)
-		*region_id = req.id;
+	for (tries = 0; tries < RODP_BIND_TRIES; tries++) {
+		req.seen = 0;
+		err = rodp_nl_request(ctx, RODP_CMD_REGION_BIND, 0,
+				      rodp_bind_put, rodp_region_info_parse,
+				      &req);
+		if (!err && !req.seen)
+			err = EPROTO;
+		if (err)
+			break;
+		if (rodp_bind_region_matches(&info, dev, (uintptr_t)mr->addr,
+					     mr->length, access)) {
+			*region_id = info.id;
+			*nlive = info.nr_ranges;
+			return 0;
+		}
+		RODP_LIB_INC(bind_mismatch);
+		free(*live);
+		*live = NULL;
+		err = rodp_fail(ENOENT, "rodp.ko offered region %llu (%s, "
+				"access 0x%x) for this MR on %s (access 0x%x): "
+				"not its own, left unbound",
+				(unsigned long long)info.id, info.device,
+				info.access, dev, access);
+	}
+	free(*live);
+	*live = NULL;
 	return err;
 }
 
@@ -295,7 +452,6 @@ static void rodp_conn_drain(struct rodp_conn *c)
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		size_t off = 0, used;
-		struct rodp_event ev;
 
 		if (n < 0) {
 			if (errno == ENOBUFS) {
@@ -308,11 +464,9 @@ static void rodp_conn_drain(struct rodp_conn *c)
 			return;		/* EAGAIN: empty */
 		}
 		while (off < (size_t)n) {
-			int ret = rodp_ntf_parse(buf + off, (size_t)n - off,
-						 c->ctx->family, &ev, &used);
+			int ret = rodp_conn_deliver(c, buf + off,
+						    (size_t)n - off, &used);
 
-			if (!ret)
-				rodp_conn_push(c, &ev);
 			if (ret == EPROTO && used == (size_t)n - off)
 				break;
 			off += used;

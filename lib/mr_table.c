@@ -56,7 +56,14 @@ static void rodp_mr_child(void)
 	pthread_mutex_init(&rodp_mr_lock, NULL);
 }
 
-__attribute__((constructor)) static void rodp_mr_init(void)
+/*
+ * Registered before libconn.c's handlers (a lower constructor priority
+ * runs first), so that its prepare handler runs after theirs: a thread in
+ * a netlink request holds its context's lock and may take rodp_mr_lock to
+ * record an event's live ranges, so the lock order is context lock, then
+ * rodp_mr_lock, at fork too.
+ */
+__attribute__((constructor(102))) static void rodp_mr_init(void)
 {
 	pthread_atfork(rodp_mr_prepare, rodp_mr_parent, rodp_mr_child);
 }
@@ -82,7 +89,7 @@ void rodp_mr_insert(struct rodp_mr_entry *e)
 	if (old) {
 		RODP_LIB_INC(stale_reclaimed);
 		RODP_LIB_DEC(mrs_tracked);
-		free(old);
+		rodp_mr_entry_free(old);
 	}
 	RODP_LIB_INC(mrs_tracked);
 }
@@ -98,7 +105,7 @@ static struct rodp_mr_entry **rodp_mr_find(struct ibv_mr *mr, int *err,
 	for (pp = &rodp_mr_hash[rodp_mr_bucket(mr)]; *pp; pp = &(*pp)->next) {
 		if ((*pp)->mr != mr)
 			continue;
-		if ((*pp)->pid != getpid()) {
+		if ((*pp)->pid != rodp_getpid()) {
 			*err = EBADF;
 			return NULL;
 		}
@@ -120,7 +127,7 @@ static void rodp_mr_free_stale(struct rodp_mr_entry *stale)
 		return;
 	RODP_LIB_INC(stale_reclaimed);
 	RODP_LIB_DEC(mrs_tracked);
-	free(stale);
+	rodp_mr_entry_free(stale);
 }
 
 struct rodp_mr_entry *rodp_mr_remove(struct ibv_mr *mr, int *err)
@@ -160,7 +167,79 @@ int rodp_mr_update(struct ibv_mr *mr,
 
 static void rodp_mr_copy(struct rodp_mr_entry *e, void *arg)
 {
-	*(struct rodp_mr_entry *)arg = *e;
+	struct rodp_mr_entry *copy = arg;
+
+	*copy = *e;
+	copy->live = NULL;	/* the table's, freed under its lock */
+	copy->next = NULL;
+}
+
+void rodp_mr_entry_free(struct rodp_mr_entry *e)
+{
+	if (e) {
+		free(e->live);
+		free(e);
+	}
+}
+
+/* Swaps in the new ranges under the lock; the old go to *old. */
+static void rodp_mr_swap_live(struct rodp_mr_entry *e,
+			      struct rodp_range **live, uint32_t n)
+{
+	struct rodp_range *old = e->live;
+
+	e->live = *live;
+	e->nlive = n;
+	e->live_known = 1;
+	*live = old;
+}
+
+int rodp_mr_set_live_by_region(uint64_t region_id, struct rodp_range *live,
+			       uint32_t n)
+{
+	struct rodp_mr_entry *e;
+	pid_t self = rodp_getpid();
+	int err = ENOENT;
+	size_t b;
+
+	if (live)
+		n = (uint32_t)rodp_ranges_normalise(live, n);
+	pthread_mutex_lock(&rodp_mr_lock);
+	for (b = 0; b < RODP_MR_BUCKETS && err; b++)
+		for (e = rodp_mr_hash[b]; e; e = e->next)
+			if (region_id && e->region_id == region_id &&
+			    e->pid == self && (e->flags & RODP_MR_BOUND)) {
+				rodp_mr_swap_live(e, &live, n);
+				err = 0;
+				break;
+			}
+	pthread_mutex_unlock(&rodp_mr_lock);
+	free(live);
+	return err;
+}
+
+struct rodp_live_arg {
+	struct rodp_range *live;
+	uint32_t n;
+};
+
+static void rodp_mr_set_live_fn(struct rodp_mr_entry *e, void *arg)
+{
+	struct rodp_live_arg *a = arg;
+
+	rodp_mr_swap_live(e, &a->live, a->n);
+}
+
+int rodp_mr_set_live(struct ibv_mr *mr, struct rodp_range *live, uint32_t n)
+{
+	struct rodp_live_arg a = { .live = live, .n = n };
+	int err;
+
+	if (live)
+		a.n = (uint32_t)rodp_ranges_normalise(live, n);
+	err = rodp_mr_update(mr, rodp_mr_set_live_fn, &a);
+	free(a.live);	/* the old ranges, or the unused new ones */
+	return err;
 }
 
 int rodp_mr_lookup(struct ibv_mr *mr, struct rodp_mr_entry *copy)
@@ -172,7 +251,7 @@ struct ibv_mr *rodp_mr_by_region(uint64_t region_id)
 {
 	struct rodp_mr_entry *e;
 	struct ibv_mr *mr = NULL;
-	pid_t self = getpid();
+	pid_t self = rodp_getpid();
 	size_t b;
 
 	if (!region_id)

@@ -57,7 +57,7 @@ int rodp_ctx_check(const struct rodp_ctx *ctx)
 {
 	if (!ctx)
 		return rodp_fail(EINVAL, "the rodp context is NULL");
-	if (ctx->pid != getpid()) {
+	if (ctx->pid != rodp_getpid()) {
 		rodp_set_error("this rodp context belongs to the parent process; "
 			       "a child must call rodp_open() itself");
 		return EBADF;
@@ -122,7 +122,7 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 		return NULL;
 	}
 	pthread_mutex_init(&ctx->lock, NULL);
-	ctx->pid = getpid();
+	ctx->pid = rodp_getpid();
 
 	ctx->sock = nl_socket_alloc();
 	if (!ctx->sock) {
@@ -135,6 +135,16 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 				"generic netlink socket: %s", nl_geterror(err));
 		goto out_free_sock;
 	}
+	/*
+	 * One recvmsg() per message: by default libnl peeks at every message
+	 * first to size its buffer (two system calls each). rodp.ko's
+	 * messages, dump parts included, fit in the 32 KiB the kernel caps a
+	 * netlink skb at for a reader (netlink_recvmsg()'s max_recvmsg_len),
+	 * so a 64 KiB buffer never truncates; a message that did would be
+	 * an error (NLE_MSG_TRUNC), never a silent cut.
+	 */
+	nl_socket_disable_msg_peek(ctx->sock);
+	nl_socket_set_msg_buf_size(ctx->sock, 65536);
 	/* Ask for the kernel's error strings; harmless where unsupported. */
 	setsockopt(nl_socket_get_fd(ctx->sock), SOL_NETLINK, NETLINK_EXT_ACK,
 		   &one, sizeof(one));
@@ -162,6 +172,9 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 	ctx->family = genl_family_get_id(fam);
 	genl_family_put(fam);
 	nl_cache_free(cache);
+	/* The module is there: the library's own connection, if it found
+	 * it absent before, may try again now. */
+	__atomic_fetch_add(&rodp_open_generation, 1, __ATOMIC_RELAXED);
 	return ctx;
 
 out_put_family:
@@ -185,7 +198,7 @@ RODP_EXPORT void rodp_close(struct rodp_ctx *ctx)
 	 * socket alone; the lock may have been held at fork, so a child
 	 * does not destroy it. */
 	nl_socket_free(ctx->sock);
-	if (ctx->pid == getpid())
+	if (ctx->pid == rodp_getpid())
 		pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }
@@ -197,6 +210,8 @@ struct rodp_nl_req {
 	unsigned int seq;	/* of the request */
 	int err;	/* first positive errno seen */
 	int done;
+	int intr;	/* a dump part said NLM_F_DUMP_INTR */
+	int reply_ends;	/* the reply itself ends the request (no ACK) */
 };
 
 static int rodp_nl_is_ntf(struct nlmsghdr *nlh)
@@ -235,17 +250,29 @@ static int rodp_nl_valid(struct nl_msg *msg, void *data)
 	struct nlattr *tb[RODP_A_MAX + 1];
 	int err;
 
+	/* The kernel's list changed while it dumped it: what came may miss
+	 * or repeat entries. */
+	if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR)
+		req->intr = 1;
 	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, RODP_A_MAX,
 			    rodp_attr_policy);
 	if (err < 0) {
 		if (!req->err)
 			req->err = EPROTO;
+		if (req->reply_ends) {
+			req->done = 1;
+			return NL_STOP;
+		}
 		return NL_SKIP;
 	}
 	if (req->parse) {
 		err = req->parse(tb, req->arg);
 		if (err && !req->err)
 			req->err = err;
+	}
+	if (req->reply_ends) {
+		req->done = 1;
+		return NL_STOP;
 	}
 	return NL_OK;
 }
@@ -301,6 +328,18 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 	struct nl_cb *cb;
 	int err;
 
+	/*
+	 * A command that answers with a message (every rodp.ko doit that
+	 * has a parse callback here replies with genlmsg_reply()) needs no
+	 * ACK after it: the reply ends the request, an error still comes as
+	 * NLMSG_ERROR. One message and one recvmsg() less per registration's
+	 * bind. Commands without a reply and dumps keep NLM_F_ACK.
+	 */
+	if (parse && !(flags & NLM_F_DUMP))
+		req.reply_ends = 1;
+	else
+		flags |= NLM_F_ACK;
+
 	rodp_errmsg[0] = '\0';
 	err = rodp_ctx_check(ctx);
 	if (err)
@@ -310,7 +349,7 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 	if (!msg)
 		return rodp_fail(ENOMEM, "out of memory for a netlink request");
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, ctx->family, 0,
-			 flags | NLM_F_ACK, cmd, RODP_FAMILY_VERSION)) {
+			 flags, cmd, RODP_FAMILY_VERSION)) {
 		err = ENOMEM;
 		goto out_free_msg;
 	}
@@ -346,6 +385,11 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 		}
 		if (!err)
 			err = req.err;
+		if (!err && req.intr) {
+			rodp_set_error("rodp.ko's list changed during the dump "
+				       "(NLM_F_DUMP_INTR): ask again");
+			err = EAGAIN;
+		}
 	}
 	pthread_mutex_unlock(&ctx->lock);
 

@@ -116,7 +116,7 @@ RODP_EXPORT int rodp_query_odp(struct ibv_context *ctx,
 	if ((unsigned int)op > RODP_OP_ATOMIC_WRITE)
 		return rodp_fail(EINVAL, "rodp_query_odp: unknown operation %d",
 				 (int)op);
-	ret = ibv_query_device_ex(ctx, NULL, &attr);
+	ret = rodp_caps_get(ctx, &attr);
 	if (ret)
 		return rodp_fail(ret, "%s: ibv_query_device_ex failed (errno %d)",
 				 ibv_get_device_name(ctx->device), ret);

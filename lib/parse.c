@@ -136,6 +136,13 @@ const struct nla_policy rodp_attr_policy[RODP_A_MAX + 1] = {
 int rodp_ntf_parse(const void *buf, size_t len, int family,
 		   struct rodp_event *ev, size_t *msg_len)
 {
+	return rodp_ntf_parse_ranges(buf, len, family, ev, msg_len, NULL);
+}
+
+int rodp_ntf_parse_ranges(const void *buf, size_t len, int family,
+			  struct rodp_event *ev, size_t *msg_len,
+			  struct rodp_range **ranges)
+{
 	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 	struct nlattr *tb[RODP_A_MAX + 1];
 	struct genlmsghdr *g;
@@ -180,5 +187,15 @@ int rodp_ntf_parse(const void *buf, size_t len, int family,
 		ev->length = nla_get_u64(tb[RODP_A_LENGTH]);
 	ev->live_bytes = live;
 	ev->live_ranges = n;
+	if (ranges) {
+		*ranges = NULL;
+		if (n) {
+			*ranges = calloc(n, sizeof(**ranges));
+			if (!*ranges)
+				return ENOMEM;
+			rodp_ranges_parse(tb[RODP_A_REGION_RANGES], *ranges, n,
+					  &n, &live);
+		}
+	}
 	return 0;
 }

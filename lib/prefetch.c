@@ -122,101 +122,188 @@ static void rodp_prefetch_count(struct rodp_mr_entry *e, void *arg)
 	e->prefetch_dead_bytes += a->dead;
 }
 
-/* Tries to bind an MR registered while rodp.ko was absent. */
-static void rodp_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e);
+/*
+ * A request's plan: its segments (in the inline array when they fit, the
+ * usual case) and a copy of the entry's identity, made under the table
+ * lock in one visit, with no allocation and no sort on the common path.
+ */
+struct rodp_plan {
+	const struct rodp_range *req;	/* the caller's ranges */
+	size_t nreq;
+	struct rodp_mr_entry e;		/* copy, live NULL */
+	struct rodp_range inline_seg[RODP_SGE_PER_CALL];
+	struct rodp_range *seg;		/* inline_seg or malloc()ed */
+	size_t nseg;
+	uint64_t dead, bytes;
+	int err;			/* ENOMEM, EINVAL (too many SGEs) */
+};
 
-RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
-				 unsigned int flags)
+static size_t rodp_plan_pass(struct rodp_plan *p, const struct rodp_mr_entry *e,
+			     struct rodp_range *out, size_t out_max)
+{
+	const struct rodp_range *live = e->live_known ? e->live : NULL;
+	/* A dead region (no live range) still plans against an empty set,
+	 * not against "everything". */
+	static const struct rodp_range none;
+	size_t i, n = 0;
+
+	if (e->live_known && !e->live)
+		live = &none;
+	p->dead = p->bytes = 0;
+	for (i = 0; i < p->nreq; i++) {
+		uint64_t dead;
+		size_t k;
+
+		k = rodp_prefetch_plan(p->req[i].start, p->req[i].length, live,
+				       e->live_known ? e->nlive : 0,
+				       RODP_SGE_MAX_LEN,
+				       out && n < out_max ? out + n : NULL,
+				       out && n < out_max ? out_max - n : 0,
+				       &dead);
+		if (k > RODP_PREFETCH_MAX_SGES || n + k > RODP_PREFETCH_MAX_SGES)
+			return SIZE_MAX;
+		n += k;
+		p->dead += dead;
+		p->bytes += p->req[i].length - dead;
+	}
+	return n;
+}
+
+static void rodp_plan_fn(struct rodp_mr_entry *e, void *arg)
+{
+	struct rodp_plan *p = arg;
+	size_t n;
+
+	p->e = *e;
+	p->e.live = NULL;
+	p->e.next = NULL;
+	p->seg = p->inline_seg;
+	n = rodp_plan_pass(p, e, p->seg, RODP_SGE_PER_CALL);
+	if (n == SIZE_MAX) {
+		p->err = EINVAL;
+		return;
+	}
+	if (n > RODP_SGE_PER_CALL) {
+		/* Many holes or a huge range: rare, bounded by the cap. */
+		p->seg = calloc(n, sizeof(*p->seg));
+		if (!p->seg) {
+			p->seg = p->inline_seg;
+			p->err = ENOMEM;
+			return;
+		}
+		rodp_plan_pass(p, e, p->seg, n);
+	}
+	p->nseg = n;
+}
+
+/* The plan for an MR librodp does not know (registered with
+ * ibv_reg_mr()): everything live. */
+static int rodp_plan_unknown(struct rodp_plan *p)
+{
+	struct rodp_mr_entry none = { 0 };
+
+	rodp_plan_fn(&none, p);
+	return p->err;
+}
+
+static void rodp_plan_release(struct rodp_plan *p)
+{
+	if (p->seg != p->inline_seg)
+		free(p->seg);
+	p->seg = p->inline_seg;
+}
+
+/* A range of mr, overflow-safe: the MR's own end may be the top of the
+ * address space (an implicit MR: addr 0, length SIZE_MAX). */
+static int rodp_in_mr(const struct ibv_mr *mr, uint64_t start, uint64_t len)
+{
+	uint64_t base = (uintptr_t)mr->addr;
+
+	return len && start >= base && start + len >= start &&
+	       start - base <= mr->length &&
+	       len <= mr->length - (start - base);
+}
+
+/*
+ * The common body of rodp_prefetch_mr() and rodp_prefetch_mr_sg(): n
+ * ranges of mr, already checked to lie in it. The live ranges come from
+ * what the library already knows (the bind reply, region events read off
+ * its socket without blocking, the last REGION_GET); the kernel is asked
+ * again only when the device refused a range as unmapped, which is how a
+ * munmap that raced with this call shows.
+ */
+static int rodp_prefetch_ranges(struct ibv_mr *mr,
+				const struct rodp_range *req, size_t n,
+				unsigned int flags)
 {
 	struct rodp_prefetch_account acct = { 0 };
-	struct rodp_range *live = NULL, *seg = NULL;
-	struct rodp_region_info info;
+	struct rodp_plan p = { .req = req, .nreq = n };
 	struct rodp_ctx *conn = NULL;
-	struct rodp_mr_entry e;
-	uint64_t start = (uintptr_t)addr, dead = 0;
-	size_t nseg;
-	int err, forced, known;
+	int err, forced, known, refreshed = 0, counted = 0;
 
-	rodp_clear_error();
-	if (!mr || !length)
-		return rodp_fail(EINVAL, "rodp_prefetch_mr: %s",
-				 mr ? "length is 0" : "mr is NULL");
-	if (flags & ~(unsigned int)(RODP_PREFETCH_F_WRITE |
-				    RODP_PREFETCH_F_NO_FAULT |
-				    RODP_PREFETCH_F_ASYNC))
-		return rodp_fail(EINVAL, "unknown prefetch flags 0x%x", flags);
-	if ((flags & RODP_PREFETCH_F_WRITE) && (flags & RODP_PREFETCH_F_NO_FAULT))
-		return rodp_fail(EINVAL, "RODP_PREFETCH_F_NO_FAULT cannot be "
-				 "combined with RODP_PREFETCH_F_WRITE");
-	/* Overflow-safe: the MR's own end may be the top of the address
-	 * space (an implicit MR: addr 0, length SIZE_MAX). */
-	if (start < (uintptr_t)mr->addr || start + length < start ||
-	    start - (uintptr_t)mr->addr > mr->length ||
-	    length > mr->length - (start - (uintptr_t)mr->addr))
-		return rodp_fail(EINVAL, "prefetch range is outside the MR");
-	err = rodp_mr_lookup(mr, &e);
+	/* Pending region events first, so a munmap already reported is
+	 * skipped; a syscall that does not block, only with a connection. */
+	rodp_libconn_poll();
+replan:
+	p.err = 0;
+	p.nseg = 0;
+	err = rodp_mr_update(mr, rodp_plan_fn, &p);
 	if (err == EBADF)
 		return rodp_fail(EBADF, "this MR belongs to the parent process");
+	if (!counted++)
+		RODP_LIB_INC(prefetch_calls);
 	known = !err;
-	RODP_LIB_INC(prefetch_calls);
-	if (!err && !(e.flags & RODP_MR_ODP)) {
+	if (!known)
+		err = rodp_plan_unknown(&p);
+	else
+		err = p.err;
+	if (err) {
+		rodp_plan_release(&p);
+		RODP_LIB_INC(prefetch_errors);
+		return rodp_fail(err, err == ENOMEM ? "rodp_prefetch_mr: out "
+				 "of memory" : "rodp_prefetch_mr: more than %d "
+				 "SGEs of %llu bytes at once",
+				 RODP_PREFETCH_MAX_SGES,
+				 (unsigned long long)RODP_SGE_MAX_LEN);
+	}
+	if (known && !(p.e.flags & RODP_MR_ODP)) {
 		/* Pinned (ODP_PREFERRED fell back): already resident. */
+		rodp_plan_release(&p);
 		rodp_mr_update(mr, rodp_prefetch_count, &acct);
 		return 0;
 	}
-	if (!err && (flags & RODP_PREFETCH_F_WRITE) &&
-	    !(e.access & IBV_ACCESS_LOCAL_WRITE)) {
+	if (known && (flags & RODP_PREFETCH_F_WRITE) &&
+	    !(p.e.access & IBV_ACCESS_LOCAL_WRITE)) {
+		rodp_plan_release(&p);
 		rodp_set_error("write prefetch of an MR without "
 			       "IBV_ACCESS_LOCAL_WRITE");
 		RODP_LIB_INC(prefetch_errors);
 		rodp_mr_update(mr, rodp_prefetch_count, &acct);
 		return EPERM;
 	}
-	if (!err && !(e.flags & RODP_MR_BOUND))
-		rodp_late_bind(mr, &e);
-
-	/* The live ranges, when rodp.ko knows this MR. */
-	if (!err && (e.flags & RODP_MR_BOUND) && !rodp_libconn(&conn) &&
-	    !rodp_region_get(conn, e.region_id, &info, &live)) {
-		if (info.state == RODP_STATE_DEAD) {
-			free(live);
-			live = calloc(1, sizeof(*live));	/* none live */
-			info.nr_ranges = 0;
-			if (!live)
-				return rodp_fail(ENOMEM, "rodp_prefetch_mr: "
-						 "out of memory");
-		}
+	/* Registered while rodp.ko was absent: bind once it is there (a
+	 * round trip only on a connection newer than the last attempt). */
+	if (known && !(p.e.flags & RODP_MR_BOUND) &&
+	    !rodp_mr_late_bind(mr, &p.e)) {
+		rodp_plan_release(&p);
+		goto replan;
 	}
-	nseg = rodp_prefetch_plan(start, length, live,
-				  live ? info.nr_ranges : 0, RODP_SGE_MAX_LEN,
-				  NULL, 0, &dead);
-	if (!nseg) {
-		free(live);
-		acct.dead = dead;
-		RODP_LIB_ADD(prefetch_dead_bytes, dead);
+	acct.dead = p.dead;
+	acct.bytes = p.bytes;
+	if (!p.nseg) {
+		rodp_plan_release(&p);
+		RODP_LIB_ADD(prefetch_dead_bytes, acct.dead);
 		RODP_LIB_INC(prefetch_errors);
-		if (!err)
+		if (known)
 			rodp_mr_update(mr, rodp_prefetch_count, &acct);
-		rodp_set_error("no byte of the range is mapped any more "
-			       "(rodp.ko saw it unmapped)");
-		return EFAULT;
+		return rodp_fail(EFAULT, "no byte of the range is mapped any "
+				 "more (rodp.ko saw it unmapped)");
 	}
-	seg = calloc(nseg, sizeof(*seg));
-	if (!seg) {
-		free(live);
-		return rodp_fail(ENOMEM, "rodp_prefetch_mr: out of memory");
-	}
-	rodp_prefetch_plan(start, length, live, live ? info.nr_ranges : 0,
-			   RODP_SGE_MAX_LEN, seg, nseg, &dead);
-	free(live);
-	acct.dead = dead;
-	acct.bytes = length - dead;
-	RODP_LIB_ADD(prefetch_dead_bytes, dead);
 
 	forced = rodp_prefetch_forced();
 	err = EOPNOTSUPP;
 	if (!forced) {
-		err = rodp_advise(mr, seg, nseg, flags);
+		err = rodp_advise(mr, p.seg, p.nseg, flags);
 		if (!err) {
 			acct.path = 1;
 			RODP_LIB_INC(prefetch_advise);
@@ -225,18 +312,18 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 		 * answers EINVAL for an MR without IBV_ACCESS_LOCAL_WRITE even
 		 * for a read prefetch; the arguments were checked above, so
 		 * rodp.ko's path serves such MRs. */
-		if (err == EINVAL && known && !(e.access & IBV_ACCESS_LOCAL_WRITE))
+		if (err == EINVAL && known &&
+		    !(p.e.access & IBV_ACCESS_LOCAL_WRITE))
 			err = EOPNOTSUPP;
 	}
 	if (err == EOPNOTSUPP) {
+		int noconn = rodp_libconn(&conn);
+
 		if (forced)
 			RODP_LIB_INC(prefetch_forced);
 		else
 			RODP_LIB_INC(prefetch_fallback);
-		int noconn = rodp_libconn(&conn);
-
-		if (noconn || rodp_mr_lookup(mr, &e) ||
-		    !(e.flags & RODP_MR_BOUND)) {
+		if (noconn || !known || !(p.e.flags & RODP_MR_BOUND)) {
 			rodp_set_error("%s and rodp.ko %s: nothing can prefetch "
 				       "this MR",
 				       forced ? "RODP_PREFETCH_FALLBACK is set" :
@@ -245,35 +332,109 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 				       "has no region bound to it");
 			err = EOPNOTSUPP;
 		} else {
-			err = rodp_shim_prefetch(conn, e.region_id, seg, nseg,
-						 flags);
+			err = rodp_shim_prefetch(conn, p.e.region_id, p.seg,
+						 p.nseg, flags);
 			if (!err) {
 				acct.path = 2;
 				RODP_LIB_INC(prefetch_shim);
 			}
 		}
 	}
-	free(seg);
+	rodp_plan_release(&p);
+	/* The device found a page unmapped that the library thought live:
+	 * a munmap whose event has not arrived yet. Ask rodp.ko for the
+	 * region's ranges (a round trip, on this failure only) and plan
+	 * again, once. */
+	if (err == EFAULT && known && !refreshed &&
+	    (p.e.flags & RODP_MR_BOUND) && !rodp_libconn(&conn)) {
+		struct rodp_region_info info;
+		struct rodp_range *live;
+
+		refreshed = 1;
+		if (!rodp_region_get(conn, p.e.region_id, &info, &live)) {
+			rodp_mr_set_live(mr, live, info.nr_ranges);
+			goto replan;
+		}
+	}
+	/* Counted once, for the plan that was carried out. */
+	RODP_LIB_ADD(prefetch_dead_bytes, acct.dead);
 	if (err)
 		RODP_LIB_INC(prefetch_errors);
-	rodp_mr_update(mr, rodp_prefetch_count, &acct);
+	if (known)
+		rodp_mr_update(mr, rodp_prefetch_count, &acct);
 	return err;
 }
 
-static void rodp_set_bound(struct rodp_mr_entry *e, void *arg)
+static int rodp_prefetch_flags_check(unsigned int flags)
 {
-	e->region_id = *(uint64_t *)arg;
-	e->flags |= RODP_MR_BOUND;
+	if (flags & ~(unsigned int)(RODP_PREFETCH_F_WRITE |
+				    RODP_PREFETCH_F_NO_FAULT |
+				    RODP_PREFETCH_F_ASYNC))
+		return rodp_fail(EINVAL, "unknown prefetch flags 0x%x", flags);
+	if ((flags & RODP_PREFETCH_F_WRITE) && (flags & RODP_PREFETCH_F_NO_FAULT))
+		return rodp_fail(EINVAL, "RODP_PREFETCH_F_NO_FAULT cannot be "
+				 "combined with RODP_PREFETCH_F_WRITE");
+	return 0;
 }
 
-static void rodp_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e)
+RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
+				 unsigned int flags)
 {
-	uint64_t id;
+	struct rodp_range r = { .start = (uintptr_t)addr, .length = length };
+	int err;
 
-	if (mr->length == SIZE_MAX || rodp_bind_mr(mr, &id))
-		return;
-	RODP_LIB_INC(bind_ok);
-	rodp_mr_update(mr, rodp_set_bound, &id);
-	e->region_id = id;
-	e->flags |= RODP_MR_BOUND;
+	rodp_clear_error();
+	if (!mr || !length)
+		return rodp_fail(EINVAL, "rodp_prefetch_mr: %s",
+				 mr ? "length is 0" : "mr is NULL");
+	err = rodp_prefetch_flags_check(flags);
+	if (err)
+		return err;
+	if (!rodp_in_mr(mr, r.start, r.length))
+		return rodp_fail(EINVAL, "prefetch range is outside the MR");
+	return rodp_prefetch_ranges(mr, &r, 1, flags);
+}
+
+RODP_EXPORT int rodp_prefetch_mr_sg(struct ibv_mr *mr,
+				    const struct ibv_sge *sg_list,
+				    uint32_t num_sge, unsigned int flags)
+{
+	struct rodp_range inline_r[RODP_SGE_PER_CALL], *r = inline_r;
+	uint32_t i;
+	int err;
+
+	rodp_clear_error();
+	if (!mr || !sg_list || !num_sge)
+		return rodp_fail(EINVAL, "rodp_prefetch_mr_sg: %s",
+				 !mr ? "mr is NULL" : !sg_list ?
+				 "sg_list is NULL" : "num_sge is 0");
+	if (num_sge > RODP_PREFETCH_MAX_SGES)
+		return rodp_fail(EINVAL, "rodp_prefetch_mr_sg: more than %d "
+				 "SGEs", RODP_PREFETCH_MAX_SGES);
+	err = rodp_prefetch_flags_check(flags);
+	if (err)
+		return err;
+	for (i = 0; i < num_sge; i++) {
+		if (sg_list[i].lkey != mr->lkey)
+			return rodp_fail(EINVAL, "rodp_prefetch_mr_sg: SGE %u's "
+					 "lkey 0x%x is not the MR's (0x%x)", i,
+					 sg_list[i].lkey, mr->lkey);
+		if (!rodp_in_mr(mr, sg_list[i].addr, sg_list[i].length))
+			return rodp_fail(EINVAL, "rodp_prefetch_mr_sg: SGE %u "
+					 "is empty or outside the MR", i);
+	}
+	if (num_sge > RODP_SGE_PER_CALL) {
+		r = calloc(num_sge, sizeof(*r));
+		if (!r)
+			return rodp_fail(ENOMEM, "rodp_prefetch_mr_sg: out of "
+					 "memory");
+	}
+	for (i = 0; i < num_sge; i++) {
+		r[i].start = sg_list[i].addr;
+		r[i].length = sg_list[i].length;
+	}
+	err = rodp_prefetch_ranges(mr, r, num_sge, flags);
+	if (r != inline_r)
+		free(r);
+	return err;
 }

@@ -45,20 +45,79 @@ static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
 	e->length = mr->length;
 	e->lkey = mr->lkey;
 	e->handle = mr->handle;
-	e->pid = getpid();
+	e->pid = rodp_getpid();
 	e->access = access;
 	e->flags = flags;
 	e->fallback_errno = fallback_errno;
 	/* Implicit MRs have no single region to bind. */
 	if ((flags & RODP_MR_ODP) && mr->length != SIZE_MAX) {
-		if (!rodp_bind_mr(mr, &e->region_id)) {
+		struct rodp_range *live;
+		uint32_t n;
+
+		if (!rodp_bind_mr(mr, access, &e->region_id, &live, &n)) {
 			e->flags |= RODP_MR_BOUND;
+			e->live = live;
+			e->nlive = (uint32_t)rodp_ranges_normalise(live, n);
+			e->live_known = 1;
 			RODP_LIB_INC(bind_ok);
 		} else {
 			RODP_LIB_INC(bind_failed);
 		}
+		e->bind_gen = rodp_libconn_gen();
 	}
 	rodp_mr_insert(e);
+	return 0;
+}
+
+struct rodp_bound {
+	int err;
+	unsigned int gen;
+	uint64_t id;
+	struct rodp_range *live;
+	uint32_t n;
+};
+
+static void rodp_record_bind(struct rodp_mr_entry *e, void *arg)
+{
+	struct rodp_bound *b = arg;
+	struct rodp_range *old = e->live;
+
+	e->bind_gen = b->gen;
+	if (b->err || (e->flags & RODP_MR_BOUND))
+		return;
+	e->region_id = b->id;
+	e->flags |= RODP_MR_BOUND;
+	e->live = b->live;
+	e->nlive = b->n;
+	e->live_known = 1;
+	b->live = old;
+}
+
+int rodp_mr_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e)
+{
+	struct rodp_bound b = { 0 };
+	struct rodp_ctx *conn;
+
+	/* Only when the library's connection is newer than the last try:
+	 * a bind that failed on this connection fails again, and the
+	 * round trip would be paid on every prefetch. */
+	if (!(e->flags & RODP_MR_ODP) || (e->flags & RODP_MR_BOUND) ||
+	    mr->length == SIZE_MAX || rodp_libconn_quiet(&conn) ||
+	    rodp_libconn_gen() == e->bind_gen)
+		return ENOENT;
+	b.err = rodp_bind_mr(mr, e->access, &b.id, &b.live, &b.n);
+	b.gen = rodp_libconn_gen();
+	if (!b.err) {
+		b.n = (uint32_t)rodp_ranges_normalise(b.live, b.n);
+		RODP_LIB_INC(bind_ok);
+	}
+	rodp_mr_update(mr, rodp_record_bind, &b);
+	free(b.live);
+	e->bind_gen = b.gen;
+	if (b.err)
+		return b.err;
+	e->region_id = b.id;
+	e->flags |= RODP_MR_BOUND;
 	return 0;
 }
 
@@ -134,7 +193,7 @@ RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 	if (err)
 		goto out_fail;
 
-	err = ibv_query_device_ex(pd->context, NULL, &dattr);
+	err = rodp_caps_get(pd->context, &dattr);
 	if (err) {
 		rodp_set_error("%s: ibv_query_device_ex failed",
 			       ibv_get_device_name(pd->context->device));
@@ -234,7 +293,7 @@ RODP_EXPORT int rodp_dereg_mr(struct ibv_mr *mr)
 				 "is still registered (memory windows bound "
 				 "to it?)", err);
 	}
-	free(e);
+	rodp_mr_entry_free(e);
 	return 0;
 }
 

@@ -1,5 +1,14 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* rodp_get_regions(): rodp.ko's region dump, one callback per region. */
+/*
+ * rodp_get_regions(): rodp.ko's region dump, one callback per region.
+ *
+ * The whole dump is read first and the callbacks run after the request
+ * is over, with no library lock held: a callback may call the library,
+ * on the same context too (rodp_get_stats(), rodp_get_mr_stats() ...),
+ * without deadlocking on the context's lock. A dump the kernel marks
+ * interrupted (NLM_F_DUMP_INTR: regions came or went meanwhile) calls no
+ * callback and returns EAGAIN, for the caller to ask again.
+ */
 #include <config.h>
 
 #include <errno.h>
@@ -9,9 +18,8 @@
 
 struct rodp_dump_req {
 	pid_t pid;
-	rodp_region_cb cb;
-	void *arg;
-	int stopped;
+	struct rodp_region_info *v;	/* ranges owned by each entry */
+	size_t n, cap;
 };
 
 static int rodp_dump_put(struct nl_msg *msg, void *arg)
@@ -30,23 +38,39 @@ static int rodp_dump_parse(struct nlattr **tb, void *arg)
 	struct rodp_range *ranges;
 	int err;
 
-	/* After the callback said stop, the rest of the dump is read and
-	 * dropped: the socket must be left clean. */
-	if (req->stopped)
-		return 0;
 	err = rodp_region_from_attrs(tb, &info, &ranges);
 	if (err)
 		return err;
-	if (req->cb(&info, req->arg))
-		req->stopped = 1;
-	free(ranges);
+	if (req->n == req->cap) {
+		size_t cap = req->cap ? 2 * req->cap : 16;
+		struct rodp_region_info *v = realloc(req->v, cap * sizeof(*v));
+
+		if (!v) {
+			free(ranges);
+			return ENOMEM;
+		}
+		req->v = v;
+		req->cap = cap;
+	}
+	req->v[req->n++] = info;	/* info.ranges is ranges */
 	return 0;
+}
+
+static void rodp_dump_free(struct rodp_dump_req *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->n; i++)
+		free((void *)req->v[i].ranges);
+	free(req->v);
 }
 
 RODP_EXPORT int rodp_get_regions(struct rodp_ctx *ctx, pid_t pid,
 				 rodp_region_cb cb, void *arg)
 {
-	struct rodp_dump_req req = { .pid = pid, .cb = cb, .arg = arg };
+	struct rodp_dump_req req = { .pid = pid };
+	size_t i;
+	int err;
 
 	rodp_clear_error();
 	if (!cb)
@@ -55,6 +79,11 @@ RODP_EXPORT int rodp_get_regions(struct rodp_ctx *ctx, pid_t pid,
 		return rodp_fail(EINVAL, "rodp_get_regions: negative pid %d",
 				 (int)pid);
 	/* rodp_nl_request() refuses a NULL or inherited ctx. */
-	return rodp_nl_request(ctx, RODP_CMD_REGION_GET, NLM_F_DUMP,
-			       rodp_dump_put, rodp_dump_parse, &req);
+	err = rodp_nl_request(ctx, RODP_CMD_REGION_GET, NLM_F_DUMP,
+			      rodp_dump_put, rodp_dump_parse, &req);
+	for (i = 0; !err && i < req.n; i++)
+		if (cb(&req.v[i], arg))
+			break;
+	rodp_dump_free(&req);
+	return err;
 }

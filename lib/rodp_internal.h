@@ -31,6 +31,13 @@ struct rodp_ctx {
 	void *ntf_arg;		/* for ntf, protected by lock */
 };
 
+/* This process's pid, kept current across fork() (self.c). */
+extern pid_t rodp_self_pid;
+static inline pid_t rodp_getpid(void)
+{
+	return __atomic_load_n(&rodp_self_pid, __ATOMIC_RELAXED);
+}
+
 /* Sets the calling thread's rodp_last_error_msg(). */
 void rodp_set_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -99,6 +106,14 @@ extern const struct nla_policy rodp_attr_policy[RODP_A_MAX + 1];
  */
 int rodp_ntf_parse(const void *buf, size_t len, int family,
 		   struct rodp_event *ev, size_t *msg_len);
+/*
+ * rodp_ntf_parse() that also returns the notification's live ranges in
+ * *ranges (malloc()ed, ev->live_ranges of them; NULL when none). ENOMEM
+ * when they cannot be copied (*ev is filled all the same).
+ */
+int rodp_ntf_parse_ranges(const void *buf, size_t len, int family,
+			  struct rodp_event *ev, size_t *msg_len,
+			  struct rodp_range **ranges);
 
 /* ---- prefetch planning (prefetch_plan.c), pure ---- */
 
@@ -106,16 +121,35 @@ int rodp_ntf_parse(const void *buf, size_t len, int family,
 #define RODP_SGE_MAX_LEN (1ULL << 30)
 #define RODP_SGE_PER_CALL 32
 
+/* Most SGEs one prefetch may make (RODP_SGE_MAX_LEN each: 4 TiB). */
+#define RODP_PREFETCH_MAX_SGES 4096
+
 /*
  * Splits [start, start + len) into segments of at most max_seg bytes,
- * keeping only what lies in the live ranges (all of it when live is NULL).
- * Writes up to out_max segments in address order; returns how many there
- * are in all. *dead_bytes gets the bytes dropped as not live.
+ * keeping only what lies in the live ranges (all of it when live is NULL),
+ * which must be normalised (rodp_ranges_normalise()). Writes up to out_max
+ * segments in address order; returns how many there are in all (counted
+ * arithmetically, SIZE_MAX if that does not fit). *dead_bytes gets the
+ * bytes dropped as not live.
  */
 size_t rodp_prefetch_plan(uint64_t start, uint64_t len,
 			  const struct rodp_range *live, size_t nlive,
 			  uint64_t max_seg, struct rodp_range *out,
 			  size_t out_max, uint64_t *dead_bytes);
+
+/* ---- device attributes, cached per ibv_context (caps_cache.c) ---- */
+
+/* ibv_query_device_ex() of ctx, from the cache after the first call. */
+int rodp_caps_get(struct ibv_context *ctx, struct ibv_device_attr_ex *attr);
+/* The query the cache makes (ibv_query_device_ex); tests replace it. */
+extern int (*rodp_caps_query)(struct ibv_context *ctx,
+			      struct ibv_device_attr_ex *attr);
+/* Queries made so far (for the tests). */
+extern unsigned long rodp_caps_queries;
+
+/* Sorts r by start and merges overlapping or touching ranges, dropping
+ * empty ones, in place; returns the new count. */
+size_t rodp_ranges_normalise(struct rodp_range *r, size_t n);
 
 /* ---- registration checks (reg_check.c), pure ---- */
 
@@ -146,6 +180,15 @@ struct rodp_mr_entry {
 	uint32_t flags;			/* RODP_MR_ODP, _PINNED_FALLBACK, _BOUND */
 	int fallback_errno;
 	uint64_t region_id;
+	unsigned int bind_gen;		/* rodp_libconn_gen() when bind was
+					 * last tried */
+	/* The live ranges rodp.ko last reported (bind reply, region
+	 * events, REGION_GET), normalised; meaningful with live_known,
+	 * else the whole MR counts as live. live is owned by the table:
+	 * a copy from rodp_mr_lookup() has it NULL. */
+	int live_known;
+	uint32_t nlive;
+	struct rodp_range *live;
 	uint64_t prefetch_calls;
 	uint64_t prefetch_advise;
 	uint64_t prefetch_shim;
@@ -166,6 +209,24 @@ int rodp_mr_update(struct ibv_mr *mr,
 		   void (*fn)(struct rodp_mr_entry *e, void *arg), void *arg);
 /* This process's MR bound to region id, or NULL. */
 struct ibv_mr *rodp_mr_by_region(uint64_t region_id);
+/* Frees an entry rodp_mr_remove() returned, with its live ranges. */
+void rodp_mr_entry_free(struct rodp_mr_entry *e);
+/*
+ * Replaces the live ranges of the entry bound to region id (by_region) or
+ * of mr: takes ownership of live (malloc()ed, n entries, any order; NULL
+ * with n 0 for none). 0 or ENOENT (no such entry: live is freed).
+ */
+int rodp_mr_set_live_by_region(uint64_t region_id, struct rodp_range *live,
+			       uint32_t n);
+int rodp_mr_set_live(struct ibv_mr *mr, struct rodp_range *live, uint32_t n);
+
+/*
+ * Binds an MR registered while rodp.ko was absent (or whose bind failed),
+ * when the library's connection is newer than the last attempt: updates
+ * the table's entry and *e (a copy). 0 when bound now, else an errno
+ * (ENOENT: nothing to try).
+ */
+int rodp_mr_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e);
 
 /* ---- the library's own netlink connection (libconn.c) ---- */
 
@@ -175,11 +236,49 @@ struct ibv_mr *rodp_mr_by_region(uint64_t region_id);
  * friends from rodp_open().
  */
 int rodp_libconn(struct rodp_ctx **ctx);
-/* Binds mr's lkey to its rodp.ko region: 0 and *region_id, or an errno. */
-int rodp_bind_mr(struct ibv_mr *mr, uint64_t *region_id);
+/* The same without a message when the module is remembered absent. */
+int rodp_libconn_quiet(struct rodp_ctx **ctx);
+/* Connections the library opened so far; see rodp_mr_entry.bind_gen. */
+unsigned int rodp_libconn_gen(void);
+/* Reads pending notifications off the library's connection, if it is
+ * open and idle, so MRs' live ranges are current. No round trip. */
+void rodp_libconn_poll(void);
+/* Binds mr's lkey to its rodp.ko region: 0, *region_id and the region's
+ * live ranges (*live malloc()ed, *nlive of them), or an errno. */
+int rodp_bind_mr(struct ibv_mr *mr, unsigned int access, uint64_t *region_id,
+		 struct rodp_range **live, uint32_t *nlive);
+/* Is the region rodp.ko chose for a bind this MR's own (device, range,
+ * access flags)? Pure, for the unit tests. */
+int rodp_bind_region_matches(const struct rodp_region_info *info,
+			     const char *device, uint64_t addr, uint64_t length,
+			     unsigned int access);
 /* Reads region id into *info (+ malloc()ed *ranges) over conn. */
 int rodp_region_get(struct rodp_ctx *conn, uint64_t id,
 		    struct rodp_region_info *info, struct rodp_range **ranges);
+
+/* ---- retrying a connection to an absent rodp.ko (conn_retry.c) ---- */
+
+/* How long "rodp.ko is absent" is trusted without a new rodp_open(). */
+#define RODP_ABSENT_RETRY_NS 1000000000ULL
+
+struct rodp_absent {
+	int absent;		/* the last attempt found no rodp family */
+	uint64_t when_ns;	/* rodp_clock_ns() of that attempt */
+	unsigned int open_gen;	/* rodp_open_generation then */
+};
+
+/* Successful rodp_open() calls in this process (atomic). */
+extern unsigned int rodp_open_generation;
+/* CLOCK_MONOTONIC in ns; the unit tests replace it with a fake clock. */
+extern uint64_t (*rodp_clock_ns)(void);
+/* Non-zero when a new attempt would only find the module absent again. */
+int rodp_absent_skip(const struct rodp_absent *a, uint64_t now_ns,
+		     unsigned int open_gen);
+/* Records the outcome (0 or an errno) of an attempt made at now_ns. */
+void rodp_absent_note(struct rodp_absent *a, int err, uint64_t now_ns,
+		      unsigned int open_gen);
+/* Attempts to open the library's connection so far (for the tests). */
+extern unsigned long rodp_conn_attempts;
 
 /* ---- library counters (lib_stats.c) ---- */
 

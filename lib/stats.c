@@ -8,6 +8,12 @@
 
 #include "rodp_internal.h"
 
+_Static_assert(RODP_INVAL_COUNT <= RODP_INVAL_SLOTS,
+	       "a new invalidation cause needs a slot of its own in "
+	       "struct rodp_stats, past its current fields");
+_Static_assert(offsetof(struct rodp_stats, inval_pages) == 8 * 8,
+	       "struct rodp_stats changed its RODP_1.0 layout");
+
 /* Where each kernel counter lands in struct rodp_stats. */
 static const size_t rodp_stat_offset[RODP_STAT_MAX + 1] = {
 #define INVAL(s, e) [s] = offsetof(struct rodp_stats, inval) + (e) * sizeof(uint64_t)
@@ -35,6 +41,10 @@ static const size_t rodp_stat_offset[RODP_STAT_MAX + 1] = {
 	[RODP_STAT_UMEMS_RELEASED] = offsetof(struct rodp_stats, umems_released),
 	[RODP_STAT_UMEMS_LIVE] = offsetof(struct rodp_stats, umems_live),
 	[RODP_STAT_WRAP_FULL] = offsetof(struct rodp_stats, wrap_full),
+	[RODP_STAT_SKIP_PROTECTION] = offsetof(struct rodp_stats,
+					       skip_protection),
+	[RODP_STAT_SKIP_SOFT_DIRTY] = offsetof(struct rodp_stats,
+					       skip_soft_dirty),
 };
 
 int rodp_stats_from_nest(struct nlattr *nest, struct rodp_stats *stats)

@@ -126,15 +126,23 @@ enum rodp_inval {
 	RODP_INVAL_RELEASE,
 	RODP_INVAL_MIGRATE,
 	RODP_INVAL_EXCLUSIVE,
-	RODP_INVAL_COUNT,
+	RODP_INVAL_COUNT,	/* causes this header knows; may grow */
 };
+
+/*
+ * Slots of struct rodp_stats.inval: fixed by the ABI, never
+ * RODP_INVAL_COUNT, so that a cause added to the enum (a new kernel
+ * mmu_notifier_event) never moves the fields after the array. A cause
+ * beyond the slots is counted in no slot of this struct.
+ */
+#define RODP_INVAL_SLOTS 8
 
 /*
  * rodp.ko's counters. Grows only at the end; callers pass sizeof(struct
  * rodp_stats) as they compiled it and get the fields that fit.
  */
 struct rodp_stats {
-	uint64_t inval[RODP_INVAL_COUNT];	/* invalidations by cause */
+	uint64_t inval[RODP_INVAL_SLOTS];	/* by enum rodp_inval cause */
 	uint64_t inval_pages;		/* region pages they covered */
 	uint64_t delegated;		/* passed to the driver unchanged */
 	uint64_t skipped;		/* nothing to do for the device */
@@ -150,9 +158,13 @@ struct rodp_stats {
 	uint64_t umems_released;
 	uint64_t umems_live;
 	uint64_t wrap_full;		/* umems left unwrapped (global) */
+	/* skipped by cause: PROTECTION_VMA that revokes nothing from the
+	 * device (NUMA-balancing hints), SOFT_DIRTY with no page writable. */
+	uint64_t skip_protection;
+	uint64_t skip_soft_dirty;
 	/* Room for later counters, so that rodp_stats can be embedded in
 	 * struct rodp_mr_stats and rodp_region_info and still grow. */
-	uint64_t reserved[16];
+	uint64_t reserved[14];
 };
 
 /*
@@ -253,6 +265,15 @@ enum rodp_prefetch_flags {
 int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 		     unsigned int flags);
 
+/*
+ * rodp_prefetch_mr() of a list of ranges of one MR, as ibv_advise_mr()
+ * takes them: every SGE's lkey must be mr->lkey, its length non-zero and
+ * its range inside mr; at most 4096 SGEs. Same results, plus EINVAL for
+ * a bad list. Since RODP_1.1.
+ */
+int rodp_prefetch_mr_sg(struct ibv_mr *mr, const struct ibv_sge *sg_list,
+			uint32_t num_sge, unsigned int flags);
+
 /* ------------------------------------------------------------------ */
 /* Per-MR and library statistics                                       */
 /* ------------------------------------------------------------------ */
@@ -269,6 +290,8 @@ enum rodp_mr_stats_flags {
 	RODP_MR_PINNED_FALLBACK = 1 << 1, /* ODP_PREFERRED fell back */
 	RODP_MR_BOUND = 1 << 2,		/* bound to a rodp.ko region */
 	RODP_MR_KERNEL_STATS = 1 << 3,	/* .kernel and .state are valid */
+	RODP_MR_NO_MODULE = 1 << 4,	/* rodp.ko is not loaded: only the
+					 * library's fields are filled */
 };
 
 /*
@@ -293,9 +316,9 @@ struct rodp_mr_stats {
 
 /*
  * Fills the first stats_size bytes of *stats for mr. 0; EINVAL; EBADF
- * (inherited MR); ENODEV when rodp.ko is not loaded (library fields are
- * still filled, RODP_MR_KERNEL_STATS clear). A pinned MR returns 0
- * without kernel counters.
+ * (inherited MR). Without rodp.ko it returns 0 with the library's fields
+ * filled, RODP_MR_NO_MODULE set and RODP_MR_KERNEL_STATS clear. A pinned
+ * MR returns 0 without kernel counters.
  */
 int rodp_get_mr_stats(struct ibv_mr *mr, struct rodp_mr_stats *stats,
 		      size_t stats_size);
@@ -321,6 +344,9 @@ struct rodp_lib_stats {
 	uint64_t events_lost;		/* netlink overruns seen */
 	uint64_t mrs_tracked;		/* gauge: MRs in the table */
 	uint64_t stale_reclaimed;	/* entries of MRs freed by ibv_dereg_mr */
+	uint64_t bind_mismatch;		/* rodp.ko offered another MR's region
+					 * (device, range or access differ):
+					 * refused */
 };
 
 /* Fills the first stats_size bytes of *stats. 0 or EINVAL. */
@@ -430,7 +456,10 @@ typedef int (*rodp_region_cb)(const struct rodp_region_info *info,
 
 /*
  * Calls cb for every region of process pid (0: every region the caller
- * may see). 0, EINVAL, ENODEV, or an errno.
+ * may see), after the whole dump was read and with no library lock held,
+ * so cb may call the library (on ctx too). 0, EINVAL, ENODEV, EAGAIN (the
+ * kernel's list changed during the dump; cb was not called: ask again),
+ * ENOMEM, or an errno.
  */
 int rodp_get_regions(struct rodp_ctx *ctx, pid_t pid, rodp_region_cb cb,
 		     void *arg);

@@ -115,10 +115,30 @@ static int lb_connect(struct lb *lb)
 	return 0;
 }
 
+/*
+ * Where the harness brought the device up (the guest sets
+ * RODP_REQUIRE_DEVICE=1 once rxe0 is there), a loopback that cannot be
+ * set up is the test's failure, never a reason to skip: print FAIL and
+ * exit 1 here, so no caller can turn it into "no usable RDMA device".
+ */
+static void lb_required_failed(const char *dev, const char *why)
+{
+	const char *req = getenv("RODP_REQUIRE_DEVICE");
+
+	if (!req || strcmp(req, "1"))
+		return;
+	printf("FAIL: RC loopback on %s (RODP_REQUIRE_DEVICE=1): %s\n", dev,
+	       why);
+	fflush(stdout);
+	exit(1);
+}
+
 int lb_open(struct lb *lb, const char *dev)
 {
 	struct ibv_device **list;
-	int i, n;
+	const char *what = "";
+	char why[256];
+	int i, n, err;
 
 	memset(lb, 0, sizeof(*lb));
 	lb->next_wr_id = 1;
@@ -130,11 +150,18 @@ int lb_open(struct lb *lb, const char *dev)
 		ibv_free_device_list(list);
 	if (!lb->ctx) {
 		fprintf(stderr, "no RDMA device %s\n", dev);
+		lb_required_failed(dev, "the device is missing");
 		return -1;
 	}
 	lb->pd = ibv_alloc_pd(lb->ctx);
-	if (!lb->pd || lb_find_gid(lb))
+	if (!lb->pd) {
+		what = "ibv_alloc_pd";
 		goto out_close;
+	}
+	if (lb_find_gid(lb)) {
+		what = "no RoCE v2 IPv4 GID on port 1";
+		goto out_close;
+	}
 	for (i = 0; i < 2; i++) {
 		struct ibv_qp_init_attr a = {
 			.cap = {
@@ -145,21 +172,31 @@ int lb_open(struct lb *lb, const char *dev)
 		};
 
 		lb->cq[i] = ibv_create_cq(lb->ctx, 32, NULL, NULL, 0);
-		if (!lb->cq[i])
+		if (!lb->cq[i]) {
+			what = "ibv_create_cq";
 			goto out_close;
+		}
 		a.send_cq = a.recv_cq = lb->cq[i];
 		lb->qp[i] = ibv_create_qp(lb->pd, &a);
-		if (!lb->qp[i])
+		if (!lb->qp[i]) {
+			what = "ibv_create_qp";
 			goto out_close;
+		}
 	}
-	if (lb_connect(lb))
+	if (lb_connect(lb)) {
+		what = "connecting the QPs (INIT, RTR, RTS)";
 		goto out_close;
+	}
 	return 0;
 
 out_close:
-	fprintf(stderr, "cannot set up an RC loopback pair on %s: %s\n", dev,
-		strerror(errno));
+	err = errno;
+	fprintf(stderr, "cannot set up an RC loopback pair on %s: %s: %s\n",
+		dev, what, strerror(err));
 	lb_close(lb);
+	snprintf(why, sizeof(why), "%s: %s", what, strerror(err));
+	lb_required_failed(dev, why);
+	errno = err;
 	return -1;
 }
 

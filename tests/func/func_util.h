@@ -29,7 +29,11 @@ struct lb {
 	uint64_t next_wr_id;
 };
 
-/* 0, or -1 with a message on stderr. */
+/*
+ * 0, or -1 with a message on stderr. With RODP_REQUIRE_DEVICE=1 (set by
+ * the guest harness once rxe0 is up) a failure prints "FAIL: ..." and
+ * exits 1 instead: there the device must work.
+ */
 int lb_open(struct lb *lb, const char *dev);
 void lb_close(struct lb *lb);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /* Shared set-up of the test_lib_* guest programs: the device named by
  * RODP_DEV (default rxe0), a PD on it, and a rodp context. Exits 77 when
- * there is no device, and 77 (or 1 with RODP_REQUIRE_MODULE=1) without
- * rodp.ko. */
+ * there is no device (1 with RODP_REQUIRE_DEVICE=1, which the guest
+ * harness sets once rxe0 is up), and 77 (or 1 with RODP_REQUIRE_MODULE=1)
+ * without rodp.ko. */
 #ifndef RODP_LIB_TEST_H
 #define RODP_LIB_TEST_H
 
@@ -52,8 +53,12 @@ static inline int lt_setup(int need_module)
 	dev_name = getenv("RODP_DEV") ? getenv("RODP_DEV") : "rxe0";
 	dev_ctx = lt_open_device(dev_name);
 	if (!dev_ctx) {
-		printf("SKIP: no RDMA device %s\n", dev_name);
-		return RODP_TEST_SKIP;
+		const char *req = getenv("RODP_REQUIRE_DEVICE");
+		int required = req && !strcmp(req, "1");
+
+		printf("%s: no RDMA device %s%s\n", required ? "FAIL" : "SKIP",
+		       dev_name, required ? " (RODP_REQUIRE_DEVICE=1)" : "");
+		return required ? 1 : RODP_TEST_SKIP;
 	}
 	pd = ibv_alloc_pd(dev_ctx);
 	if (!pd) {

@@ -136,6 +136,52 @@ static void test_prefetch_dead_ranges(void)
 	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
 }
 
+/*
+ * The live ranges come from the region events, not from a query per
+ * prefetch: after a munmap, with no rodp_get_mr_stats() in between, the
+ * hole is skipped (from the SHRUNK event, or, if it has not arrived yet,
+ * from the one refresh the device's refusal triggers) and the rest is
+ * prefetched; the SGE-list call plans each of its ranges the same way.
+ */
+static void test_prefetch_after_munmap_no_query(void)
+{
+	const size_t len = 16 * PAGE;
+	struct rodp_mr_stats st;
+	struct ibv_sge sge[3];
+	struct ibv_mr *mr;
+	char *buf = lt_map(len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memset(buf, 1, len);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	CU_ASSERT_EQUAL_FATAL(munmap(buf + 4 * PAGE, 8 * PAGE), 0);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, RODP_PREFETCH_F_WRITE),
+			0);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf + 5 * PAGE, PAGE, 0), EFAULT);
+
+	sge[0] = (struct ibv_sge){ (uintptr_t)buf, 2 * PAGE, mr->lkey };
+	sge[1] = (struct ibv_sge){ (uintptr_t)buf + 3 * PAGE, 2 * PAGE,
+				   mr->lkey };
+	sge[2] = (struct ibv_sge){ (uintptr_t)buf + 14 * PAGE, 2 * PAGE,
+				   mr->lkey };
+	CU_ASSERT_EQUAL(rodp_prefetch_mr_sg(mr, sge, 3, RODP_PREFETCH_F_WRITE |
+					    RODP_PREFETCH_F_ASYNC), 0);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr_sg(mr, sge + 1, 1, 0), 0);
+	sge[1].lkey++;
+	CU_ASSERT_EQUAL(rodp_prefetch_mr_sg(mr, sge, 3, 0), EINVAL);
+
+	CU_ASSERT_EQUAL(rodp_get_mr_stats(mr, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.prefetch_calls, 4);
+	CU_ASSERT_EQUAL(st.prefetch_advise, 3);
+	/* 8 live pages + (2 + 1 + 2) + 1 live pages asked for. */
+	CU_ASSERT_EQUAL(st.prefetch_bytes, (8 + 5 + 1) * PAGE);
+	CU_ASSERT_EQUAL(st.prefetch_dead_bytes, (8 + 1 + 1 + 1) * PAGE);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+	munmap(buf, 4 * PAGE);
+	munmap(buf + 12 * PAGE, 4 * PAGE);
+}
+
 static void test_prefetch_errors(void)
 {
 	const size_t len = 8 * PAGE;
@@ -179,6 +225,7 @@ int main(void)
 		RODP_TEST(test_prefetch_advise),
 		RODP_TEST(test_prefetch_forced_fallback),
 		RODP_TEST(test_prefetch_dead_ranges),
+		RODP_TEST(test_prefetch_after_munmap_no_query),
 		RODP_TEST(test_prefetch_errors),
 	};
 

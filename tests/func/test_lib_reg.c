@@ -239,6 +239,20 @@ static int count_cb(const struct rodp_region_info *info, void *arg)
 	return 0;
 }
 
+/* A callback that calls the library on the same context: before the
+ * dump was read whole, this deadlocked on the context's lock. */
+static int reentrant_cb(const struct rodp_region_info *info, void *arg)
+{
+	struct rodp_stats st;
+	int *calls = arg;
+
+	if (info->pid == (uint32_t)getpid() &&
+	    rodp_get_stats(rodp, getpid(), &st, sizeof(st)) == 0 &&
+	    st.umems_live >= 1)
+		(*calls)++;
+	return 0;
+}
+
 static void test_get_regions(void)
 {
 	const size_t len = 128 << 10;
@@ -266,7 +280,12 @@ static void test_get_regions(void)
 	CU_ASSERT_EQUAL(f.live, len);
 	CU_ASSERT_EQUAL(f.info.nr_ranges, 1);
 
+	n = 0;
+	CU_ASSERT_EQUAL(rodp_get_regions(rodp, getpid(), reentrant_cb, &n), 0);
+	CU_ASSERT_TRUE(n >= 1);
+
 	/* Every region, and none for a pid that does not exist. */
+	n = 0;
 	CU_ASSERT_EQUAL(rodp_get_regions(rodp, 0, count_cb, &n), 0);
 	CU_ASSERT_TRUE(n >= 1);
 	n = 0;
@@ -277,6 +296,101 @@ static void test_get_regions(void)
 	CU_ASSERT_EQUAL(rodp_get_regions(rodp, -1, count_cb, &n), EINVAL);
 
 	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+	munmap(buf, len);
+}
+
+/* The region rodp.ko holds for mr's binding, by the id librodp keeps. */
+static int bound_region(struct ibv_mr *mr, struct find_region *f)
+{
+	struct rodp_mr_stats st;
+
+	memset(f, 0, sizeof(*f));
+	if (rodp_get_mr_stats(mr, &st, sizeof(st)) ||
+	    !(st.flags & RODP_MR_BOUND))
+		return -1;
+	f->id = st.region_id;
+	if (rodp_get_regions(rodp, getpid(), find_cb, f) || !f->found)
+		return -1;
+	return 0;
+}
+
+/*
+ * Exact binding: a plain ibv_reg_mr() ODP MR over the very same range,
+ * registered first (so rodp.ko, which picks by range, meets its unbound
+ * region first), on another device or with other access flags, must
+ * never be the region the librodp MR is bound to.
+ */
+static void test_bind_exact(void)
+{
+	const size_t len = 64 << 10;
+	struct ibv_context *ctx1;
+	struct rodp_lib_stats l0, l1;
+	struct ibv_pd *pd1 = NULL;
+	struct ibv_mr *plain, *mr;
+	struct find_region f;
+	void *buf = lt_map(len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memset(buf, 1, len);
+	rodp_get_lib_stats(&l0, sizeof(l0));
+
+	/* Same device, other flags (no REMOTE_WRITE). */
+	plain = ibv_reg_mr(pd, buf, len, IBV_ACCESS_LOCAL_WRITE |
+			   IBV_ACCESS_REMOTE_READ | IBV_ACCESS_ON_DEMAND);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	CU_ASSERT_EQUAL(bound_region(mr, &f), 0);
+	printf("\n    same device: region access 0x%x lkey 0x%x (mr 0x%x)",
+	       f.info.access, f.info.lkey, mr->lkey);
+	CU_ASSERT_EQUAL(f.info.access & 0xff, (LT_RW | IBV_ACCESS_ON_DEMAND));
+	CU_ASSERT_STRING_EQUAL(f.info.device, dev_name);
+	CU_ASSERT_EQUAL(f.info.lkey, mr->lkey);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+	CU_ASSERT_EQUAL(ibv_dereg_mr(plain), 0);
+
+	/* Another device, same flags: rxe1 on a second dummy netdev (rxe
+	 * takes one device per netdev), as tests/vm/guest/lifecycle does. */
+	if (system("{ ip link show d1 || { ip link add d1 type dummy && "
+		   "ip addr add 192.0.2.2/24 dev d1 && ip link set d1 up; }; } "
+		   "> /dev/null 2>&1 && { rdma link show rxe1 > /dev/null "
+		   "2>&1 || rdma link add rxe1 type rxe netdev d1; }") != 0) {
+		CU_FAIL("cannot add rxe1 on a dummy d1");
+		goto out;
+	}
+	ctx1 = lt_open_device("rxe1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ctx1);
+	pd1 = ibv_alloc_pd(ctx1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pd1);
+	plain = ibv_reg_mr(pd1, buf, len, LT_RW | IBV_ACCESS_ON_DEMAND);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(plain);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	CU_ASSERT_EQUAL(bound_region(mr, &f), 0);
+	printf("\n    two devices: %s's MR bound to a region of %s",
+	       dev_name, f.info.device);
+	CU_ASSERT_STRING_EQUAL(f.info.device, dev_name);
+	CU_ASSERT_EQUAL(f.info.lkey, mr->lkey);
+	/* And a librodp MR on rxe1 now gets rxe1's region. */
+	{
+		struct ibv_mr *mr1 = rodp_reg_mr(pd1, buf, len, LT_RW, 0);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(mr1);
+		CU_ASSERT_EQUAL(bound_region(mr1, &f), 0);
+		CU_ASSERT_STRING_EQUAL(f.info.device, "rxe1");
+		CU_ASSERT_EQUAL(f.info.lkey, mr1->lkey);
+		CU_ASSERT_EQUAL(rodp_dereg_mr(mr1), 0);
+	}
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+	CU_ASSERT_EQUAL(ibv_dereg_mr(plain), 0);
+	ibv_dealloc_pd(pd1);
+	ibv_close_device(ctx1);
+	if (system("rdma link delete rxe1 && ip link delete d1") != 0)
+		CU_FAIL("cannot delete rxe1 and d1");
+	rodp_get_lib_stats(&l1, sizeof(l1));
+	printf("\n    offers refused: %llu\n",
+	       (unsigned long long)(l1.bind_mismatch - l0.bind_mismatch));
+out:
 	munmap(buf, len);
 }
 
@@ -361,6 +475,7 @@ int main(void)
 		RODP_TEST(test_foreign_mr),
 		RODP_TEST(test_direct_ibv_dereg),
 		RODP_TEST(test_get_regions),
+		RODP_TEST(test_bind_exact),
 		RODP_TEST(test_process_stats),
 		RODP_TEST(test_policy),
 	};

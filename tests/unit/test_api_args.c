@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * Argument validation and error mapping of the public calls, without a
- * kernel module or an RDMA device: every one of the 23 exported functions
+ * kernel module or an RDMA device: every one of the 24 exported functions
  * gets NULL, zero, overflowing and out-of-range arguments and must give the
  * documented errno with a message (tests/api_cases.h), libnl's negative
  * NLE_* codes never leak, and a context inherited across fork is refused
@@ -207,9 +207,40 @@ CALL(p_size_max, rodp_prefetch_mr(&fake_mr, MR_BUF, SIZE_MAX, 0))
 CALL(p_wrap, rodp_prefetch_mr(&fake_mr, MR_BUF + 8, SIZE_MAX - 4, 0))
 CALL(p_flags, rodp_prefetch_mr(&fake_mr, MR_BUF, 4096, 1u << 3))
 CALL(p_flags_all, rodp_prefetch_mr(&fake_mr, MR_BUF, 4096, UINT_MAX))
+/* An implicit MR (the whole address space): 5 TiB at once is more than
+ * the 4096 SGEs of 1 GiB a prefetch may make, refused before the device. */
+static struct ibv_mr fake_implicit = { .addr = NULL, .length = SIZE_MAX };
+CALL(p_huge, rodp_prefetch_mr(&fake_implicit, (void *)0x100000,
+			      5ULL << 40, 0))
 CALL(p_write_nofault, rodp_prefetch_mr(&fake_mr, MR_BUF, 4096,
 				       RODP_PREFETCH_F_WRITE |
 				       RODP_PREFETCH_F_NO_FAULT))
+/* rodp_prefetch_mr_sg: the list is checked whole before the MR is used
+ * (fake_mr's lkey is 0) */
+static struct ibv_sge sg_ok[2] = {
+	{ .addr = (uintptr_t)MR_BUF, .length = 512 },
+	{ .addr = (uintptr_t)MR_BUF + 1024, .length = 512 },
+};
+static struct ibv_sge sg_lkey[2] = {
+	{ .addr = (uintptr_t)MR_BUF, .length = 512 },
+	{ .addr = (uintptr_t)MR_BUF + 1024, .length = 512, .lkey = 7 },
+};
+static struct ibv_sge sg_out[2] = {
+	{ .addr = (uintptr_t)MR_BUF, .length = 512 },
+	{ .addr = (uintptr_t)MR_BUF + 4000, .length = 512 },
+};
+static struct ibv_sge sg_empty[1] = { { .addr = (uintptr_t)MR_BUF } };
+CALL(sg_null_mr, rodp_prefetch_mr_sg(NULL, sg_ok, 2, 0))
+CALL(sg_null_list, rodp_prefetch_mr_sg(&fake_mr, NULL, 2, 0))
+CALL(sg_zero, rodp_prefetch_mr_sg(&fake_mr, sg_ok, 0, 0))
+CALL(sg_too_many, rodp_prefetch_mr_sg(&fake_mr, sg_ok, UINT32_MAX, 0))
+CALL(sg_bad_lkey, rodp_prefetch_mr_sg(&fake_mr, sg_lkey, 2, 0))
+CALL(sg_outside, rodp_prefetch_mr_sg(&fake_mr, sg_out, 2, 0))
+CALL(sg_len0, rodp_prefetch_mr_sg(&fake_mr, sg_empty, 1, 0))
+CALL(sg_flags, rodp_prefetch_mr_sg(&fake_mr, sg_ok, 2, 1u << 3))
+CALL(sg_write_nofault, rodp_prefetch_mr_sg(&fake_mr, sg_ok, 2,
+					   RODP_PREFETCH_F_WRITE |
+					   RODP_PREFETCH_F_NO_FAULT))
 /* rodp_get_mr_stats, rodp_get_lib_stats */
 CALL(m_null, rodp_get_mr_stats(NULL, &mst, sizeof(mst)))
 CALL(m_null_stats, rodp_get_mr_stats(&fake_mr, NULL, sizeof(mst)))
@@ -304,6 +335,18 @@ static const struct api_case host_cases[] = {
 	CASE(rodp_prefetch_mr, "unknown flag", p_flags, EINVAL),
 	CASE(rodp_prefetch_mr, "flags UINT_MAX", p_flags_all, EINVAL),
 	CASE(rodp_prefetch_mr, "WRITE | NO_FAULT", p_write_nofault, EINVAL),
+	CASE(rodp_prefetch_mr, "5 TiB of an implicit MR", p_huge, EINVAL),
+	CASE(rodp_prefetch_mr_sg, "mr NULL", sg_null_mr, EINVAL),
+	CASE(rodp_prefetch_mr_sg, "sg_list NULL", sg_null_list, EINVAL),
+	CASE(rodp_prefetch_mr_sg, "num_sge 0", sg_zero, EINVAL),
+	CASE(rodp_prefetch_mr_sg, "num_sge UINT32_MAX", sg_too_many, EINVAL),
+	CASE(rodp_prefetch_mr_sg, "an SGE of another lkey", sg_bad_lkey,
+	     EINVAL),
+	CASE(rodp_prefetch_mr_sg, "an SGE past the MR", sg_outside, EINVAL),
+	CASE(rodp_prefetch_mr_sg, "an SGE of length 0", sg_len0, EINVAL),
+	CASE(rodp_prefetch_mr_sg, "unknown flag", sg_flags, EINVAL),
+	CASE(rodp_prefetch_mr_sg, "WRITE | NO_FAULT", sg_write_nofault,
+	     EINVAL),
 	CASE(rodp_get_mr_stats, "mr NULL", m_null, EINVAL),
 	CASE(rodp_get_mr_stats, "stats NULL", m_null_stats, EINVAL),
 	CASE(rodp_get_mr_stats, "stats_size 0", m_zero, EINVAL),
@@ -477,7 +520,7 @@ static void test_every_export_has_cases(void)
 		CU_ASSERT_TRUE(found);
 	}
 	fclose(f);
-	CU_ASSERT_EQUAL(n, 23);
+	CU_ASSERT_EQUAL(n, 24);
 }
 
 int main(void)

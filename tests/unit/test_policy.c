@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rodp_policy_decide(): every row of DESIGN.md's event-policy table, for
- * both device kinds, both page states and both modes, on the very header
- * rodp.ko compiles (kernel/rodp_policy.h).
+ * both device kinds, both page states, every PROTECTION_VMA revocation and
+ * both modes, on the very header rodp.ko compiles (kernel/rodp_policy.h);
+ * and rodp_vma_revokes(), which turns a VMA's flags into that revocation.
  */
 #include <stdbool.h>
 
@@ -16,10 +17,20 @@
 #define AWARE RODP_POLICY_EVENT_AWARE
 #define STOCK RODP_POLICY_STOCK
 
+#define R_NONE RODP_REVOKE_NONE
+#define R_WRITE RODP_REVOKE_WRITE
+#define R_READ RODP_REVOKE_READ
+
+/* Every revocation gives the same action (events other than
+ * PROTECTION_VMA must not look at it). */
 static void expect(unsigned int event, unsigned int kind, bool writable,
 		   unsigned int mode, enum rodp_action want)
 {
-	CU_ASSERT_EQUAL(rodp_policy_decide(event, kind, writable, mode), want);
+	unsigned int r;
+
+	for (r = R_NONE; r <= R_READ; r++)
+		CU_ASSERT_EQUAL(rodp_policy_decide(event, kind, writable, r,
+						   mode), want);
 }
 
 /* Both page states give the same action. */
@@ -30,6 +41,16 @@ static void expect_any(unsigned int event, unsigned int kind,
 	expect(event, kind, true, mode, want);
 }
 
+/* PROTECTION_VMA with one revocation, both page states. */
+static void expect_prot(unsigned int kind, unsigned int revoked,
+			unsigned int mode, enum rodp_action want)
+{
+	CU_ASSERT_EQUAL(rodp_policy_decide(RODP_EVENT_PROTECTION_VMA, kind,
+					   false, revoked, mode), want);
+	CU_ASSERT_EQUAL(rodp_policy_decide(RODP_EVENT_PROTECTION_VMA, kind,
+					   true, revoked, mode), want);
+}
+
 /* UNMAP: delegate, then shrink; both kinds. */
 static void test_unmap(void)
 {
@@ -37,18 +58,90 @@ static void test_unmap(void)
 	expect_any(RODP_EVENT_UNMAP, HW, AWARE, RODP_ACTION_SHRINK);
 }
 
-/* CLEAR, PROTECTION_VMA, RELEASE, MIGRATE, EXCLUSIVE: delegate. */
+/* CLEAR, RELEASE, MIGRATE, EXCLUSIVE: delegate. */
 static void test_delegated_events(void)
 {
 	static const unsigned int events[] = {
-		RODP_EVENT_CLEAR, RODP_EVENT_PROTECTION_VMA,
-		RODP_EVENT_RELEASE, RODP_EVENT_MIGRATE, RODP_EVENT_EXCLUSIVE,
+		RODP_EVENT_CLEAR, RODP_EVENT_RELEASE, RODP_EVENT_MIGRATE,
+		RODP_EVENT_EXCLUSIVE,
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(events); i++) {
 		expect_any(events[i], SW, AWARE, RODP_ACTION_DELEGATE);
 		expect_any(events[i], HW, AWARE, RODP_ACTION_DELEGATE);
+	}
+}
+
+/*
+ * PROTECTION_VMA: nothing revoked (NUMA hints) skips on both kinds; write
+ * revoked downgrades on software, delegates on hardware; read revoked
+ * delegates.
+ */
+static void test_protection_vma(void)
+{
+	expect_prot(SW, R_NONE, AWARE, RODP_ACTION_SKIP);
+	expect_prot(HW, R_NONE, AWARE, RODP_ACTION_SKIP);
+	expect_prot(SW, R_WRITE, AWARE, RODP_ACTION_DOWNGRADE);
+	expect_prot(HW, R_WRITE, AWARE, RODP_ACTION_DELEGATE);
+	expect_prot(SW, R_READ, AWARE, RODP_ACTION_DELEGATE);
+	expect_prot(HW, R_READ, AWARE, RODP_ACTION_DELEGATE);
+	/* A revocation rodp does not know is the strictest. */
+	expect_prot(SW, R_READ + 1, AWARE, RODP_ACTION_DELEGATE);
+	expect_prot(SW, R_NONE, STOCK, RODP_ACTION_DELEGATE);
+	expect_prot(HW, R_NONE, STOCK, RODP_ACTION_DELEGATE);
+}
+
+/*
+ * rodp_vma_revokes(): a VMA without VM_READ revokes reads whatever else
+ * it has; a device that maps writable loses writes on a VMA without
+ * VM_WRITE or with uffd-wp; a read-only device loses nothing there.
+ */
+static void test_vma_revokes(void)
+{
+	unsigned int bits;
+
+	for (bits = 0; bits < 8; bits++) {
+		bool w = bits & 1, wp = bits & 2, dw = bits & 4;
+
+		CU_ASSERT_EQUAL(rodp_vma_revokes(false, w, wp, dw), R_READ);
+	}
+	CU_ASSERT_EQUAL(rodp_vma_revokes(true, true, false, true), R_NONE);
+	CU_ASSERT_EQUAL(rodp_vma_revokes(true, true, false, false), R_NONE);
+	CU_ASSERT_EQUAL(rodp_vma_revokes(true, false, false, true), R_WRITE);
+	CU_ASSERT_EQUAL(rodp_vma_revokes(true, false, false, false), R_NONE);
+	CU_ASSERT_EQUAL(rodp_vma_revokes(true, true, true, true), R_WRITE);
+	CU_ASSERT_EQUAL(rodp_vma_revokes(true, false, true, true), R_WRITE);
+	CU_ASSERT_EQUAL(rodp_vma_revokes(true, true, true, false), R_NONE);
+	/* Ordered: the wrapper keeps the largest over a range's VMAs. */
+	CU_ASSERT(R_NONE < R_WRITE && R_WRITE < R_READ);
+}
+
+/* Each skip has its cause's counter; only PROTECTION_VMA and SOFT_DIRTY
+ * can skip. */
+static void test_skip_stats(void)
+{
+	unsigned int event;
+
+	CU_ASSERT_EQUAL(rodp_skip_stat(RODP_EVENT_PROTECTION_VMA),
+			RODP_STAT_SKIP_PROTECTION);
+	CU_ASSERT_EQUAL(rodp_skip_stat(RODP_EVENT_SOFT_DIRTY),
+			RODP_STAT_SKIP_SOFT_DIRTY);
+	for (event = 0; event <= RODP_NR_EVENTS; event++) {
+		unsigned int r;
+
+		if (event == RODP_EVENT_PROTECTION_VMA ||
+		    event == RODP_EVENT_SOFT_DIRTY)
+			continue;
+		CU_ASSERT_EQUAL(rodp_skip_stat(event), RODP_STAT_UNSPEC);
+		for (r = R_NONE; r <= R_READ; r++) {
+			CU_ASSERT_NOT_EQUAL(rodp_policy_decide(event, SW, false,
+							       r, AWARE),
+					    RODP_ACTION_SKIP);
+			CU_ASSERT_NOT_EQUAL(rodp_policy_decide(event, HW, false,
+							       r, AWARE),
+					    RODP_ACTION_SKIP);
+		}
 	}
 }
 
@@ -82,14 +175,19 @@ static void test_stock(void)
 	}
 }
 
-/* Only SOFT_DIRTY in event-aware mode reads the page state. */
+/* Only SOFT_DIRTY in event-aware mode reads the page state, only
+ * PROTECTION_VMA the VMAs. */
 static void test_needs_pages(void)
 {
 	unsigned int event;
 
-	for (event = 0; event < RODP_NR_EVENTS; event++)
+	for (event = 0; event < RODP_NR_EVENTS; event++) {
 		CU_ASSERT_EQUAL(rodp_policy_needs_pages(event, AWARE),
 				event == RODP_EVENT_SOFT_DIRTY);
+		CU_ASSERT_EQUAL(rodp_policy_needs_vma(event, AWARE),
+				event == RODP_EVENT_PROTECTION_VMA);
+		CU_ASSERT_FALSE(rodp_policy_needs_vma(event, STOCK));
+	}
 }
 
 /* An event rodp does not know (a newer kernel's) is delegated. */
@@ -126,6 +224,9 @@ int main(void)
 	static const struct rodp_test tests[] = {
 		RODP_TEST(test_unmap),
 		RODP_TEST(test_delegated_events),
+		RODP_TEST(test_protection_vma),
+		RODP_TEST(test_vma_revokes),
+		RODP_TEST(test_skip_stats),
 		RODP_TEST(test_protection_page),
 		RODP_TEST(test_soft_dirty),
 		RODP_TEST(test_stock),

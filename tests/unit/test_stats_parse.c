@@ -51,6 +51,8 @@ static void test_every_counter(void)
 	CU_ASSERT_EQUAL(st.umems_created, 1000 + RODP_STAT_UMEMS_CREATED);
 	CU_ASSERT_EQUAL(st.umems_live, 1000 + RODP_STAT_UMEMS_LIVE);
 	CU_ASSERT_EQUAL(st.wrap_full, 1000 + RODP_STAT_WRAP_FULL);
+	CU_ASSERT_EQUAL(st.skip_protection, 1000 + RODP_STAT_SKIP_PROTECTION);
+	CU_ASSERT_EQUAL(st.skip_soft_dirty, 1000 + RODP_STAT_SKIP_SOFT_DIRTY);
 	nlmsg_free(msg);
 }
 

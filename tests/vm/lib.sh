@@ -101,3 +101,14 @@ in_chroot() {
 checkout_tree() {
 	echo "$(basename "$RODP_TOP" | tr -c 'A-Za-z0-9_.\n-' _)-$(printf '%s' "$RODP_TOP" | sha256sum | cut -c1-8)"
 }
+
+# capability_listed TEST REASON: TEST skipping with exactly REASON is on
+# the list of tests/vm/capability-skips (TEST | REASON | WHY per line).
+# Used by check-guest on the host and by guest/func-suite in the guest.
+capability_listed() {
+	awk -F ' *[|] *' -v t="$1" -v r="$2" '
+		/^[[:space:]]*(#|$)/ { next }
+		{ sub(/^[[:space:]]+/, "", $1) }
+		$1 == t && $2 == r { found = 1 }
+		END { exit !found }' "${RODP_VM_DIR:-/rodp/src/tests/vm}/capability-skips"
+}

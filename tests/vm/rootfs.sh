@@ -4,6 +4,11 @@
 # Bump when the way the rootfs is set up changes, so caches are rebuilt.
 RODP_ROOTFS_LAYOUT=1
 
+# Rootfs caches are keyed by their package set (rootfs_key), so a run with
+# RODP_VM_PACKAGES and a default run each keep theirs. The cache keeps the
+# RODP_ROOTFS_KEEP most recently used (default 3; each is about 3 GB).
+RODP_ROOTFS_KEEP=${RODP_ROOTFS_KEEP:-3}
+
 rootfs_key() {
 	{
 		echo "layout $RODP_ROOTFS_LAYOUT suite $RODP_SUITE"
@@ -35,6 +40,42 @@ rootfs_verify() {
 		die "rootfs has no kernel headers for $(rootfs_kernel "$root")"
 }
 
+# rootfs_use ROOT: mark ROOT used now, and hold a shared lock on it (fd 6,
+# until the harness exits) so that no other run evicts it meanwhile (the
+# debug kernel's build runs without the guest lock).
+rootfs_use() {
+	exec 6> "$1.use-lock"
+	flock -s 6
+	touch "$1.used"
+}
+
+# rootfs_evict KEEP: remove the least recently used rootfs caches of this
+# suite beyond the KEEP most recent; never one that a run holds (its
+# use-lock is taken), so never the one in use.
+rootfs_evict() {
+	local keep=$1 n=0 old
+	# Caches made before use stamps existed: one each, as if just used
+	# long ago, so the bound applies to them too.
+	for old in "$RODP_CACHE"/rootfs-"$RODP_SUITE"-*; do
+		case "$old" in *.tmp|*.log|*.used|*.use-lock) continue ;; esac
+		[ -d "$old" ] && [ ! -e "$old.used" ] && touch -d '@1' "$old.used"
+	done
+	for old in $(ls -1t "$RODP_CACHE"/rootfs-"$RODP_SUITE"-*.used 2>/dev/null); do
+		old=${old%.used}
+		n=$((n + 1))
+		[ "$n" -le "$keep" ] && continue
+		[ -d "$old" ] || { rm -f "$old.used" "$old.use-lock"; continue; }
+		if ! ( flock -n -x 5 ) 5> "$old.use-lock"; then
+			note "rootfs: $old is in use by another run; not evicted"
+			continue
+		fi
+		note "rootfs: evicting $old (least recently used; $keep kept)"
+		safe_rmtree "$old"
+		rm -f "$old.used" "$old.use-lock" "$old.log"
+	done
+	return 0
+}
+
 # ensure_rootfs: sets RODP_ROOT to a ready rootfs, building it if needed.
 ensure_rootfs() {
 	local key root tmp mirror pkgs
@@ -43,6 +84,7 @@ ensure_rootfs() {
 	key=$(rootfs_key)
 	root="$RODP_CACHE/rootfs-$RODP_SUITE-$key"
 	RODP_ROOT=$root
+	rootfs_use "$root"
 	if [ -f "$root/.rodp-ready" ] && [ "${RODP_REFRESH:-0}" != 1 ]; then
 		note "rootfs: cached $root"
 		return
@@ -65,9 +107,6 @@ ensure_rootfs() {
 	mv "$tmp" "$root"
 	mv "$tmp.log" "$root.log"
 	touch "$root/.rodp-ready"
-	# Older rootfs caches of this suite are superseded.
-	for old in "$RODP_CACHE/rootfs-$RODP_SUITE-"*; do
-		[ -d "$old" ] && [ "$old" != "$root" ] && safe_rmtree "$old"
-	done
+	rootfs_evict "$RODP_ROOTFS_KEEP"
 	stage_done "kernel $(rootfs_kernel "$root")"
 }

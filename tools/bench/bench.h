@@ -25,6 +25,7 @@ enum bench_churn {
 	CHURN_MPROTECT,		/* PROT_EXEC on and off: no access lost */
 	CHURN_DONTNEED,		/* madvise(MADV_DONTNEED) */
 	CHURN_REMAP,		/* a fresh mapping at the same address */
+	CHURN_NUMA,		/* the kernel's own NUMA balancer; no thread */
 };
 
 struct bench_opts {
@@ -133,6 +134,7 @@ struct bench_churn_ctl {
 	volatile bool stop;
 	volatile unsigned long events;
 	int error;			/* errno of the first failed event */
+	unsigned long numa_ptes;	/* CHURN_NUMA: numa_pte_updates at start */
 };
 
 int bench_churn_start(struct bench_churn_ctl *c);

@@ -6,6 +6,13 @@
  * address space), fork PROTECTION_PAGE, mprotect PROTECTION_VMA,
  * madvise(DONTNEED) CLEAR, remap UNMAP. None of them takes access away
  * from the buffer, so traffic keeps running through every event.
+ *
+ * numa is no simulation: it starts nothing and checks that the kernel's
+ * automatic NUMA balancing is on over two nodes or more, whose scanner
+ * then marks slices of the process PROT_NONE (PROTECTION_VMA) and
+ * migrates the pages it finds misplaced (CLEAR, MIGRATE). Its events are
+ * the PTEs the balancer marked meanwhile (numa_pte_updates of
+ * /proc/vmstat, which counts the whole machine).
  */
 #include <config.h>
 
@@ -28,6 +35,7 @@ static const char *const churn_names[] = {
 	[CHURN_MPROTECT] = "mprotect",
 	[CHURN_DONTNEED] = "dontneed",
 	[CHURN_REMAP] = "remap",
+	[CHURN_NUMA] = "numa",
 };
 
 const char *bench_churn_name(enum bench_churn kind)
@@ -131,6 +139,41 @@ static void *churn_thread(void *arg)
 	return NULL;
 }
 
+/* A line "name N" of /proc/vmstat: 0, or an errno. */
+static int vmstat_read(const char *name, unsigned long *val)
+{
+	FILE *f = fopen("/proc/vmstat", "re");
+	char key[64];
+	unsigned long v;
+	int err = ENOENT;
+
+	if (!f)
+		return errno;
+	while (fscanf(f, "%63s %lu", key, &v) == 2)
+		if (!strcmp(key, name)) {
+			*val = v;
+			err = 0;
+			break;
+		}
+	fclose(f);
+	return err;
+}
+
+/* Automatic NUMA balancing is on, over two nodes or more. */
+static bool numa_balancing_on(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/numa_balancing", "re");
+	int mode = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &mode) != 1)
+			mode = 0;
+		fclose(f);
+	}
+	return mode > 0 &&
+	       access("/sys/devices/system/node/node1", F_OK) == 0;
+}
+
 int bench_churn_start(struct bench_churn_ctl *c)
 {
 	c->stop = false;
@@ -138,13 +181,28 @@ int bench_churn_start(struct bench_churn_ctl *c)
 	c->error = 0;
 	if (c->kind == CHURN_NONE)
 		return 0;
+	if (c->kind == CHURN_NUMA) {
+		if (!numa_balancing_on()) {
+			fprintf(stderr, "rodp-bench: --churn=numa needs automatic NUMA balancing (kernel.numa_balancing) on two NUMA nodes or more\n");
+			return ENOTSUP;
+		}
+		return vmstat_read("numa_pte_updates", &c->numa_ptes);
+	}
 	return pthread_create(&c->thread, NULL, churn_thread, c);
 }
 
 void bench_churn_stop(struct bench_churn_ctl *c)
 {
+	unsigned long now;
+
 	if (c->kind == CHURN_NONE)
 		return;
+	if (c->kind == CHURN_NUMA) {
+		c->error = vmstat_read("numa_pte_updates", &now);
+		if (!c->error)
+			c->events = now - c->numa_ptes;
+		return;
+	}
 	c->stop = true;
 	pthread_join(c->thread, NULL);
 }

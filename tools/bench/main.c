@@ -50,7 +50,8 @@ static void usage(FILE *f)
 "      --prefetch         --odp and ibv_advise_mr(PREFETCH_WRITE) first\n"
 "      --buffer=BYTES     measured buffer per side (default 8 MiB)\n"
 "      --churn=KIND       softdirty, fork, mprotect, dontneed or remap,\n"
-"                         applied to this process's buffer during traffic\n"
+"                         applied to this process's buffer during traffic;\n"
+"                         numa: the kernel's NUMA balancer (must be on)\n"
 "      --churn-rate=HZ    churn events per second (default 10)\n"
 "      --policy=POLICY    rodp policy of this process: stock or event-aware\n"
 "      --bind=ADDR        server: listen on ADDR only\n"
@@ -167,7 +168,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		case O_CHURN:
 			if (bench_churn_parse(optarg, &o->churn)) {
 				fprintf(stderr, "rodp-bench: unknown churn '%s' (softdirty, "
-					"fork, mprotect, dontneed, remap)\n", optarg);
+					"fork, mprotect, dontneed, remap, numa)\n", optarg);
 				return -1;
 			}
 			break;

@@ -62,7 +62,8 @@ void bench_print_header(const struct bench_opts *o, const char *devname)
 		json_object_object_add(doc, "churn", json_object_new_string(
 					       bench_churn_name(o->churn)));
 		json_object_object_add(doc, "churn_rate_hz", tool_json_double(
-					       o->churn ? o->churn_rate : 0, "%g"));
+					       o->churn && o->churn != CHURN_NUMA ?
+				       o->churn_rate : 0, "%g"));
 		json_object_object_add(doc, "tx_depth",
 				       json_object_new_uint64(o->tx_depth));
 		json_object_object_add(doc, "buffer_bytes",
@@ -78,7 +79,9 @@ void bench_print_header(const struct bench_opts *o, const char *devname)
 	       devname);
 	printf(" Memory         : %-16s Policy         : %s\n",
 	       mem_names[o->mem], policy_str(o));
-	if (o->churn)
+	if (o->churn == CHURN_NUMA)
+		printf(" Churn          : numa (the kernel's NUMA balancer)\n");
+	else if (o->churn)
 		printf(" Churn          : %s at %g Hz\n",
 		       bench_churn_name(o->churn), o->churn_rate);
 	else

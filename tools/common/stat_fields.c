@@ -33,6 +33,8 @@ const struct rodp_stat_field rodp_stat_fields[] = {
 	F("umems-released", umems_released),
 	G("umems-live", umems_live),
 	F("wrap-full", wrap_full),
+	F("skip-protection", skip_protection),
+	F("skip-soft-dirty", skip_soft_dirty),
 };
 
 const size_t rodp_stat_nfields =

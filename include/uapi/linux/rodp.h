@@ -102,6 +102,13 @@ enum rodp_stat {
 	/* Global only: umems left unwrapped because the ops table was full. */
 	RODP_STAT_WRAP_FULL,
 	RODP_STAT_PAD,
+	/*
+	 * The skips of RODP_STAT_ACT_SKIPPED by cause: PROTECTION_VMA that
+	 * revokes nothing the device maps (NUMA-balancing hints, protection
+	 * changes that only add rights), SOFT_DIRTY with no page writable.
+	 */
+	RODP_STAT_SKIP_PROTECTION,
+	RODP_STAT_SKIP_SOFT_DIRTY,
 
 	__RODP_STAT_MAX,
 	RODP_STAT_MAX = __RODP_STAT_MAX - 1

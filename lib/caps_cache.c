@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * The device attributes rodp_reg_mr() and rodp_query_odp() decide on,
+ * queried once per struct ibv_context instead of once per call (an
+ * ibv_query_device_ex() is a system call into the driver).
+ *
+ * A context pointer can be reused after ibv_close_device(), so an entry
+ * also remembers the context's device pointer and name: a different device
+ * at a reused address is queried afresh. A device removed and added again
+ * under the same name and at the same addresses would be taken for the
+ * old one; its ODP capabilities are those of its driver, which do not
+ * change by re-adding it.
+ *
+ * A few contexts per process is the norm; RODP_CAPS_SLOTS of them are
+ * kept, the oldest entry making room. After fork the child keeps the
+ * entries: its inherited contexts are the same devices.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rodp_internal.h"
+
+#define RODP_CAPS_SLOTS 16
+
+struct rodp_caps_entry {
+	struct ibv_context *ctx;	/* NULL: free slot */
+	struct ibv_device *dev;
+	char name[IBV_SYSFS_NAME_MAX];
+	struct ibv_device_attr_ex attr;
+};
+
+static pthread_mutex_t rodp_caps_lock = PTHREAD_MUTEX_INITIALIZER;
+/* All protected by rodp_caps_lock. */
+static struct rodp_caps_entry rodp_caps[RODP_CAPS_SLOTS];
+static unsigned int rodp_caps_next;
+unsigned long rodp_caps_queries;
+
+static int rodp_caps_query_verbs(struct ibv_context *ctx,
+				 struct ibv_device_attr_ex *attr)
+{
+	return ibv_query_device_ex(ctx, NULL, attr);
+}
+
+int (*rodp_caps_query)(struct ibv_context *ctx,
+		       struct ibv_device_attr_ex *attr) = rodp_caps_query_verbs;
+
+static int rodp_caps_match(const struct rodp_caps_entry *e,
+			   const struct ibv_context *ctx)
+{
+	return e->ctx == ctx && e->dev == ctx->device &&
+	       !strncmp(e->name, ctx->device->name, sizeof(e->name));
+}
+
+int rodp_caps_get(struct ibv_context *ctx, struct ibv_device_attr_ex *attr)
+{
+	struct rodp_caps_entry *e;
+	unsigned int i;
+	int err;
+
+	pthread_mutex_lock(&rodp_caps_lock);
+	for (i = 0; i < RODP_CAPS_SLOTS; i++) {
+		if (rodp_caps[i].ctx && rodp_caps_match(&rodp_caps[i], ctx)) {
+			*attr = rodp_caps[i].attr;
+			pthread_mutex_unlock(&rodp_caps_lock);
+			return 0;
+		}
+	}
+	/* Queried under the lock: two threads never query one context
+	 * twice, and the query is rare. */
+	memset(attr, 0, sizeof(*attr));
+	rodp_caps_queries++;
+	err = rodp_caps_query(ctx, attr);
+	if (!err) {
+		/* A stale entry of this address goes first. */
+		for (i = 0; i < RODP_CAPS_SLOTS; i++)
+			if (rodp_caps[i].ctx == ctx)
+				break;
+		if (i == RODP_CAPS_SLOTS)
+			i = rodp_caps_next++ % RODP_CAPS_SLOTS;
+		e = &rodp_caps[i];
+		e->ctx = ctx;
+		e->dev = ctx->device;
+		snprintf(e->name, sizeof(e->name), "%s", ctx->device->name);
+		e->attr = *attr;
+	}
+	pthread_mutex_unlock(&rodp_caps_lock);
+	return err;
+}
+
+/* Fork safety: no thread holds the lock across fork(). */
+static void rodp_caps_prepare(void)
+{
+	pthread_mutex_lock(&rodp_caps_lock);
+}
+
+static void rodp_caps_parent(void)
+{
+	pthread_mutex_unlock(&rodp_caps_lock);
+}
+
+static void rodp_caps_child(void)
+{
+	pthread_mutex_init(&rodp_caps_lock, NULL);
+}
+
+__attribute__((constructor)) static void rodp_caps_init(void)
+{
+	pthread_atfork(rodp_caps_prepare, rodp_caps_parent, rodp_caps_child);
+}

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * libcost: what librodp adds to raw verbs, in one process and one run.
+ *
+ *   libcost [--quads N] [--block-ms MS] [--no-prefetch] SIZE...
+ *
+ * For each SIZE (with K, M or G) and each metric, blocks of repetitions of
+ * a baseline A and a candidate B are timed in the order A B B A, N times
+ * (a "quad"): drift of the emulated machine hits both alike, and the
+ * quad's ratio (B1 + B2) / (A1 + A2) is one sample. Metrics:
+ *
+ *   reg       A: ibv_reg_mr(ODP) + ibv_dereg_mr  B: rodp_reg_mr + rodp_dereg_mr
+ *   prefetch  A: ibv_advise_mr(PREFETCH_WRITE, FLUSH) of the whole MR
+ *             B: rodp_prefetch_mr(RODP_PREFETCH_F_WRITE) of the whole MR
+ *             (each on its own MR over the same written buffer)
+ *
+ * and for each metric an A/A control (A against itself, in the same
+ * order), whose spread is the noise floor a B/A ratio must be read
+ * against. A block repeats its operation until it lasts --block-ms
+ * (default 20, calibrated once per size and metric).
+ *
+ * One JSON object per line: {"metric", "bytes", "module", "reps", "quads",
+ * "a_us", "b_us" (median time of one operation), "ratio" {"median", "p25",
+ * "p75", "min", "max"}, "control" {the same for A/A}}. "module" says
+ * whether rodp.ko answered rodp_open() at the start.
+ * Exit 0; 1 on error; 2 on bad usage; 77 when no ODP device is there.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <rodp/rodp.h>
+
+#include "dev.h"
+
+#define ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+		IBV_ACCESS_REMOTE_READ)
+#define MAX_QUADS 256
+
+struct bench_case {
+	struct ibv_pd *pd;
+	void *buf;
+	size_t len;
+	struct ibv_mr *mr_verbs;	/* prefetch: plain ODP MR */
+	struct ibv_mr *mr_rodp;		/* prefetch: rodp_reg_mr() MR */
+};
+
+typedef void (*bench_op)(struct bench_case *c);
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "libcost: %s: %s (%s)\n", what, strerror(err),
+		rodp_last_error_msg());
+	exit(1);
+}
+
+static void op_reg_verbs(struct bench_case *c)
+{
+	struct ibv_mr *mr = ibv_reg_mr(c->pd, c->buf, c->len,
+				       ACCESS | IBV_ACCESS_ON_DEMAND);
+
+	if (!mr)
+		die("ibv_reg_mr(ODP)", errno);
+	if (ibv_dereg_mr(mr))
+		die("ibv_dereg_mr", errno);
+}
+
+static void op_reg_rodp(struct bench_case *c)
+{
+	struct ibv_mr *mr = rodp_reg_mr(c->pd, c->buf, c->len, ACCESS, 0);
+	int err;
+
+	if (!mr)
+		die("rodp_reg_mr", errno);
+	err = rodp_dereg_mr(mr);
+	if (err)
+		die("rodp_dereg_mr", err);
+}
+
+static void op_prefetch_verbs(struct bench_case *c)
+{
+#if HAVE_DECL_IBV_ADVISE_MR
+	struct ibv_sge sge[32];
+	uint64_t off = 0;
+	uint32_t n = 0;
+	int err;
+
+	/* As the library does: SGEs of at most 1 GiB, 32 per call. */
+	while (off < c->len) {
+		uint64_t l = c->len - off < (1ULL << 30) ? c->len - off :
+			     (1ULL << 30);
+
+		sge[n].addr = (uintptr_t)c->buf + off;
+		sge[n].length = (uint32_t)l;
+		sge[n].lkey = c->mr_verbs->lkey;
+		n++;
+		off += l;
+	}
+	err = ibv_advise_mr(c->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+			    IBV_ADVISE_MR_FLAG_FLUSH, sge, n);
+	if (err)
+		die("ibv_advise_mr", err);
+#else
+	(void)c;
+	fprintf(stderr, "libcost: SKIP: this libibverbs has no ibv_advise_mr\n");
+	exit(EXIT_SKIP);
+#endif
+}
+
+static void op_prefetch_rodp(struct bench_case *c)
+{
+	int err = rodp_prefetch_mr(c->mr_rodp, c->buf, c->len,
+				   RODP_PREFETCH_F_WRITE);
+
+	if (err)
+		die("rodp_prefetch_mr", err);
+}
+
+static double run_block(bench_op op, struct bench_case *c, unsigned long reps)
+{
+	double t0 = bench_seconds();
+	unsigned long i;
+
+	for (i = 0; i < reps; i++)
+		op(c);
+	return bench_seconds() - t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The q-quantile of v[0..n) (sorted in place), linear interpolation. */
+static double quantile(double *v, unsigned int n, double q)
+{
+	double pos;
+	unsigned int i;
+
+	qsort(v, n, sizeof(*v), cmp_double);
+	pos = q * (n - 1);
+	i = (unsigned int)pos;
+	if (i + 1 >= n)
+		return v[n - 1];
+	return v[i] + (pos - i) * (v[i + 1] - v[i]);
+}
+
+static void print_spread(const char *name, double *r, unsigned int n)
+{
+	double med = quantile(r, n, 0.5);
+
+	printf("\"%s\": {\"median\": %.4f, \"p25\": %.4f, \"p75\": %.4f, "
+	       "\"min\": %.4f, \"max\": %.4f}", name, med, quantile(r, n, 0.25),
+	       quantile(r, n, 0.75), r[0], r[n - 1]);
+}
+
+/*
+ * quads rounds of A B B A (the B/A samples) and of A A' A' A (the A/A
+ * control), interleaved so both see the same drift.
+ */
+static void measure(const char *metric, bench_op a, bench_op b,
+		    struct bench_case *c, unsigned int quads, double block_s,
+		    bool module)
+{
+	double ratio[MAX_QUADS], control[MAX_QUADS];
+	double a_op[MAX_QUADS], b_op[MAX_QUADS];
+	unsigned long reps;
+	unsigned int q;
+	double t;
+
+	/* Warm both paths, then calibrate on the slower one. */
+	a(c);
+	b(c);
+	t = run_block(b, c, 1);
+	reps = t >= block_s ? 1 : (unsigned long)(block_s / (t > 1e-7 ? t : 1e-7));
+	if (reps < 1)
+		reps = 1;
+
+	for (q = 0; q < quads; q++) {
+		double a1 = run_block(a, c, reps), b1 = run_block(b, c, reps);
+		double b2 = run_block(b, c, reps), a2 = run_block(a, c, reps);
+		double c1 = run_block(a, c, reps), c2 = run_block(a, c, reps);
+		double c3 = run_block(a, c, reps), c4 = run_block(a, c, reps);
+
+		ratio[q] = (b1 + b2) / (a1 + a2);
+		control[q] = (c2 + c3) / (c1 + c4);
+		a_op[q] = (a1 + a2) / 2 / reps;
+		b_op[q] = (b1 + b2) / 2 / reps;
+	}
+	printf("{\"metric\": \"%s\", \"bytes\": %zu, \"module\": %s, "
+	       "\"reps\": %lu, \"quads\": %u, \"a_us\": %.3f, \"b_us\": %.3f, ",
+	       metric, c->len, module ? "true" : "false", reps, quads,
+	       quantile(a_op, quads, 0.5) * 1e6,
+	       quantile(b_op, quads, 0.5) * 1e6);
+	print_spread("ratio", ratio, quads);
+	printf(", ");
+	print_spread("control", control, quads);
+	printf("}\n");
+	fflush(stdout);
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	if (*s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	switch (*end) {
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'K': case 'k': shift = 10; end++; break;
+	}
+	if (errno || *end || !v || v > (SIZE_MAX >> shift))
+		return -1;
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned int max, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !v || v > max)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int quads = 8, block_ms = 20;
+	bool prefetch = true, module;
+	struct bench_case c = { 0 };
+	struct rodp_ctx *ctx;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--quads") && i + 1 < argc) {
+			if (parse_uint(argv[++i], MAX_QUADS, &quads))
+				goto usage;
+		} else if (!strcmp(argv[i], "--block-ms") && i + 1 < argc) {
+			if (parse_uint(argv[++i], 60000, &block_ms))
+				goto usage;
+		} else if (!strcmp(argv[i], "--no-prefetch")) {
+			prefetch = false;
+		} else {
+			goto usage;
+		}
+	}
+	if (i >= argc)
+		goto usage;
+	for (int j = i; j < argc; j++)
+		if (parse_size(argv[j], &c.len))
+			goto usage;
+
+	ctx = rodp_open();
+	module = ctx != NULL;
+	rodp_close(ctx);
+	c.pd = bench_open_pd("libcost");
+
+	for (; i < argc; i++) {
+		parse_size(argv[i], &c.len);
+		c.buf = mmap(NULL, c.len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (c.buf == MAP_FAILED)
+			die("mmap", errno);
+		memset(c.buf, 0x5a, c.len);
+
+		measure("reg", op_reg_verbs, op_reg_rodp, &c, quads,
+			block_ms / 1000.0, module);
+		if (prefetch) {
+			c.mr_verbs = ibv_reg_mr(c.pd, c.buf, c.len,
+						ACCESS | IBV_ACCESS_ON_DEMAND);
+			if (!c.mr_verbs)
+				die("ibv_reg_mr(ODP)", errno);
+			c.mr_rodp = rodp_reg_mr(c.pd, c.buf, c.len, ACCESS, 0);
+			if (!c.mr_rodp)
+				die("rodp_reg_mr", errno);
+			measure("prefetch", op_prefetch_verbs, op_prefetch_rodp,
+				&c, quads, block_ms / 1000.0, module);
+			rodp_dereg_mr(c.mr_rodp);
+			ibv_dereg_mr(c.mr_verbs);
+		}
+		munmap(c.buf, c.len);
+	}
+	return 0;
+
+usage:
+	fprintf(stderr, "usage: libcost [--quads N (1..%d)] [--block-ms MS] "
+		"[--no-prefetch] SIZE...\n", MAX_QUADS);
+	return 2;
+}
