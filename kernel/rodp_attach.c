@@ -370,8 +370,19 @@ static struct kretprobe rodp_release_krp = {
 
 /* ---- faults: ib_umem_odp_map_dma_and_lock(umem, virt, bcnt, mask, fault) */
 
+/*
+ * ib_umem_odp_map_dma_and_lock() counts umem pages of 1 << page_shift
+ * bytes (2 MiB for an IB_ACCESS_HUGETLB umem); rodp's page counters and
+ * rodp_prefetch() count PAGE_SIZE pages, like the invalidation counter.
+ */
+static long rodp_umem_small_pages(struct ib_umem_odp *umem, int n)
+{
+	return (long)n << (umem->page_shift - PAGE_SHIFT);
+}
+
 struct rodp_map_data {
 	struct rodp_region *region;
+	long pages_per_umem_page;
 	bool prefetch;
 	bool fault;
 };
@@ -385,6 +396,7 @@ static int rodp_map_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!region)
 		return 1;
 	d->region = region;
+	d->pages_per_umem_page = rodp_umem_small_pages(umem, 1);
 	d->prefetch = READ_ONCE(region->prefetcher) == current;
 	d->fault = !!(rodp_arch_get_arg(regs, 5) & 0xff);
 	return 0;
@@ -398,13 +410,15 @@ static int rodp_map_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	if (d->prefetch) {
 		if (ret > 0)
-			rodp_stat_add(region, RODP_STAT_PREFETCH_PAGES, ret);
+			rodp_stat_add(region, RODP_STAT_PREFETCH_PAGES,
+				      ret * d->pages_per_umem_page);
 	} else if (d->fault) {
 		rodp_stat_add(region, RODP_STAT_FAULT_CALLS, 1);
 		if (ret < 0)
 			rodp_stat_add(region, RODP_STAT_FAULT_ERRORS, 1);
 		else
-			rodp_stat_add(region, RODP_STAT_FAULT_PAGES, ret);
+			rodp_stat_add(region, RODP_STAT_FAULT_PAGES,
+				      ret * d->pages_per_umem_page);
 	}
 	rodp_region_put(region);
 	return 0;
@@ -428,7 +442,7 @@ static struct kretprobe rodp_map_krp = {
  * the pages land in the umem's pfn list. The release hook waits for it.
  *
  * Context: process; sleeps.
- * Return: pages mapped (>= 0); -ENODEV when rodp is not attached;
+ * Return: PAGE_SIZE pages mapped (>= 0); -ENODEV when rodp is not attached;
  * -ENOENT when the region is being released or is dead; -EPERM for a
  * write prefetch of a read-only region; -EFAULT when the range is outside
  * the umem; or the error of ib_umem_odp_map_dma_and_lock() (-EINVAL when
@@ -438,6 +452,7 @@ long rodp_prefetch(struct rodp_region *region, u64 addr, u64 length,
 		   u32 flags)
 {
 	bool fault = !(flags & RODP_PREFETCH_NO_FAULT);
+	long pages = 0;
 	u64 mask = 0;
 	int ret;
 
@@ -462,14 +477,17 @@ long rodp_prefetch(struct rodp_region *region, u64 addr, u64 length,
 	WRITE_ONCE(region->prefetcher, current);
 	rodp_stat_add(region, RODP_STAT_PREFETCH_CALLS, 1);
 	ret = rodp_real_map(region->umem, addr, length, mask, fault);
-	if (ret >= 0)
+	if (ret >= 0) {
 		mutex_unlock(&region->umem->umem_mutex);
+		pages = rodp_umem_small_pages(region->umem, ret);
+	}
 	WRITE_ONCE(region->prefetcher, NULL);
 	mutex_unlock(&region->prefetch_lock);
 
+	/* The umem may go once @inflight drops: do not touch it after. */
 	if (atomic_dec_and_test(&region->inflight))
 		wake_up(&region->wq);
-	return ret;
+	return ret < 0 ? ret : pages;
 }
 
 /* ---- is kprobes' global switch on? ---- */

@@ -16,6 +16,13 @@
  * (rodp_trust.h): rodp_can_downgrade() says no and the caller delegates
  * (counted as RODP_STAT_ACT_FALLBACK); rodp_umem_any_writable() answers
  * "yes", which makes the policy delegate too.
+ *
+ * The list has one entry per PAGE_SIZE page whatever the umem's page_shift:
+ * ib_init_umem_odp() sizes it in PAGE_SIZE units and hmm_range_fault() fills
+ * one entry per small page, also for an IB_ACCESS_HUGETLB umem (page_shift
+ * HPAGE_SHIFT), and rxe reads it that way. So this file walks it in
+ * PAGE_SIZE steps, over whole umem pages: a huge page is faulted, mapped and
+ * write-protected as one.
  */
 #include <linux/hmm.h>
 #include <linux/minmax.h>
@@ -23,6 +30,24 @@
 #include <rdma/ib_umem_odp.h>
 
 #include "rodp.h"
+
+#ifdef HAVE_UMEM_ODP_HMM_MAP
+/*
+ * The pfn-list entries, in PAGE_SIZE units, of the umem pages that
+ * [@start, @end) touches: [*@first, *@last).
+ */
+static void rodp_umem_entries(struct ib_umem_odp *umem, unsigned long start,
+			      unsigned long end, size_t *first, size_t *last)
+{
+	unsigned long page = BIT(umem->page_shift);
+
+	start = ALIGN_DOWN(start, page);
+	end = min(ALIGN(end, page), ib_umem_end(umem));
+	*first = (start - ib_umem_start(umem)) >> PAGE_SHIFT;
+	*last = end > start ? (end - ib_umem_start(umem)) >> PAGE_SHIFT :
+			      *first;
+}
+#endif
 
 /**
  * rodp_can_downgrade() - can rodp drop write permission in this region?
@@ -80,17 +105,14 @@ bool rodp_umem_any_writable(struct ib_umem_odp *umem, unsigned long start,
 {
 #ifdef HAVE_UMEM_ODP_HMM_MAP
 	const unsigned long rw = HMM_PFN_VALID | HMM_PFN_WRITE;
-	unsigned long addr;
+	size_t idx, last;
 
 	lockdep_assert_held(&umem->umem_mutex);
 
-	/* Same indexing as ib_umem_odp_unmap_dma_pages(). */
-	for (addr = start; addr < end; addr += BIT(umem->page_shift)) {
-		size_t idx = (addr - ib_umem_start(umem)) >> umem->page_shift;
-
+	rodp_umem_entries(umem, start, end, &idx, &last);
+	for (; idx < last; idx++)
 		if ((umem->map.pfn_list[idx] & rw) == rw)
 			return true;
-	}
 	return false;
 #else
 	return true;
@@ -110,21 +132,22 @@ bool rodp_umem_any_writable(struct ib_umem_odp *umem, unsigned long start,
  *
  * Context: umem_mutex held, after mmu_interval_set_seq();
  * rodp_can_downgrade() was true for the umem's region.
- * Return: the number of pages downgraded, or -EOPNOTSUPP when the pfn-list
- * format is unknown.
+ * Return: the number of PAGE_SIZE pages downgraded (all those of each huge
+ * page the range touches, for a huge page umem), or -EOPNOTSUPP when the
+ * pfn-list format is unknown.
  */
 long rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
 			 unsigned long end)
 {
 #ifdef HAVE_UMEM_ODP_HMM_MAP
 	const unsigned long rw = HMM_PFN_VALID | HMM_PFN_WRITE;
-	unsigned long addr;
+	size_t idx, last;
 	long n = 0;
 
 	lockdep_assert_held(&umem->umem_mutex);
 
-	for (addr = start; addr < end; addr += BIT(umem->page_shift)) {
-		size_t idx = (addr - ib_umem_start(umem)) >> umem->page_shift;
+	rodp_umem_entries(umem, start, end, &idx, &last);
+	for (; idx < last; idx++) {
 		unsigned long pfn = umem->map.pfn_list[idx];
 
 		if ((pfn & rw) != rw)

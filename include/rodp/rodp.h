@@ -150,7 +150,7 @@ struct rodp_stats {
 	uint64_t shrunk;		/* range left the region (munmap) */
 	uint64_t fallback;		/* downgrade impossible, delegated */
 	uint64_t fault_calls;		/* driver faults, advise_mr included */
-	uint64_t fault_pages;
+	uint64_t fault_pages;		/* in PAGE_SIZE pages, as all here */
 	uint64_t fault_errors;
 	uint64_t prefetch_calls;	/* rodp.ko prefetch requests */
 	uint64_t prefetch_pages;
