@@ -67,8 +67,6 @@ PCALL(r_access_pref, rodp_reg_mr(lb.pd, buf, page,
 				 RODP_REG_ODP_PREFERRED))
 PCALL(r_rw_no_local, rodp_reg_mr(lb.pd, buf, page, IBV_ACCESS_REMOTE_WRITE,
 				 0))
-PCALL(r_implicit, rodp_reg_mr(lb.pd, NULL, SIZE_MAX, IBV_ACCESS_LOCAL_WRITE,
-			      RODP_REG_ODP_IMPLICIT))
 CALL(p_below, rodp_prefetch_mr(mr, buf - 1, 2, 0))
 CALL(p_beyond, rodp_prefetch_mr(mr, buf + 4 * page - 1, 2, 0))
 CALL(p_size_max, rodp_prefetch_mr(mr, buf, SIZE_MAX, 0))
@@ -111,7 +109,6 @@ static const struct api_case cases[] = {
 	CASE(rodp_reg_mr, "access bit 31, ODP preferred", r_access_pref, EINVAL),
 	CASE(rodp_reg_mr, "REMOTE_WRITE without LOCAL_WRITE", r_rw_no_local,
 	     EINVAL),
-	CASE(rodp_reg_mr, "implicit on rxe", r_implicit, EOPNOTSUPP),
 	CASE(rodp_prefetch_mr, "starts below the MR", p_below, EINVAL),
 	CASE(rodp_prefetch_mr, "ends past the MR", p_beyond, EINVAL),
 	CASE(rodp_prefetch_mr, "length SIZE_MAX", p_size_max, EINVAL),
