@@ -41,16 +41,54 @@ int region_kv(const struct rodp_region_info *r, bool details, bool stats,
 		kv[n++] = (struct kv){ "ranges", KV_U64, r->nr_ranges, NULL };
 		kv[n++] = (struct kv){ "live-bytes", KV_U64, live, NULL };
 	}
-	return stats ? kv_add_stats(kv, n, &r->stats) : n;
+	if (!stats)
+		return n;
+	n = kv_add_stats(kv, n, &r->stats);
+	return kv_add_mlx5_odp(kv, n, &r->stats);
 }
 
-/* Every key region_kv() can print but the counters, for checking
+/*
+ * The names mlx5 gives its per-MR ODP counters in `rdma stat mr` (and
+ * rodp's rdma_rxe, kernel/rxe/patches/0008), from rodp.ko's counters of
+ * the region, in PAGE_SIZE pages like theirs. The faults and prefetches
+ * are the same events; the invalidations are what the kernel notified
+ * for the MR, where the driver's count only those that reached it and
+ * found pages mapped: under the stock policy, on mapped pages, the two
+ * agree; under event-aware the difference is what rodp spared the
+ * device (rodp(8)).
+ */
+int kv_add_mlx5_odp(struct kv *kv, int n, const struct rodp_stats *s)
+{
+	uint64_t notified = 0;
+	size_t i;
+
+	for (i = 0; i < RODP_INVAL_SLOTS; i++)
+		notified += s->inval[i];
+	if (n + 5 > KV_MAX)
+		return n;
+	kv[n++] = (struct kv){ "page_faults", KV_U64, s->fault_pages, NULL };
+	kv[n++] = (struct kv){ "page_faults_handled", KV_U64,
+			       s->fault_calls - s->fault_errors, NULL };
+	kv[n++] = (struct kv){ "page_invalidations", KV_U64, s->inval_pages,
+			       NULL };
+	kv[n++] = (struct kv){ "page_invalidations_handled", KV_U64, notified,
+			       NULL };
+	kv[n++] = (struct kv){ "page_prefetch", KV_U64, s->prefetch_pages,
+			       NULL };
+	return n;
+}
+
+/* Every key region_kv() can print but rodp_stats' counters, for checking
  * filters without a region at hand. */
 const struct key_spec region_keys[] = {
 	{ "id", KEY_NUM }, { "pid", KEY_NUM }, { "dev", KEY_STR },
 	{ "kind", KEY_STR }, { "addr", KEY_NUM }, { "length", KEY_NUM },
 	{ "access", KEY_NUM }, { "lkey", KEY_NUM }, { "state", KEY_STR },
 	{ "ranges", KEY_NUM }, { "live-bytes", KEY_NUM },
+	/* kv_add_mlx5_odp()'s, which are counters but not rodp_stats'. */
+	{ "page_faults", KEY_NUM }, { "page_faults_handled", KEY_NUM },
+	{ "page_invalidations", KEY_NUM },
+	{ "page_invalidations_handled", KEY_NUM }, { "page_prefetch", KEY_NUM },
 };
 const size_t region_nkeys = sizeof(region_keys) / sizeof(region_keys[0]);
 
