@@ -24,6 +24,7 @@
 
 #include "../cunit_run.h"
 #include "../../tools/cli/cli.h"
+#include "../../tools/common/module_state.h"
 
 /* Parses a command line given as one string of words (c->argv points
  * into it until the next call). */
@@ -324,6 +325,40 @@ static unsigned long monitor_feed(const char *line, const char *buf,
 	return n;
 }
 
+/* Each state of a missing rodp.ko has its own reason and remedy. */
+static void test_module_reasons(void)
+{
+	struct tool_module_state st = { .kernel = "7.2.13+deb14-amd64" };
+	char buf[1024];
+
+	st.loaded = true;
+	CU_ASSERT_STRING_EQUAL(tool_module_reason(&st, buf, sizeof(buf)),
+		"rodp.ko is loaded but does not answer in this network namespace");
+	st.loaded = false;
+	CU_ASSERT_STRING_EQUAL(tool_module_reason(&st, buf, sizeof(buf)),
+		"rodp.ko is not installed for kernel 7.2.13+deb14-amd64 (install rodp-dkms, or make -C kernel install)");
+	snprintf(st.path, sizeof(st.path), "/lib/modules/k/updates/rodp.ko");
+	st.sig = TOOL_NO;
+	st.enforce = TOOL_NO;
+	CU_ASSERT_STRING_EQUAL(tool_module_reason(&st, buf, sizeof(buf)),
+		"rodp.ko is not loaded (modprobe rodp)");
+	st.enforce = TOOL_UNKNOWN;
+	CU_ASSERT_STRING_EQUAL(tool_module_reason(&st, buf, sizeof(buf)),
+		"rodp.ko is not loaded (modprobe rodp)");
+	st.enforce = TOOL_YES;
+	CU_ASSERT_PTR_NOT_NULL(strstr(tool_module_reason(&st, buf, sizeof(buf)),
+		"rodp.ko (/lib/modules/k/updates/rodp.ko) is unsigned and this kernel loads signed modules only"));
+	st.sig = TOOL_YES;
+	CU_ASSERT_PTR_NOT_NULL(strstr(tool_module_reason(&st, buf, sizeof(buf)),
+		"Key was rejected by service"));
+	st.sig = TOOL_UNKNOWN;
+	CU_ASSERT_PTR_NOT_NULL(strstr(tool_module_reason(&st, buf, sizeof(buf)),
+		"rodp.ko is not loaded (modprobe rodp); this kernel loads signed modules only"));
+	CU_ASSERT_STRING_EQUAL(tool_tristate_name(TOOL_YES), "yes");
+	CU_ASSERT_STRING_EQUAL(tool_tristate_name(TOOL_NO), "no");
+	CU_ASSERT_STRING_EQUAL(tool_tristate_name(TOOL_UNKNOWN), "unknown");
+}
+
 static void test_monitor_datagram(void)
 {
 	static const char shrunk[] = "event shrunk id 1 pid 99 dev rxe0 "
@@ -375,6 +410,7 @@ int main(void)
 		RODP_TEST(test_json_lines),
 		RODP_TEST(test_discard),
 		RODP_TEST(test_monitor_datagram),
+		RODP_TEST(test_module_reasons),
 	};
 
 	return rodp_cunit_run("cli", NULL, NULL, tests,

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "../common/json_out.h"
-#include "../common/module_hint.h"
+#include "../common/module_state.h"
 #include "../common/policy_name.h"
 #include "../common/stat_fields.h"
 #include "bench.h"

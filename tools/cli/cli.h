@@ -69,6 +69,8 @@ struct cli_object {
 #define CLI_OBJ_INTERVAL	0x1
 /* it prints a stream of objects: -c counts them (monitor) */
 #define CLI_OBJ_STREAM		0x2
+/* it runs without rodp.ko too (status: says why it is missing) */
+#define CLI_OBJ_NO_MODULE	0x4
 
 extern const struct cli_object *const cli_objects[];
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "../common/json_out.h"
-#include "../common/module_hint.h"
+#include "../common/module_state.h"
 #include "../common/stat_fields.h"
 #include "cli.h"
 

@@ -4,7 +4,8 @@
  * view for administrators with no library counterpart, so it asks the
  * kernel itself over libnl-genl-3: one summary object (attached,
  * kprobes-live, the rdma_rxe rodp saw and whether it trusts it, missed
- * probe calls), then one object per attach point or called symbol.
+ * probe calls), then one object per attach point or called symbol; or,
+ * when rodp.ko does not answer, one object saying why.
  */
 #include <config.h>
 
@@ -15,6 +16,7 @@
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 
+#include "../common/module_state.h"
 #include "cli.h"
 
 #define STATUS_MAX_PROBES 16
@@ -159,12 +161,44 @@ out:
 }
 
 static const struct key_spec status_keys[] = {
+	{ "module", KEY_STR }, { "kernel", KEY_STR }, { "installed", KEY_STR },
+	{ "signed", KEY_STR }, { "sig-enforce", KEY_STR },
+	{ "lockdown", KEY_STR },
 	{ "attached", KEY_NUM }, { "kprobes-live", KEY_NUM },
 	{ "rxe", KEY_STR }, { "rxe-trusted", KEY_NUM },
 	{ "attach-missed", KEY_NUM }, { "release-missed", KEY_NUM },
 	{ "symbol", KEY_STR }, { "type", KEY_STR },
 	{ "armed", KEY_NUM }, { "missed", KEY_NUM },
 };
+
+/*
+ * rodp.ko does not answer: one object that says why (not installed, not
+ * loaded, refused for want of a signature), then the error. The exit
+ * status stays CLI_NO_MODULE, so scripts need not parse the object.
+ */
+static int status_no_module(struct cli *c)
+{
+	struct tool_module_state ms;
+	struct kv kv[KV_MAX];
+	int n = 0;
+
+	tool_module_state(&ms);
+	kv[n++] = (struct kv){ "module", KV_STR, 0,
+			       ms.loaded ? "loaded" : "not-loaded" };
+	kv[n++] = (struct kv){ "kernel", KV_STR, 0, ms.kernel };
+	kv[n++] = (struct kv){ "installed", KV_STR, 0,
+			       ms.path[0] ? ms.path : "none" };
+	kv[n++] = (struct kv){ "signed", KV_STR, 0, tool_tristate_name(ms.sig) };
+	kv[n++] = (struct kv){ "sig-enforce", KV_STR, 0,
+			       tool_tristate_name(ms.enforce) };
+	kv[n++] = (struct kv){ "lockdown", KV_STR, 0,
+			       ms.lockdown[0] ? ms.lockdown : "unknown" };
+	out_begin(c);
+	if (args_match(c, kv, n))
+		out_object(c, kv, n);
+	out_end(c);
+	return cli_fail(ENODEV, "status");
+}
 
 static int status_show(struct cli *c)
 {
@@ -174,6 +208,8 @@ static int status_show(struct cli *c)
 	int n = 0, err;
 
 	err = status_query(&st);
+	if (err == ENODEV)
+		return status_no_module(c);
 	if (err)
 		return cli_fail(err, err == EOPNOTSUPP ?
 				"status (rodp.ko too old for it)" : "status");
@@ -219,7 +255,11 @@ const struct cli_object cli_obj_status = {
 	.help =
 "  rodp status [show] [KEY VALUE...]       how rodp.ko is attached: probes\n"
 "                                          armed, missed calls, the rdma_rxe\n"
-"                                          seen and whether it is trusted\n",
+"                                          seen and whether it is trusted;\n"
+"                                          without rodp.ko: why (not installed,\n"
+"                                          not loaded, unsigned where only\n"
+"                                          signed modules load)\n",
 	.cmds = status_cmds,
+	.flags = CLI_OBJ_NO_MODULE,
 	.parse = status_parse,
 };

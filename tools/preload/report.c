@@ -14,7 +14,7 @@
 
 #include <rodp/rodp.h>
 
-#include "../common/module_hint.h"
+#include "../common/module_state.h"
 #include "../common/stat_fields.h"
 #include "preload.h"
 
