@@ -318,9 +318,50 @@ struct ibv_mr *lb_reg_odp(struct lb *lb, void *addr, size_t len)
 
 /* ---- the fixture ----------------------------------------------------- */
 
+/*
+ * RODP_FUNC_MR=implicit: the fixture reaches its region through an
+ * implicit ODP MR (the whole address space; rxe's 2 MiB children, which
+ * rodp.ko tracks as regions of their own) instead of an MR of its own.
+ */
+static bool fix_implicit(void)
+{
+	const char *kind = getenv("RODP_FUNC_MR");
+
+	if (!kind || !*kind || !strcmp(kind, "explicit"))
+		return false;
+	if (!strcmp(kind, "implicit"))
+		return true;
+	printf("FAIL: RODP_FUNC_MR=%s: explicit or implicit\n", kind);
+	exit(1);
+}
+
+/* rodp.ko's regions of this process cover every page of [addr, +len). */
+static bool fix_covered(struct rodp_ctx *ctx, const uint8_t *addr, size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), off;
+	struct func_region r[64];
+	int i, n = func_regions(ctx, getpid(), r, 64);
+
+	for (off = 0; off < len; off += page) {
+		uintptr_t a = (uintptr_t)addr + off;
+
+		for (i = 0; i < n && i < 64; i++)
+			if (r[i].addr <= a && a < r[i].addr + r[i].length)
+				break;
+		if (i == n || i == 64) {
+			printf("FAIL: no region of rodp.ko covers %#lx\n",
+			       (unsigned long)a);
+			return false;
+		}
+	}
+	return true;
+}
+
 void func_fix_init(struct func_fix *f, struct lb *lb, struct rodp_ctx *ctx,
 		   uint32_t policy, size_t npages)
 {
+	bool implicit = fix_implicit();
+
 	f->lb = lb;
 	f->page = (size_t)sysconf(_SC_PAGESIZE);
 	f->len = npages * f->page;
@@ -332,10 +373,22 @@ void func_fix_init(struct func_fix *f, struct lb *lb, struct rodp_ctx *ctx,
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->loc);
 	f->loc_mr = ibv_reg_mr(lb->pd, f->loc, f->len, IBV_ACCESS_LOCAL_WRITE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->loc_mr);
-	f->mr = lb_reg_odp(lb, f->buf, f->len);
+	if (implicit)
+		f->mr = ibv_reg_mr(lb->pd, NULL, SIZE_MAX,
+				   IBV_ACCESS_ON_DEMAND | IBV_ACCESS_LOCAL_WRITE |
+				   IBV_ACCESS_REMOTE_WRITE |
+				   IBV_ACCESS_REMOTE_READ);
+	else
+		f->mr = lb_reg_odp(lb, f->buf, f->len);
+	if (!f->mr)
+		printf("FAIL: %s ODP registration: %s\n",
+		       implicit ? "implicit" : "explicit", strerror(errno));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->mr);
 	CU_ASSERT_EQUAL_FATAL(func_dev_write(f, 0, npages, 1), IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL_FATAL(func_check(f->buf, f->len, 1), 0);
+	/* The device's faults made the children that rodp.ko must track. */
+	if (implicit)
+		CU_ASSERT_FATAL(fix_covered(ctx, f->buf, f->len));
 }
 
 void func_fix_fini(struct func_fix *f)

@@ -73,7 +73,10 @@ struct func_fix {
 /*
  * Sets the calling process's policy, maps and registers npages, and warms
  * them: the device writes every page (pattern of seed 1), so all are
- * mapped writable for it. CUnit-fatal on any failure.
+ * mapped writable for it. CUnit-fatal on any failure. With
+ * RODP_FUNC_MR=implicit in the environment the MR is an implicit ODP MR
+ * (the whole address space), and a region of rodp.ko (one of rxe's
+ * children) must cover the mapping once warmed.
  */
 void func_fix_init(struct func_fix *f, struct lb *lb, struct rodp_ctx *ctx,
 		   uint32_t policy, size_t npages);
