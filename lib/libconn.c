@@ -294,7 +294,7 @@ __attribute__((constructor(103))) static void rodp_conn_init(void)
 /* ---- REGION_BIND and REGION_GET ---- */
 
 struct rodp_region_req {
-	struct ibv_mr *mr;
+	const struct rodp_mr_entry *mr;
 	uint64_t id;
 	struct rodp_region_info *info;
 	struct rodp_range **ranges;
@@ -342,10 +342,11 @@ int rodp_bind_region_matches(const struct rodp_region_info *info,
 	       !((info->access ^ access) & mandatory);
 }
 
-int rodp_bind_mr(struct ibv_mr *mr, unsigned int access, uint64_t *region_id,
-		 struct rodp_range **live, uint32_t *nlive)
+int rodp_bind_entry(const struct rodp_mr_entry *mr, uint64_t *region_id,
+		    struct rodp_range **live, uint32_t *nlive)
 {
-	const char *dev = ibv_get_device_name(mr->context->device);
+	const char *dev = mr->device;
+	unsigned int access = mr->access;
 	struct rodp_region_info info;
 	struct rodp_region_req req = { .mr = mr, .info = &info,
 				       .ranges = live };
@@ -424,6 +425,22 @@ int rodp_region_get(struct rodp_ctx *conn, uint64_t id,
 
 /* ---- events ---- */
 
+/* Set (never cleared in a process) by the first subscription. */
+static int rodp_events_on;
+
+int rodp_events_wanted(void)
+{
+	return __atomic_load_n(&rodp_events_on, __ATOMIC_RELAXED);
+}
+
+/* From now on MRs are bound as they are registered; those registered
+ * before are bound now, so their events reach the subscriber too. */
+static void rodp_events_subscribe(void)
+{
+	if (!__atomic_exchange_n(&rodp_events_on, 1, __ATOMIC_RELAXED))
+		rodp_bind_pending();
+}
+
 RODP_EXPORT int rodp_get_event_fd(struct rodp_ctx *ctx)
 {
 	struct rodp_conn *c;
@@ -439,6 +456,7 @@ RODP_EXPORT int rodp_get_event_fd(struct rodp_ctx *ctx)
 		errno = err;
 		return -1;
 	}
+	rodp_events_subscribe();
 	return c->epfd;
 }
 
@@ -491,6 +509,7 @@ RODP_EXPORT int rodp_get_event(struct rodp_ctx *ctx, struct rodp_event *event,
 	err = rodp_conn_get(&c);
 	if (err)
 		return err;
+	rodp_events_subscribe();
 
 	pthread_mutex_lock(&c->ctx->lock);
 	rodp_conn_drain(c);

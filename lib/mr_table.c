@@ -266,3 +266,54 @@ struct ibv_mr *rodp_mr_by_region(uint64_t region_id)
 	pthread_mutex_unlock(&rodp_mr_lock);
 	return mr;
 }
+
+/* Is e the live entry copy was taken from? Compares the copied identity
+ * only: copy->mr may have been freed since. */
+static int rodp_mr_same(const struct rodp_mr_entry *e,
+			const struct rodp_mr_entry *copy)
+{
+	return e->mr == copy->mr && e->context == copy->context &&
+	       e->addr == copy->addr && e->length == copy->length &&
+	       e->lkey == copy->lkey && e->handle == copy->handle &&
+	       e->pid == copy->pid;
+}
+
+int rodp_mr_update_copy(const struct rodp_mr_entry *copy,
+			void (*fn)(struct rodp_mr_entry *e, void *arg),
+			void *arg)
+{
+	struct rodp_mr_entry *e;
+	int err = ENOENT;
+
+	pthread_mutex_lock(&rodp_mr_lock);
+	for (e = rodp_mr_hash[rodp_mr_bucket(copy->mr)]; e; e = e->next)
+		if (rodp_mr_same(e, copy)) {
+			fn(e, arg);
+			err = 0;
+			break;
+		}
+	pthread_mutex_unlock(&rodp_mr_lock);
+	return err;
+}
+
+size_t rodp_mr_unbound(struct rodp_mr_entry *out, size_t max)
+{
+	unsigned int gen = rodp_libconn_gen();
+	pid_t self = rodp_getpid();
+	struct rodp_mr_entry *e;
+	size_t b, n = 0;
+
+	pthread_mutex_lock(&rodp_mr_lock);
+	for (b = 0; b < RODP_MR_BUCKETS && n < max; b++)
+		for (e = rodp_mr_hash[b]; e && n < max; e = e->next)
+			if (e->pid == self && (e->flags & RODP_MR_ODP) &&
+			    !(e->flags & RODP_MR_BOUND) &&
+			    e->length != SIZE_MAX && e->bind_gen != gen) {
+				out[n] = *e;
+				out[n].live = NULL;
+				out[n].next = NULL;
+				n++;
+			}
+	pthread_mutex_unlock(&rodp_mr_lock);
+	return n;
+}

@@ -281,13 +281,9 @@ replan:
 		rodp_mr_update(mr, rodp_prefetch_count, &acct);
 		return EPERM;
 	}
-	/* Registered while rodp.ko was absent: bind once it is there (a
-	 * round trip only on a connection newer than the last attempt). */
-	if (known && !(p.e.flags & RODP_MR_BOUND) &&
-	    !rodp_mr_late_bind(mr, &p.e)) {
-		rodp_plan_release(&p);
-		goto replan;
-	}
+	/* An unbound MR (its bind put off, or rodp.ko absent when it was
+	 * registered) plans as all live: what the device would be asked
+	 * anyway. It is bound below only if rodp.ko must be asked. */
 	acct.dead = p.dead;
 	acct.bytes = p.bytes;
 	if (!p.nseg) {
@@ -323,6 +319,8 @@ replan:
 			RODP_LIB_INC(prefetch_forced);
 		else
 			RODP_LIB_INC(prefetch_fallback);
+		if (!noconn && known && !(p.e.flags & RODP_MR_BOUND))
+			rodp_mr_late_bind(mr, &p.e);
 		if (noconn || !known || !(p.e.flags & RODP_MR_BOUND)) {
 			rodp_set_error("%s and rodp.ko %s: nothing can prefetch "
 				       "this MR",
@@ -345,13 +343,15 @@ replan:
 	 * a munmap whose event has not arrived yet. Ask rodp.ko for the
 	 * region's ranges (a round trip, on this failure only) and plan
 	 * again, once. */
-	if (err == EFAULT && known && !refreshed &&
-	    (p.e.flags & RODP_MR_BOUND) && !rodp_libconn(&conn)) {
+	if (err == EFAULT && known && !refreshed && !rodp_libconn(&conn)) {
 		struct rodp_region_info info;
 		struct rodp_range *live;
 
 		refreshed = 1;
-		if (!rodp_region_get(conn, p.e.region_id, &info, &live)) {
+		if (!(p.e.flags & RODP_MR_BOUND))
+			rodp_mr_late_bind(mr, &p.e);
+		if ((p.e.flags & RODP_MR_BOUND) &&
+		    !rodp_region_get(conn, p.e.region_id, &info, &live)) {
 			rodp_mr_set_live(mr, live, info.nr_ranges);
 			goto replan;
 		}

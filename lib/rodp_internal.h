@@ -176,12 +176,16 @@ struct rodp_mr_entry {
 	uint32_t lkey;
 	uint32_t handle;
 	pid_t pid;			/* registering process */
+	char device[64];		/* ibv_get_device_name() of context:
+					 * binding needs no dereference of
+					 * an MR another thread may free */
 	unsigned int access;
 	uint32_t flags;			/* RODP_MR_ODP, _PINNED_FALLBACK, _BOUND */
 	int fallback_errno;
 	uint64_t region_id;
 	unsigned int bind_gen;		/* rodp_libconn_gen() when bind was
-					 * last tried */
+					 * last tried; RODP_BIND_NOT_TRIED
+					 * for a lazily bound MR */
 	/* The live ranges rodp.ko last reported (bind reply, region
 	 * events, REGION_GET), normalised; meaningful with live_known,
 	 * else the whole MR counts as live. live is owned by the table:
@@ -220,6 +224,22 @@ int rodp_mr_set_live_by_region(uint64_t region_id, struct rodp_range *live,
 			       uint32_t n);
 int rodp_mr_set_live(struct ibv_mr *mr, struct rodp_range *live, uint32_t n);
 
+/* bind_gen of an MR whose bind was put off (no event subscriber when it
+ * was registered): rodp_mr_late_bind() tries it on any connection. */
+#define RODP_BIND_NOT_TRIED (~0u)
+
+/*
+ * Copies (at most max) the entries of this process's ODP MRs that are not
+ * bound and may be bound now (see rodp_mr_late_bind()); returns how many.
+ * The copies have live NULL: they identify MRs without dereferencing them.
+ */
+size_t rodp_mr_unbound(struct rodp_mr_entry *out, size_t max);
+/* rodp_mr_update() for the entry that still matches copy (same pointer and
+ * identity), without dereferencing copy->mr: 0 or ENOENT. */
+int rodp_mr_update_copy(const struct rodp_mr_entry *copy,
+			void (*fn)(struct rodp_mr_entry *e, void *arg),
+			void *arg);
+
 /*
  * Binds an MR registered while rodp.ko was absent (or whose bind failed),
  * when the library's connection is newer than the last attempt: updates
@@ -243,10 +263,21 @@ unsigned int rodp_libconn_gen(void);
 /* Reads pending notifications off the library's connection, if it is
  * open and idle, so MRs' live ranges are current. No round trip. */
 void rodp_libconn_poll(void);
-/* Binds mr's lkey to its rodp.ko region: 0, *region_id and the region's
- * live ranges (*live malloc()ed, *nlive of them), or an errno. */
-int rodp_bind_mr(struct ibv_mr *mr, unsigned int access, uint64_t *region_id,
-		 struct rodp_range **live, uint32_t *nlive);
+/* Binds the MR that e describes (device, addr, length, lkey, access; e->mr
+ * is not dereferenced) to its rodp.ko region: 0, *region_id and the
+ * region's live ranges (*live malloc()ed, *nlive of them), or an errno. */
+int rodp_bind_entry(const struct rodp_mr_entry *e, uint64_t *region_id,
+		    struct rodp_range **live, uint32_t *nlive);
+/*
+ * Non-zero once some context of this process subscribed to events: from
+ * then on an ODP MR is bound when it is registered (its events need the
+ * binding); before, binding is put off until something needs the region
+ * (statistics, rodp.ko's prefetch, a subscription), so registration makes
+ * no netlink round trip.
+ */
+int rodp_events_wanted(void);
+/* Binds every MR whose bind was put off (at the first subscription). */
+void rodp_bind_pending(void);
 /* Is the region rodp.ko chose for a bind this MR's own (device, range,
  * access flags)? Pure, for the unit tests. */
 int rodp_bind_region_matches(const struct rodp_region_info *info,

@@ -20,6 +20,54 @@ static int wait_event(int fd)
 	return poll(&p, 1, 5000);
 }
 
+/*
+ * While no context listens for events, registering and prefetching make
+ * no bind (no netlink round trip); the first subscription binds the MRs
+ * registered before it, so their events arrive all the same, and from
+ * then on an MR is bound as it is registered. Runs first: subscribing is
+ * for the life of the process.
+ */
+static void test_events_bind_on_subscribe(void)
+{
+	const size_t len = 8 * PAGE;
+	struct rodp_lib_stats l0, l1;
+	struct rodp_event ev;
+	struct ibv_mr *mr, *later;
+	char *buf = lt_map(len), *buf2 = lt_map(len);
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf2);
+	memset(buf, 1, len);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l0, sizeof(l0)), 0);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, RODP_PREFETCH_F_WRITE), 0);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
+	CU_ASSERT_EQUAL(l1.bind_ok + l1.bind_failed, l0.bind_ok + l0.bind_failed);
+
+	fd = rodp_get_event_fd(rodp);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
+	CU_ASSERT_EQUAL(l1.bind_ok, l0.bind_ok + 1);
+
+	later = rodp_reg_mr(pd, buf2, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(later);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
+	CU_ASSERT_EQUAL(l1.bind_ok, l0.bind_ok + 2);
+
+	CU_ASSERT_EQUAL_FATAL(munmap(buf, 2 * PAGE), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_event(fd), 1);
+	CU_ASSERT_EQUAL_FATAL(rodp_get_event(rodp, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_SHRUNK);
+	CU_ASSERT_PTR_EQUAL(ev.mr, mr);
+	CU_ASSERT_EQUAL(ev.live_bytes, len - 2 * PAGE);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(later), 0);
+	munmap(buf + 2 * PAGE, len - 2 * PAGE);
+	munmap(buf2, len);
+}
+
 static void test_events_on_munmap(void)
 {
 	const size_t len = 16 * PAGE;
@@ -121,6 +169,7 @@ static void test_events_between_requests(void)
 int main(void)
 {
 	static const struct rodp_test tests[] = {
+		RODP_TEST(test_events_bind_on_subscribe),
 		RODP_TEST(test_events_on_munmap),
 		RODP_TEST(test_events_between_requests),
 	};
