@@ -317,3 +317,21 @@ size_t rodp_mr_unbound(struct rodp_mr_entry *out, size_t max)
 	pthread_mutex_unlock(&rodp_mr_lock);
 	return n;
 }
+
+void rodp_mr_forget_live(void)
+{
+	pid_t self = rodp_getpid();
+	struct rodp_mr_entry *e;
+	size_t b;
+
+	pthread_mutex_lock(&rodp_mr_lock);
+	for (b = 0; b < RODP_MR_BUCKETS; b++)
+		for (e = rodp_mr_hash[b]; e; e = e->next)
+			if (e->pid == self && e->live_known) {
+				free(e->live);
+				e->live = NULL;
+				e->nlive = 0;
+				e->live_known = 0;
+			}
+	pthread_mutex_unlock(&rodp_mr_lock);
+}

@@ -15,6 +15,7 @@
 #define RODP_EXPORT __attribute__((visibility("default")))
 
 struct rodp_ctx;
+struct rodp_evsub;
 
 /* Called for a region notification that arrives on a context's socket,
  * with ctx->lock held; nlh is the whole message. */
@@ -29,6 +30,12 @@ struct rodp_ctx {
 	pid_t pid;		/* opener: a forked child may not use it */
 	rodp_nl_ntf_fn ntf;	/* notifications (library connection only) */
 	void *ntf_arg;		/* for ntf, protected by lock */
+	/* Called, with lock held, when the socket overran (ENOBUFS) during
+	 * a request: notifications were dropped (library connection). */
+	void (*overrun)(struct rodp_ctx *ctx);
+	/* This context's event subscription, NULL until it asks for
+	 * events; protected by the library connection's lock (libconn.c). */
+	struct rodp_evsub *sub;
 };
 
 /* This process's pid, kept current across fork() (self.c). */
@@ -247,6 +254,42 @@ int rodp_mr_update_copy(const struct rodp_mr_entry *copy,
  * (ENOENT: nothing to try).
  */
 int rodp_mr_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e);
+
+/* ---- event queues and subscribers (evq.c), pure ---- */
+
+#define RODP_EVQ_LEN 1024
+
+/* A bounded queue whose last slot is kept for a RODP_EVENT_LOST marker. */
+struct rodp_evq {
+	struct rodp_event q[RODP_EVQ_LEN];
+	unsigned int head, count;
+};
+
+/* 0 and the oldest event, or EAGAIN. */
+int rodp_evq_pop(struct rodp_evq *q, struct rodp_event *ev);
+
+/* One subscriber: a context (owner) or the library's default (NULL). */
+struct rodp_evsub {
+	struct rodp_evsub *next;
+	const struct rodp_ctx *owner;
+	int evfd;		/* readable while q is not empty; -1 in tests */
+	int epfd;		/* what rodp_get_event_fd() returns */
+	struct rodp_evq q;
+};
+
+/* Queues ev in every subscriber of list (waking those that were idle). */
+void rodp_evsub_fanout(struct rodp_evsub *list, const struct rodp_event *ev);
+/* The socket overran: a lost-events marker in every subscriber. */
+void rodp_evsub_overrun(struct rodp_evsub *list);
+/* Takes s's next event: 0 or EAGAIN. */
+int rodp_evsub_take(struct rodp_evsub *s, struct rodp_event *ev);
+
+/* Drops ctx's subscription, if it has one (rodp_close()). */
+void rodp_unsubscribe(struct rodp_ctx *ctx);
+
+/* After a socket overrun a SHRUNK event may be lost: every MR's live
+ * ranges are forgotten (planned as all live until refreshed). */
+void rodp_mr_forget_live(void);
 
 /* ---- the library's own netlink connection (libconn.c) ---- */
 
