@@ -13,6 +13,11 @@
  * version the program links against, and a per-thread depth keeps the
  * calls libibverbs makes between its own entry points from being
  * handled twice.
+ *
+ * The interposer never makes a working program fail: memory ODP cannot
+ * serve (mapping.c) keeps the program's registration, and when the ODP
+ * registration it made fails, the program's own registration is tried
+ * with the program's own flags (both counted in the RODP_STATS report).
  */
 #include <config.h>
 
@@ -53,9 +58,27 @@ static struct {
 	int (*dereg_mr)(struct ibv_mr *);
 } next;
 
-/* The live ODP MRs, for rereg and dereg; a tsearch tree of pointers. */
+/* The live ODP MRs, for rereg and dereg; a tsearch tree of pointers,
+ * protected by odp_mrs_lock (held across fork by the atfork handlers). */
 static void *odp_mrs;
 static pthread_mutex_t odp_mrs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A thread in tsearch() at fork would leave the child's lock held and
+ * its tree half-changed: take the lock around fork. */
+static void odp_mrs_prepare(void)
+{
+	pthread_mutex_lock(&odp_mrs_lock);
+}
+
+static void odp_mrs_parent(void)
+{
+	pthread_mutex_unlock(&odp_mrs_lock);
+}
+
+static void odp_mrs_child(void)
+{
+	pthread_mutex_init(&odp_mrs_lock, NULL);
+}
 
 static int ptr_cmp(const void *a, const void *b)
 {
@@ -79,6 +102,7 @@ static void preload_init(void)
 #endif
 	next.rereg_mr = next_sym("ibv_rereg_mr", "IBVERBS_1.1");
 	next.dereg_mr = next_sym("ibv_dereg_mr", "IBVERBS_1.1");
+	pthread_atfork(odp_mrs_prepare, odp_mrs_parent, odp_mrs_child);
 	preload_config_load();
 	if (preload_cfg.stats)
 		atexit(preload_report);
@@ -135,8 +159,8 @@ static bool odp_serves(struct ibv_context *ctx, unsigned int access,
  * fail (RODP_MODE=require and no ODP). *made_odp says whether ODP was
  * added here.
  */
-static long decide(struct ibv_pd *pd, unsigned int access, size_t length,
-		   bool *made_odp)
+static long decide(struct ibv_pd *pd, unsigned int access, void *addr,
+		   size_t length, bool *made_odp)
 {
 	const char *why = NULL;
 
@@ -149,6 +173,16 @@ static long decide(struct ibv_pd *pd, unsigned int access, size_t length,
 		return access;
 	}
 	if (pd && odp_serves(pd->context, access, &why)) {
+		if (!preload_mapping_odp_ok(addr, length, &why)) {
+			/* Not the device's limit: the memory's. Even
+			 * RODP_MODE=require keeps it as the program asked. */
+			preload_count(special);
+			if (preload_cfg.verbose)
+				preload_log("%p, %zu bytes, access %#x: left "
+					    "pinned (%s)", addr, length, access,
+					    why);
+			return access;
+		}
 		*made_odp = true;
 		if (preload_cfg.verbose)
 			preload_log("%s: %zu bytes, access %#x: ODP",
@@ -198,6 +232,23 @@ static void prefetch(struct ibv_mr *mr, unsigned int access)
 	preload_count(prefetched);
 }
 
+/*
+ * The ODP registration the interposer made failed: may the program's own
+ * (pinned) one be tried? Not under RODP_MODE=require, which asked for ODP
+ * or nothing. Counted; the ODP failure is logged when verbose.
+ */
+static bool retry_pinned(unsigned int access, size_t length)
+{
+	if (preload_cfg.mode == PRELOAD_MODE_REQUIRE)
+		return false;
+	preload_count(odp_retried);
+	if (preload_cfg.verbose)
+		preload_log("%zu bytes, access %#x: the ODP registration "
+			    "failed (%s); registering as the program asked",
+			    length, access, strerror(errno));
+	return true;
+}
+
 /* After the real call: count, remember, prefetch. */
 static struct ibv_mr *done(struct ibv_mr *mr, unsigned int access,
 			   bool made_odp)
@@ -237,13 +288,20 @@ EXPORT struct ibv_mr *ibv_reg_mr(struct ibv_pd *pd, void *addr,
 	ENTER(next.reg_mr);
 	if (depth)
 		return next.reg_mr(pd, addr, length, access);
-	acc = decide(pd, access, length, &made);
+	acc = decide(pd, access, addr, length, &made);
 	if (acc < 0) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
 	depth++;
 	mr = next.reg_mr(pd, addr, length, (int)acc);
+	if (!mr && made && retry_pinned(access, length)) {
+		acc = access;
+		made = false;
+		mr = next.reg_mr(pd, addr, length, access);
+		if (mr)
+			preload_count(odp_retry_ok);
+	}
 	depth--;
 	return done(mr, acc, made);
 }
@@ -258,13 +316,20 @@ EXPORT struct ibv_mr *ibv_reg_mr_iova(struct ibv_pd *pd, void *addr,
 	ENTER(next.reg_mr_iova);
 	if (depth)
 		return next.reg_mr_iova(pd, addr, length, iova, access);
-	acc = decide(pd, access, length, &made);
+	acc = decide(pd, access, addr, length, &made);
 	if (acc < 0) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
 	depth++;
 	mr = next.reg_mr_iova(pd, addr, length, iova, (int)acc);
+	if (!mr && made && retry_pinned(access, length)) {
+		acc = access;
+		made = false;
+		mr = next.reg_mr_iova(pd, addr, length, iova, access);
+		if (mr)
+			preload_count(odp_retry_ok);
+	}
 	depth--;
 	return done(mr, acc, made);
 }
@@ -280,13 +345,20 @@ EXPORT struct ibv_mr *ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr,
 	ENTER(next.reg_mr_iova2);
 	if (depth)
 		return next.reg_mr_iova2(pd, addr, length, iova, access);
-	acc = decide(pd, access, length, &made);
+	acc = decide(pd, access, addr, length, &made);
 	if (acc < 0) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
 	depth++;
 	mr = next.reg_mr_iova2(pd, addr, length, iova, (unsigned int)acc);
+	if (!mr && made && retry_pinned(access, length)) {
+		acc = access;
+		made = false;
+		mr = next.reg_mr_iova2(pd, addr, length, iova, access);
+		if (mr)
+			preload_count(odp_retry_ok);
+	}
 	depth--;
 	return done(mr, acc, made);
 }
@@ -305,7 +377,7 @@ EXPORT struct ibv_mr *ibv_reg_mr_ex(struct ibv_pd *pd,
 	if (depth || !attr || !(attr->comp_mask & IBV_REG_MR_MASK_ADDR) ||
 	    (attr->comp_mask & (IBV_REG_MR_MASK_FD | IBV_REG_MR_MASK_BUF)))
 		return next.reg_mr_ex(pd, attr);
-	acc = decide(pd, attr->access, attr->length, &made);
+	acc = decide(pd, attr->access, attr->addr, attr->length, &made);
 	if (acc < 0) {
 		errno = EOPNOTSUPP;
 		return NULL;
@@ -314,6 +386,13 @@ EXPORT struct ibv_mr *ibv_reg_mr_ex(struct ibv_pd *pd,
 	copy.access = (int)acc;
 	depth++;
 	mr = next.reg_mr_ex(pd, &copy);
+	if (!mr && made && retry_pinned(attr->access, attr->length)) {
+		acc = attr->access;
+		made = false;
+		mr = next.reg_mr_ex(pd, attr);
+		if (mr)
+			preload_count(odp_retry_ok);
+	}
 	depth--;
 	return done(mr, acc, made);
 }
