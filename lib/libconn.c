@@ -50,6 +50,10 @@ struct rodp_conn {
 
 static void rodp_conn_drain(struct rodp_conn *c);
 
+/* Set by the first subscription, cleared only in a forked child (whose
+ * copies of the parent's subscriptions cannot be used); atomic. */
+static int rodp_events_on;
+
 static pthread_mutex_t rodp_conn_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rodp_conn *rodp_conn;	/* protected by rodp_conn_lock */
 /* The last failed attempt, so that a machine without rodp.ko does not pay
@@ -293,6 +297,7 @@ static void rodp_conn_child(void)
 		struct rodp_conn *c = rodp_conn;
 
 		rodp_conn = NULL;
+		rodp_events_on = 0;
 		if (c->dflt)
 			rodp_evsub_free(c->dflt);
 		nl_socket_free(c->ctx->sock);
@@ -442,9 +447,6 @@ int rodp_region_get(struct rodp_ctx *conn, uint64_t id,
 }
 
 /* ---- events ---- */
-
-/* Set (never cleared in a process) by the first subscription. */
-static int rodp_events_on;
 
 int rodp_events_wanted(void)
 {

@@ -364,6 +364,19 @@ EXPORT struct ibv_mr *ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr,
 }
 
 #if HAVE_DECL_IBV_REG_MR_EX
+/* The masks came one by one after ibv_reg_mr_ex(); one this rdma-core
+ * does not name cannot be set by a program built against it either. */
+#if HAVE_DECL_IBV_REG_MR_MASK_FD
+#define PRELOAD_MASK_FD IBV_REG_MR_MASK_FD
+#else
+#define PRELOAD_MASK_FD 0
+#endif
+#if HAVE_DECL_IBV_REG_MR_MASK_BUF
+#define PRELOAD_MASK_BUF IBV_REG_MR_MASK_BUF
+#else
+#define PRELOAD_MASK_BUF 0
+#endif
+
 EXPORT struct ibv_mr *ibv_reg_mr_ex(struct ibv_pd *pd,
 				    struct ibv_mr_init_attr *attr)
 {
@@ -375,7 +388,7 @@ EXPORT struct ibv_mr *ibv_reg_mr_ex(struct ibv_pd *pd,
 	ENTER(next.reg_mr_ex);
 	/* Only ordinary memory: no dmabuf fd, no device buffer. */
 	if (depth || !attr || !(attr->comp_mask & IBV_REG_MR_MASK_ADDR) ||
-	    (attr->comp_mask & (IBV_REG_MR_MASK_FD | IBV_REG_MR_MASK_BUF)))
+	    (attr->comp_mask & (PRELOAD_MASK_FD | PRELOAD_MASK_BUF)))
 		return next.reg_mr_ex(pd, attr);
 	acc = decide(pd, attr->access, attr->addr, attr->length, &made);
 	if (acc < 0) {
