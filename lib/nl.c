@@ -116,6 +116,7 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 	int one = 1, err;
 
 	rodp_clear_error();
+	rodp_prefetch_env_reload();
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx) {
 		rodp_set_error("rodp_open: out of memory");

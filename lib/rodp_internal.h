@@ -122,6 +122,9 @@ int rodp_ntf_parse_ranges(const void *buf, size_t len, int family,
 			  struct rodp_event *ev, size_t *msg_len,
 			  struct rodp_range **ranges);
 
+/* Reads RODP_PREFETCH_FALLBACK again (at load and every rodp_open()). */
+void rodp_prefetch_env_reload(void);
+
 /* ---- prefetch planning (prefetch_plan.c), pure ---- */
 
 /* Longest SGE and most SGEs per ibv_advise_mr() call the library uses. */
