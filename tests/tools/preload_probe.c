@@ -7,6 +7,8 @@
  *                            VM_IO|VM_PFNMAP mapping) read-only and prints
  *                            "vvar: ok" or "vvar: errno N": the answer
  *                            must be the same with the interposer.
+ *   preload_probe vvar-odp DEV  the same with IBV_ACCESS_ON_DEMAND (what
+ *                            the interposer would have made of it).
  *   preload_probe retry DEV  registers 64 KiB of anonymous memory and
  *                            prints "retry: ok" or "retry: errno N"
  *                            (with preload_failodp.so after the
@@ -44,7 +46,7 @@ static struct ibv_context *open_dev(const char *name)
 	return ctx;
 }
 
-static int vvar(struct ibv_pd *pd)
+static int vvar(struct ibv_pd *pd, int access)
 {
 	unsigned long lo, hi;
 	char line[512];
@@ -60,7 +62,7 @@ static int vvar(struct ibv_pd *pd)
 		return 77;
 	}
 	fclose(maps);
-	mr = ibv_reg_mr(pd, (void *)lo, 4096, 0);
+	mr = ibv_reg_mr(pd, (void *)lo, 4096, access);
 	if (mr) {
 		printf("vvar: ok\n");
 		ibv_dereg_mr(mr);
@@ -161,7 +163,7 @@ int main(int argc, char **argv)
 	struct ibv_pd *pd;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: preload_probe vvar|retry|fork DEV [N]\n");
+		fprintf(stderr, "usage: preload_probe vvar|vvar-odp|retry|fork DEV [N]\n");
 		return 2;
 	}
 	ctx = open_dev(argv[2]);
@@ -171,7 +173,9 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	if (!strcmp(argv[1], "vvar"))
-		return vvar(pd);
+		return vvar(pd, 0);
+	if (!strcmp(argv[1], "vvar-odp"))
+		return vvar(pd, IBV_ACCESS_ON_DEMAND);
 	if (!strcmp(argv[1], "retry"))
 		return retry(pd);
 	if (!strcmp(argv[1], "fork"))

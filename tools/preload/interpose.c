@@ -5,8 +5,9 @@
  * ibv_reg_mr() and ibv_reg_mr_iova() into inline functions that call the
  * exported ibv_reg_mr, ibv_reg_mr_iova or ibv_reg_mr_iova2, so programs
  * reach one of those three (or ibv_reg_mr_ex in rdma-core >= 60).
- * ibv_reg_dmabuf_mr and ibv_reg_dm_mr are left alone: device and dmabuf
- * memory cannot be paged on demand. ibv_rereg_mr keeps an ODP MR ODP,
+ * ibv_reg_dmabuf_mr, ibv_reg_dm_mr and ibv_reg_buf_mr (rdma-core 65: a
+ * buffer from ibv_alloc_buf(), which may be device memory) are left
+ * alone: device and dmabuf memory cannot be paged on demand. ibv_rereg_mr keeps an ODP MR ODP,
  * ibv_dereg_mr forgets it.
  *
  * Each wrapper finds the next definition with dlvsym(RTLD_NEXT) at the
