@@ -257,8 +257,10 @@ static int rodp_nl_valid(struct nl_msg *msg, void *data)
 	 * or repeat entries. */
 	if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR)
 		req->intr = 1;
+	/* libnl before 3.5 declares the policy without const; it only
+	 * reads it. */
 	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, RODP_A_MAX,
-			    rodp_attr_policy);
+			    (struct nla_policy *)rodp_attr_policy);
 	if (err < 0) {
 		if (!req->err)
 			req->err = EPROTO;
