@@ -42,7 +42,7 @@ static struct ibv_mr *rodp_verbs_reg(struct ibv_pd *pd,
 static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
 		      int fallback_errno)
 {
-	struct rodp_mr_entry *e = calloc(1, sizeof(*e));
+	struct rodp_mr_entry *e = rodp_mr_entry_alloc();
 
 	if (!e)
 		return ENOMEM;
@@ -53,8 +53,11 @@ static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
 	e->lkey = mr->lkey;
 	e->handle = mr->handle;
 	e->pid = rodp_getpid();
-	strncpy(e->device, ibv_get_device_name(mr->context->device),
-		sizeof(e->device) - 1);
+	{
+		const char *name = ibv_get_device_name(mr->context->device);
+
+		memcpy(e->device, name, strnlen(name, sizeof(e->device) - 1));
+	}
 	e->access = access;
 	e->flags = flags;
 	e->fallback_errno = fallback_errno;
@@ -201,11 +204,10 @@ static int rodp_reg_args(const struct rodp_reg_mr_attr *attr)
 RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 					  const struct rodp_reg_mr_attr *attr)
 {
-	struct ibv_device_attr_ex dattr = {};
 	char why[200];
 	struct ibv_mr *mr;
 	unsigned int access;
-	int err;
+	int err, qerr;
 
 	RODP_LIB_INC(reg_calls);
 	rodp_clear_error();
@@ -224,14 +226,13 @@ RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 	if (err)
 		goto out_fail;
 
-	err = rodp_caps_get(pd->context, &dattr);
-	if (err) {
+	err = rodp_caps_reg_check(pd->context, attr->access, attr->flags, why,
+				  sizeof(why), &qerr);
+	if (qerr) {
 		rodp_set_error("%s: ibv_query_device_ex failed",
 			       ibv_get_device_name(pd->context->device));
 		goto out_fail;
 	}
-	err = rodp_reg_check(&dattr, ibv_get_device_name(pd->context->device),
-			     attr->access, attr->flags, why, sizeof(why));
 	if (err == EINVAL) {
 		rodp_set_error("%s", why);
 		goto out_fail;

@@ -151,6 +151,15 @@ size_t rodp_prefetch_plan(uint64_t start, uint64_t len,
 
 /* ibv_query_device_ex() of ctx, from the cache after the first call. */
 int rodp_caps_get(struct ibv_context *ctx, struct ibv_device_attr_ex *attr);
+/*
+ * rodp_reg_check() on ctx's cached attributes, an accepted (access,
+ * flags) remembered per context so that a registration neither copies
+ * the attributes nor decides again. 0, rodp_reg_check()'s refusal (msg
+ * set), or the query's error (also in *query_err).
+ */
+int rodp_caps_reg_check(struct ibv_context *ctx, unsigned int access,
+			unsigned int flags, char *msg, size_t msg_size,
+			int *query_err);
 /* The query the cache makes (ibv_query_device_ex); tests replace it. */
 extern int (*rodp_caps_query)(struct ibv_context *ctx,
 			      struct ibv_device_attr_ex *attr);
@@ -223,6 +232,8 @@ int rodp_mr_update(struct ibv_mr *mr,
 		   void (*fn)(struct rodp_mr_entry *e, void *arg), void *arg);
 /* This process's MR bound to region id, or NULL. */
 struct ibv_mr *rodp_mr_by_region(uint64_t region_id);
+/* A zeroed entry (the thread's spare, or calloc()ed), or NULL. */
+struct rodp_mr_entry *rodp_mr_entry_alloc(void);
 /* Frees an entry rodp_mr_remove() returned, with its live ranges. */
 void rodp_mr_entry_free(struct rodp_mr_entry *e);
 /*
