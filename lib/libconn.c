@@ -149,8 +149,20 @@ static int rodp_conn_open(struct rodp_conn **out)
 	c->ctx->ntf = rodp_conn_ntf;
 	c->ctx->ntf_arg = c;
 	c->ctx->overrun = rodp_conn_overrun;
-	/* Room for bursts of notifications (one munmap per MR). */
-	nl_socket_set_buffer_size(c->ctx->sock, 0, 1 << 20);
+	/*
+	 * Room for bursts of notifications (one munmap per MR). rodp.ko
+	 * sends each in a page-sized buffer, so the default limit
+	 * (net.core.rmem_max) holds only a few dozen: a privileged process
+	 * takes 4 MiB past it, any other gets what the limit allows, and
+	 * what does not fit is reported as lost events.
+	 */
+	{
+		int fd = nl_socket_get_fd(c->ctx->sock), size = 4 << 20;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+			       sizeof(size)))
+			nl_socket_set_buffer_size(c->ctx->sock, 0, 1 << 20);
+	}
 	__atomic_store_n(out, c, __ATOMIC_RELEASE);
 	return 0;
 }
