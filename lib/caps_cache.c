@@ -24,12 +24,20 @@
 #include "rodp_internal.h"
 
 #define RODP_CAPS_SLOTS 16
+/* Registration checks remembered per context: programs register with a
+ * handful of access flag sets. */
+#define RODP_CAPS_MEMO 4
 
 struct rodp_caps_entry {
 	struct ibv_context *ctx;	/* NULL: free slot */
 	struct ibv_device *dev;
 	char name[IBV_SYSFS_NAME_MAX];
 	struct ibv_device_attr_ex attr;
+	/* (access, flags) pairs rodp_reg_check() accepted on attr. */
+	unsigned int memo_n;
+	struct {
+		unsigned int access, flags;
+	} memo[RODP_CAPS_MEMO];
 };
 
 static pthread_mutex_t rodp_caps_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -54,37 +62,80 @@ static int rodp_caps_match(const struct rodp_caps_entry *e,
 	       !strncmp(e->name, ctx->device->name, sizeof(e->name));
 }
 
+/* ctx's entry, queried and made if needed; NULL and *err when the query
+ * failed. Called with rodp_caps_lock held. */
+static struct rodp_caps_entry *rodp_caps_entry(struct ibv_context *ctx,
+					       int *err)
+{
+	struct ibv_device_attr_ex attr;
+	struct rodp_caps_entry *e;
+	unsigned int i;
+
+	for (i = 0; i < RODP_CAPS_SLOTS; i++)
+		if (rodp_caps[i].ctx && rodp_caps_match(&rodp_caps[i], ctx))
+			return &rodp_caps[i];
+	/* Queried under the lock: two threads never query one context
+	 * twice, and the query is rare. */
+	memset(&attr, 0, sizeof(attr));
+	rodp_caps_queries++;
+	*err = rodp_caps_query(ctx, &attr);
+	if (*err)
+		return NULL;
+	/* A stale entry of this address goes first. */
+	for (i = 0; i < RODP_CAPS_SLOTS; i++)
+		if (rodp_caps[i].ctx == ctx)
+			break;
+	if (i == RODP_CAPS_SLOTS)
+		i = rodp_caps_next++ % RODP_CAPS_SLOTS;
+	e = &rodp_caps[i];
+	e->ctx = ctx;
+	e->dev = ctx->device;
+	snprintf(e->name, sizeof(e->name), "%s", ctx->device->name);
+	e->attr = attr;
+	e->memo_n = 0;
+	return e;
+}
+
 int rodp_caps_get(struct ibv_context *ctx, struct ibv_device_attr_ex *attr)
+{
+	struct rodp_caps_entry *e;
+	int err = 0;
+
+	pthread_mutex_lock(&rodp_caps_lock);
+	e = rodp_caps_entry(ctx, &err);
+	if (e)
+		*attr = e->attr;
+	pthread_mutex_unlock(&rodp_caps_lock);
+	return err;
+}
+
+int rodp_caps_reg_check(struct ibv_context *ctx, unsigned int access,
+			unsigned int flags, char *msg, size_t msg_size,
+			int *query_err)
 {
 	struct rodp_caps_entry *e;
 	unsigned int i;
 	int err;
 
+	*query_err = 0;
 	pthread_mutex_lock(&rodp_caps_lock);
-	for (i = 0; i < RODP_CAPS_SLOTS; i++) {
-		if (rodp_caps[i].ctx && rodp_caps_match(&rodp_caps[i], ctx)) {
-			*attr = rodp_caps[i].attr;
+	e = rodp_caps_entry(ctx, query_err);
+	if (!e) {
+		pthread_mutex_unlock(&rodp_caps_lock);
+		return *query_err;
+	}
+	for (i = 0; i < e->memo_n; i++)
+		if (e->memo[i].access == access && e->memo[i].flags == flags) {
 			pthread_mutex_unlock(&rodp_caps_lock);
 			return 0;
 		}
-	}
-	/* Queried under the lock: two threads never query one context
-	 * twice, and the query is rare. */
-	memset(attr, 0, sizeof(*attr));
-	rodp_caps_queries++;
-	err = rodp_caps_query(ctx, attr);
+	err = rodp_reg_check(&e->attr, e->name, access, flags, msg, msg_size);
+	/* Only acceptances are remembered: a refusal keeps its message. */
 	if (!err) {
-		/* A stale entry of this address goes first. */
-		for (i = 0; i < RODP_CAPS_SLOTS; i++)
-			if (rodp_caps[i].ctx == ctx)
-				break;
-		if (i == RODP_CAPS_SLOTS)
-			i = rodp_caps_next++ % RODP_CAPS_SLOTS;
-		e = &rodp_caps[i];
-		e->ctx = ctx;
-		e->dev = ctx->device;
-		snprintf(e->name, sizeof(e->name), "%s", ctx->device->name);
-		e->attr = *attr;
+		i = e->memo_n < RODP_CAPS_MEMO ? e->memo_n++ :
+		    (access ^ flags) % RODP_CAPS_MEMO;
+		e->memo[i].access = access;
+		e->memo[i].flags = flags;
 	}
 	pthread_mutex_unlock(&rodp_caps_lock);
 	return err;

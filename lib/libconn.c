@@ -1,20 +1,29 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * The library's own connection to rodp.ko, one per process, opened on
- * first use. It binds every ODP MR (REGION_BIND makes the sending socket
- * the region's binder), so the region-shrunk and region-dead
- * notifications of this process's MRs arrive on it, unicast.
+ * first use, with two sockets:
  *
- * One socket does both jobs, so a notification can arrive between a
- * request and its reply: rodp_nl_request() hands it to rodp_conn_ntf(),
- * which queues it in memory and signals an eventfd. The descriptor the
- * application polls is an epoll instance watching both the socket and
- * that eventfd, so it is readable whenever an event is pending, wherever
- * it waits.
+ * - the binder: REGION_BIND makes the sending socket the region's
+ *   binder, so the region-shrunk and region-dead notifications of this
+ *   process's MRs arrive on it, unicast. Only binds are sent on it.
+ * - the request socket, for everything else (REGION_GET, PREFETCH, ...):
+ *   no notification ever arrives on it, so a burst of them can neither
+ *   overrun it nor turn a request the kernel carried out into a reported
+ *   failure.
+ *
+ * Each notification updates its MR's live ranges (what prefetch plans
+ * on) and is queued for every subscriber (evq.c): each rodp_ctx that
+ * asked for events, and the library's default one for a NULL context.
+ * A subscriber's descriptor is an epoll instance watching the binder
+ * socket and the subscriber's own eventfd, so it is readable whenever an
+ * event is pending for it or may be waiting on the socket, wherever the
+ * application waits. An overrun of the binder socket (ENOBUFS) is a
+ * lost-events marker in every queue, and every MR's live ranges are
+ * forgotten (a SHRUNK event may be among the lost).
  *
  * After fork the child drops its copy of the connection (closing its
- * descriptors leaves the parent's socket alone) and opens its own on first
- * use.
+ * descriptors leaves the parent's sockets alone) and opens its own on
+ * first use.
  */
 #include <config.h>
 
@@ -30,18 +39,20 @@
 
 #include "rodp_internal.h"
 
-#define RODP_EVQ_LEN 1024
-
 struct rodp_conn {
-	struct rodp_ctx *ctx;
-	int epfd;		/* what rodp_get_event_fd() returns */
-	int evfd;		/* readable while the queue is not empty */
-	/* The queue; protected by ctx->lock. */
-	struct rodp_event q[RODP_EVQ_LEN];
-	unsigned int head, count;
+	struct rodp_ctx *ctx;	/* the binder socket */
+	struct rodp_ctx *req;	/* the request socket */
+	/* Subscribers, and the default one (NULL context) among them;
+	 * protected by ctx->lock. */
+	struct rodp_evsub *subs;
+	struct rodp_evsub *dflt;
 };
 
 static void rodp_conn_drain(struct rodp_conn *c);
+
+/* Set by the first subscription, cleared only in a forked child (whose
+ * copies of the parent's subscriptions cannot be used); atomic. */
+static int rodp_events_on;
 
 static pthread_mutex_t rodp_conn_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rodp_conn *rodp_conn;	/* protected by rodp_conn_lock */
@@ -53,27 +64,11 @@ unsigned long rodp_conn_attempts;	/* protected by rodp_conn_lock */
  * was tried on an older one (or none) may be bound on a newer one. */
 static unsigned int rodp_conn_gen;
 
-/* Queues one event; the oldest is dropped when the queue is full. Called
- * with ctx->lock held. */
-static void rodp_conn_push(struct rodp_conn *c, const struct rodp_event *ev)
-{
-	uint64_t one = 1;
-
-	if (c->count == RODP_EVQ_LEN) {
-		c->head = (c->head + 1) % RODP_EVQ_LEN;
-		c->count--;
-		RODP_LIB_INC(events_lost);
-	}
-	c->q[(c->head + c->count) % RODP_EVQ_LEN] = *ev;
-	if (c->count++ == 0 && write(c->evfd, &one, sizeof(one)) < 0)
-		RODP_LIB_INC(events_lost);	/* cannot happen: counter */
-}
-
 /*
- * One message off the socket: a region notification updates its MR's live
- * ranges (what rodp_prefetch_mr() plans on, with no round trip of its
- * own) and is queued for rodp_get_event(). Called with ctx->lock held.
- * Returns rodp_ntf_parse()'s answer; *used as it says.
+ * One message off the binder socket: a region notification updates its
+ * MR's live ranges (what rodp_prefetch_mr() plans on, with no round trip
+ * of its own) and is queued for every subscriber. Called with ctx->lock
+ * held. Returns rodp_ntf_parse()'s answer; *used as it says.
  */
 static int rodp_conn_deliver(struct rodp_conn *c, const void *buf, size_t len,
 			     size_t *used)
@@ -93,7 +88,10 @@ static int rodp_conn_deliver(struct rodp_conn *c, const void *buf, size_t len,
 		rodp_mr_set_live_by_region(ev.region_id, ranges,
 					   ev.type == RODP_EVENT_REGION_DEAD ?
 					   0 : ev.live_ranges);
-	rodp_conn_push(c, &ev);
+	/* The MR is looked up when the event is taken, never here: an MR
+	 * deregistered meanwhile is then NULL, not a dangling pointer. */
+	ev.mr = NULL;
+	rodp_evsub_fanout(c->subs, &ev);
 	return 0;
 }
 
@@ -104,19 +102,30 @@ static void rodp_conn_ntf(struct rodp_ctx *ctx, const struct nlmsghdr *nlh)
 	rodp_conn_deliver(ctx->ntf_arg, nlh, nlh->nlmsg_len, &used);
 }
 
-static void rodp_conn_free(struct rodp_conn *c)
+/* The binder socket overran: tell every subscriber, forget what may be
+ * stale. Called with ctx->lock held. */
+static void rodp_conn_overrun(struct rodp_ctx *ctx)
 {
-	if (c->epfd >= 0)
-		close(c->epfd);
-	if (c->evfd >= 0)
-		close(c->evfd);
-	rodp_close(c->ctx);
-	free(c);
+	struct rodp_conn *c = ctx->ntf_arg;
+
+	rodp_evsub_overrun(c->subs);
+	rodp_mr_forget_live();
+	/* A subscriber with an empty queue learns it from its marker. */
+	if (!c->subs)
+		RODP_LIB_INC(events_lost);
+}
+
+static void rodp_evsub_free(struct rodp_evsub *s)
+{
+	if (s->epfd >= 0)
+		close(s->epfd);
+	if (s->evfd >= 0)
+		close(s->evfd);
+	free(s);
 }
 
 static int rodp_conn_open(struct rodp_conn **out)
 {
-	struct epoll_event ee = { .events = EPOLLIN };
 	struct rodp_conn *c;
 	int err;
 
@@ -124,35 +133,38 @@ static int rodp_conn_open(struct rodp_conn **out)
 	if (!c)
 		return rodp_fail(ENOMEM, "librodp: out of memory for its "
 				 "connection to rodp.ko");
-	c->epfd = c->evfd = -1;
 	c->ctx = rodp_open();
 	if (!c->ctx) {
 		err = errno;
 		free(c);
 		return err;
 	}
+	c->req = rodp_open();
+	if (!c->req) {
+		err = errno;
+		rodp_close(c->ctx);
+		free(c);
+		return err;
+	}
 	c->ctx->ntf = rodp_conn_ntf;
 	c->ctx->ntf_arg = c;
-	c->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	c->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (c->evfd < 0 || c->epfd < 0)
-		goto out_errno;
-	ee.data.fd = c->evfd;
-	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->evfd, &ee))
-		goto out_errno;
-	ee.data.fd = nl_socket_get_fd(c->ctx->sock);
-	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, ee.data.fd, &ee))
-		goto out_errno;
-	/* Room for bursts of notifications (one munmap per MR). */
-	nl_socket_set_buffer_size(c->ctx->sock, 0, 1 << 20);
+	c->ctx->overrun = rodp_conn_overrun;
+	/*
+	 * Room for bursts of notifications (one munmap per MR). rodp.ko
+	 * sends each in a page-sized buffer, so the default limit
+	 * (net.core.rmem_max) holds only a few dozen: a privileged process
+	 * takes 4 MiB past it, any other gets what the limit allows, and
+	 * what does not fit is reported as lost events.
+	 */
+	{
+		int fd = nl_socket_get_fd(c->ctx->sock), size = 4 << 20;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+			       sizeof(size)))
+			nl_socket_set_buffer_size(c->ctx->sock, 0, 1 << 20);
+	}
 	__atomic_store_n(out, c, __ATOMIC_RELEASE);
 	return 0;
-
-out_errno:
-	err = rodp_fail(errno, "librodp: cannot set up its event descriptor "
-			"(eventfd/epoll, errno %d)", errno);
-	rodp_conn_free(c);
-	return err;
 }
 
 /* quiet: no rodp_last_error_msg() when the module is remembered absent
@@ -200,7 +212,7 @@ unsigned int rodp_libconn_gen(void)
 
 /*
  * How often a prefetch reads pending region events itself. Events are read
- * anyway by every request on the connection and by rodp_get_event(); a
+ * anyway by every bind on the connection and by rodp_get_event(); a
  * range unmapped since the last read and still planned is refused by the
  * device (EFAULT), after which the prefetch asks rodp.ko and plans again.
  * So this only bounds how stale the skipping is, at one recv() per
@@ -211,9 +223,17 @@ static uint64_t rodp_last_poll_ns;	/* atomic */
 
 void rodp_libconn_poll(void)
 {
-	uint64_t now = rodp_clock_ns(), last;
+	uint64_t now, last;
 	struct rodp_conn *c;
 
+	/* Published once and never freed in this process (only a forked
+	 * child drops its copy, before any of its threads runs): no need
+	 * for rodp_conn_lock on this path. Without a connection there is
+	 * nothing to read, not even the clock. */
+	c = __atomic_load_n(&rodp_conn, __ATOMIC_ACQUIRE);
+	if (!c)
+		return;
+	now = rodp_clock_ns();
 	last = __atomic_load_n(&rodp_last_poll_ns, __ATOMIC_RELAXED);
 	if (now >= last && now - last < RODP_POLL_INTERVAL_NS)
 		return;
@@ -222,13 +242,9 @@ void rodp_libconn_poll(void)
 					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return;
 
-	/* Published once and never freed in this process (only a forked
-	 * child drops its copy, before any of its threads runs): no need
-	 * for rodp_conn_lock on this path. */
-	c = __atomic_load_n(&rodp_conn, __ATOMIC_ACQUIRE);
-	/* A thread in a request reads the socket itself and delivers what
-	 * it finds: no need to wait for it. */
-	if (c && pthread_mutex_trylock(&c->ctx->lock) == 0) {
+	/* A thread in a bind reads the socket itself and delivers what it
+	 * finds: no need to wait for it. */
+	if (pthread_mutex_trylock(&c->ctx->lock) == 0) {
 		rodp_conn_drain(c);
 		pthread_mutex_unlock(&c->ctx->lock);
 	}
@@ -240,11 +256,21 @@ int rodp_libconn(struct rodp_ctx **ctx)
 	int err = rodp_conn_get(&c);
 
 	if (!err)
-		*ctx = c->ctx;
+		*ctx = c->req;
 	return err;
 }
 
 int rodp_libconn_quiet(struct rodp_ctx **ctx)
+{
+	struct rodp_conn *c;
+	int err = rodp_conn_get_how(&c, 1);
+
+	if (!err)
+		*ctx = c->req;
+	return err;
+}
+
+static int rodp_libconn_binder(struct rodp_ctx **ctx)
 {
 	struct rodp_conn *c;
 	int err = rodp_conn_get_how(&c, 1);
@@ -257,19 +283,25 @@ int rodp_libconn_quiet(struct rodp_ctx **ctx)
 static void rodp_conn_prepare(void)
 {
 	pthread_mutex_lock(&rodp_conn_lock);
-	if (rodp_conn)
+	if (rodp_conn) {
 		pthread_mutex_lock(&rodp_conn->ctx->lock);
+		pthread_mutex_lock(&rodp_conn->req->lock);
+	}
 }
 
 static void rodp_conn_parent(void)
 {
-	if (rodp_conn)
+	if (rodp_conn) {
+		pthread_mutex_unlock(&rodp_conn->req->lock);
 		pthread_mutex_unlock(&rodp_conn->ctx->lock);
+	}
 	pthread_mutex_unlock(&rodp_conn_lock);
 }
 
 /* The child closes its copies of the parent's descriptors and starts
- * afresh: the parent's queue and binder socket stay the parent's. */
+ * afresh: the parent's queues and binder socket stay the parent's. The
+ * subscriptions of the parent's contexts stay with those contexts (a
+ * child cannot use them: EBADF) until rodp_close() frees the copies. */
 static void rodp_conn_child(void)
 {
 	pthread_mutex_init(&rodp_conn_lock, NULL);
@@ -277,10 +309,13 @@ static void rodp_conn_child(void)
 		struct rodp_conn *c = rodp_conn;
 
 		rodp_conn = NULL;
-		close(c->epfd);
-		close(c->evfd);
+		rodp_events_on = 0;
+		if (c->dflt)
+			rodp_evsub_free(c->dflt);
 		nl_socket_free(c->ctx->sock);
 		free(c->ctx);
+		nl_socket_free(c->req->sock);
+		free(c->req);
 		free(c);
 	}
 }
@@ -294,7 +329,7 @@ __attribute__((constructor(103))) static void rodp_conn_init(void)
 /* ---- REGION_BIND and REGION_GET ---- */
 
 struct rodp_region_req {
-	struct ibv_mr *mr;
+	const struct rodp_mr_entry *mr;
 	uint64_t id;
 	struct rodp_region_info *info;
 	struct rodp_range **ranges;
@@ -342,10 +377,11 @@ int rodp_bind_region_matches(const struct rodp_region_info *info,
 	       !((info->access ^ access) & mandatory);
 }
 
-int rodp_bind_mr(struct ibv_mr *mr, unsigned int access, uint64_t *region_id,
-		 struct rodp_range **live, uint32_t *nlive)
+int rodp_bind_entry(const struct rodp_mr_entry *mr, uint64_t *region_id,
+		    struct rodp_range **live, uint32_t *nlive)
 {
-	const char *dev = ibv_get_device_name(mr->context->device);
+	const char *dev = mr->device;
+	unsigned int access = mr->access;
 	struct rodp_region_info info;
 	struct rodp_region_req req = { .mr = mr, .info = &info,
 				       .ranges = live };
@@ -354,7 +390,7 @@ int rodp_bind_mr(struct ibv_mr *mr, unsigned int access, uint64_t *region_id,
 
 	*live = NULL;
 	*nlive = 0;
-	err = rodp_libconn_quiet(&ctx);
+	err = rodp_libconn_binder(&ctx);
 	if (err)
 		return err;
 	for (tries = 0; tries < RODP_BIND_TRIES; tries++) {
@@ -424,26 +460,124 @@ int rodp_region_get(struct rodp_ctx *conn, uint64_t id,
 
 /* ---- events ---- */
 
+int rodp_events_wanted(void)
+{
+	return __atomic_load_n(&rodp_events_on, __ATOMIC_RELAXED);
+}
+
+static struct rodp_evsub *rodp_evsub_new(struct rodp_conn *c,
+					 const struct rodp_ctx *owner)
+{
+	struct epoll_event ee = { .events = EPOLLIN };
+	struct rodp_evsub *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		rodp_set_error("librodp: out of memory for an event queue");
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->owner = owner;
+	s->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->evfd < 0 || s->epfd < 0)
+		goto out_errno;
+	ee.data.fd = s->evfd;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->evfd, &ee))
+		goto out_errno;
+	ee.data.fd = nl_socket_get_fd(c->ctx->sock);
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, ee.data.fd, &ee))
+		goto out_errno;
+	return s;
+
+out_errno:
+	rodp_set_error("librodp: cannot set up an event descriptor "
+		       "(eventfd/epoll, errno %d)", errno);
+	rodp_evsub_free(s);
+	return NULL;
+}
+
+/*
+ * ctx's subscriber (the default one for NULL), made on first use. The
+ * first subscription in the process binds every MR whose bind was put
+ * off, so their events reach it. 0 and *out, or an errno.
+ */
+static int rodp_subscribe(struct rodp_ctx *ctx, struct rodp_conn **cp,
+			  struct rodp_evsub **out)
+{
+	struct rodp_evsub *s, **slot;
+	struct rodp_conn *c;
+	int err;
+
+	if (ctx && (err = rodp_ctx_check(ctx)))
+		return err;
+	err = rodp_conn_get(&c);
+	if (err)
+		return err;
+	pthread_mutex_lock(&c->ctx->lock);
+	slot = ctx ? &ctx->sub : &c->dflt;
+	s = *slot;
+	if (!s) {
+		s = rodp_evsub_new(c, ctx);
+		if (!s) {
+			err = errno;
+			pthread_mutex_unlock(&c->ctx->lock);
+			return err;
+		}
+		s->next = c->subs;
+		c->subs = s;
+		*slot = s;
+	}
+	pthread_mutex_unlock(&c->ctx->lock);
+	if (!__atomic_exchange_n(&rodp_events_on, 1, __ATOMIC_RELAXED))
+		rodp_bind_pending();
+	*cp = c;
+	*out = s;
+	return 0;
+}
+
+void rodp_unsubscribe(struct rodp_ctx *ctx)
+{
+	struct rodp_evsub *s = ctx->sub, **pp;
+	struct rodp_conn *c;
+
+	if (!s)
+		return;
+	ctx->sub = NULL;
+	/* In a forked child the subscription is the parent's copy and is
+	 * in no list of this process: only its descriptors and memory,
+	 * the child's copies, are freed. */
+	pthread_mutex_lock(&rodp_conn_lock);
+	c = rodp_conn;
+	if (c) {
+		pthread_mutex_lock(&c->ctx->lock);
+		for (pp = &c->subs; *pp; pp = &(*pp)->next)
+			if (*pp == s) {
+				*pp = s->next;
+				break;
+			}
+		pthread_mutex_unlock(&c->ctx->lock);
+	}
+	pthread_mutex_unlock(&rodp_conn_lock);
+	rodp_evsub_free(s);
+}
+
 RODP_EXPORT int rodp_get_event_fd(struct rodp_ctx *ctx)
 {
+	struct rodp_evsub *s;
 	struct rodp_conn *c;
 	int err;
 
 	rodp_clear_error();
-	if (ctx && (err = rodp_ctx_check(ctx))) {
-		errno = err;
-		return -1;
-	}
-	err = rodp_conn_get(&c);
+	err = rodp_subscribe(ctx, &c, &s);
 	if (err) {
 		errno = err;
 		return -1;
 	}
-	return c->epfd;
+	return s->epfd;
 }
 
-/* Reads what the socket holds into the queue, without blocking. Called
- * with ctx->lock held. */
+/* Reads what the binder socket holds into the queues, without blocking.
+ * Called with ctx->lock held. */
 static void rodp_conn_drain(struct rodp_conn *c)
 {
 	static __thread char buf[32768];
@@ -456,7 +590,7 @@ static void rodp_conn_drain(struct rodp_conn *c)
 		if (n < 0) {
 			if (errno == ENOBUFS) {
 				/* The kernel dropped notifications. */
-				RODP_LIB_INC(events_lost);
+				rodp_conn_overrun(c->ctx);
 				continue;
 			}
 			if (errno == EINTR)
@@ -478,33 +612,29 @@ RODP_EXPORT int rodp_get_event(struct rodp_ctx *ctx, struct rodp_event *event,
 			       size_t event_size)
 {
 	struct rodp_event ev;
+	struct rodp_evsub *s;
 	struct rodp_conn *c;
-	uint64_t v;
 	int err;
 
 	rodp_clear_error();
 	if (!event || !event_size)
 		return rodp_fail(EINVAL, "rodp_get_event: %s",
 				 event ? "event_size is 0" : "event is NULL");
-	if (ctx && (err = rodp_ctx_check(ctx)))
-		return err;
-	err = rodp_conn_get(&c);
+	err = rodp_subscribe(ctx, &c, &s);
 	if (err)
 		return err;
 
 	pthread_mutex_lock(&c->ctx->lock);
 	rodp_conn_drain(c);
-	if (!c->count) {
-		pthread_mutex_unlock(&c->ctx->lock);
-		return rodp_fail(EAGAIN, "no event is pending");
-	}
-	ev = c->q[c->head];
-	c->head = (c->head + 1) % RODP_EVQ_LEN;
-	if (--c->count == 0 && read(c->evfd, &v, sizeof(v)) < 0)
-		v = 0;	/* already reset */
+	err = rodp_evsub_take(s, &ev);
 	pthread_mutex_unlock(&c->ctx->lock);
+	if (err)
+		return rodp_fail(EAGAIN, "no event is pending");
 
-	ev.mr = rodp_mr_by_region(ev.region_id);
+	/* Looked up now, after the table lost every MR deregistered with
+	 * rodp_dereg_mr(): never a pointer to a freed MR. */
+	if (ev.type != RODP_EVENT_LOST)
+		ev.mr = rodp_mr_by_region(ev.region_id);
 	RODP_LIB_INC(events);
 	memcpy(event, &ev, event_size < sizeof(ev) ? event_size : sizeof(ev));
 	return 0;

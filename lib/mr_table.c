@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "rodp_internal.h"
@@ -174,12 +175,51 @@ static void rodp_mr_copy(struct rodp_mr_entry *e, void *arg)
 	copy->next = NULL;
 }
 
+/*
+ * One spare entry per thread: a program that registers and deregisters
+ * in a loop reuses it instead of paying calloc() and free() per MR (a
+ * third of the library's own cost of a registration). The thread-specific
+ * key frees it when the thread exits.
+ */
+static pthread_key_t rodp_spare_key;
+static int rodp_spare_ok;	/* the key exists */
+
+static void rodp_spare_destroy(void *e)
+{
+	free(e);
+}
+
+__attribute__((constructor)) static void rodp_spare_init(void)
+{
+	rodp_spare_ok = !pthread_key_create(&rodp_spare_key,
+					    rodp_spare_destroy);
+}
+
+struct rodp_mr_entry *rodp_mr_entry_alloc(void)
+{
+	struct rodp_mr_entry *e = NULL;
+
+	if (rodp_spare_ok) {
+		e = pthread_getspecific(rodp_spare_key);
+		if (e) {
+			pthread_setspecific(rodp_spare_key, NULL);
+			memset(e, 0, sizeof(*e));
+			return e;
+		}
+	}
+	return calloc(1, sizeof(*e));
+}
+
 void rodp_mr_entry_free(struct rodp_mr_entry *e)
 {
-	if (e) {
-		free(e->live);
-		free(e);
-	}
+	if (!e)
+		return;
+	free(e->live);
+	e->live = NULL;
+	if (rodp_spare_ok && !pthread_getspecific(rodp_spare_key) &&
+	    !pthread_setspecific(rodp_spare_key, e))
+		return;
+	free(e);
 }
 
 /* Swaps in the new ranges under the lock; the old go to *old. */
@@ -265,4 +305,73 @@ struct ibv_mr *rodp_mr_by_region(uint64_t region_id)
 			}
 	pthread_mutex_unlock(&rodp_mr_lock);
 	return mr;
+}
+
+/* Is e the live entry copy was taken from? Compares the copied identity
+ * only: copy->mr may have been freed since. */
+static int rodp_mr_same(const struct rodp_mr_entry *e,
+			const struct rodp_mr_entry *copy)
+{
+	return e->mr == copy->mr && e->context == copy->context &&
+	       e->addr == copy->addr && e->length == copy->length &&
+	       e->lkey == copy->lkey && e->handle == copy->handle &&
+	       e->pid == copy->pid;
+}
+
+int rodp_mr_update_copy(const struct rodp_mr_entry *copy,
+			void (*fn)(struct rodp_mr_entry *e, void *arg),
+			void *arg)
+{
+	struct rodp_mr_entry *e;
+	int err = ENOENT;
+
+	pthread_mutex_lock(&rodp_mr_lock);
+	for (e = rodp_mr_hash[rodp_mr_bucket(copy->mr)]; e; e = e->next)
+		if (rodp_mr_same(e, copy)) {
+			fn(e, arg);
+			err = 0;
+			break;
+		}
+	pthread_mutex_unlock(&rodp_mr_lock);
+	return err;
+}
+
+size_t rodp_mr_unbound(struct rodp_mr_entry *out, size_t max)
+{
+	unsigned int gen = rodp_libconn_gen();
+	pid_t self = rodp_getpid();
+	struct rodp_mr_entry *e;
+	size_t b, n = 0;
+
+	pthread_mutex_lock(&rodp_mr_lock);
+	for (b = 0; b < RODP_MR_BUCKETS && n < max; b++)
+		for (e = rodp_mr_hash[b]; e && n < max; e = e->next)
+			if (e->pid == self && (e->flags & RODP_MR_ODP) &&
+			    !(e->flags & RODP_MR_BOUND) &&
+			    e->length != SIZE_MAX && e->bind_gen != gen) {
+				out[n] = *e;
+				out[n].live = NULL;
+				out[n].next = NULL;
+				n++;
+			}
+	pthread_mutex_unlock(&rodp_mr_lock);
+	return n;
+}
+
+void rodp_mr_forget_live(void)
+{
+	pid_t self = rodp_getpid();
+	struct rodp_mr_entry *e;
+	size_t b;
+
+	pthread_mutex_lock(&rodp_mr_lock);
+	for (b = 0; b < RODP_MR_BUCKETS; b++)
+		for (e = rodp_mr_hash[b]; e; e = e->next)
+			if (e->pid == self && e->live_known) {
+				free(e->live);
+				e->live = NULL;
+				e->nlive = 0;
+				e->live_known = 0;
+			}
+	pthread_mutex_unlock(&rodp_mr_lock);
 }

@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,7 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 	int one = 1, err;
 
 	rodp_clear_error();
+	rodp_prefetch_env_reload();
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx) {
 		rodp_set_error("rodp_open: out of memory");
@@ -194,6 +196,7 @@ RODP_EXPORT void rodp_close(struct rodp_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	rodp_unsubscribe(ctx);
 	/* Closing a child's copy of the descriptor leaves the parent's
 	 * socket alone; the lock may have been held at fork, so a child
 	 * does not destroy it. */
@@ -254,8 +257,10 @@ static int rodp_nl_valid(struct nl_msg *msg, void *data)
 	 * or repeat entries. */
 	if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR)
 		req->intr = 1;
+	/* libnl before 3.5 declares the policy without const; it only
+	 * reads it. */
 	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, RODP_A_MAX,
-			    rodp_attr_policy);
+			    (struct nla_policy *)rodp_attr_policy);
 	if (err < 0) {
 		if (!req->err)
 			req->err = EPROTO;
@@ -320,13 +325,27 @@ static int rodp_nl_finish(struct nl_msg *msg, void *data)
 	return NL_STOP;
 }
 
+/* After an overrun a reply may never come: waits for the socket to be
+ * readable, at most a second. Non-zero when it is. */
+static int rodp_nl_wait(struct rodp_ctx *ctx)
+{
+	struct pollfd p = { .fd = nl_socket_get_fd(ctx->sock),
+			    .events = POLLIN };
+	int n;
+
+	do
+		n = poll(&p, 1, 1000);
+	while (n < 0 && errno == EINTR);
+	return n > 0;
+}
+
 int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 		    rodp_nl_put_fn put, rodp_nl_parse_fn parse, void *arg)
 {
 	struct rodp_nl_req req = { .ctx = ctx, .parse = parse, .arg = arg };
 	struct nl_msg *msg;
 	struct nl_cb *cb;
-	int err;
+	int err, overran = 0;
 
 	/*
 	 * A command that answers with a message (every rodp.ko doit that
@@ -377,8 +396,29 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 		req.seq = nlmsg_hdr(msg)->nlmsg_seq;
 		err = 0;
 		while (!req.done && !err) {
-			int ret = nl_recvmsgs(ctx->sock, cb);
+			int ret;
 
+			if (overran && !rodp_nl_wait(ctx)) {
+				/* The overrun took the reply too. */
+				rodp_set_error("rodp.ko's reply was lost in a "
+					       "burst of notifications: ask "
+					       "again");
+				err = EAGAIN;
+				break;
+			}
+			ret = nl_recvmsgs(ctx->sock, cb);
+			/*
+			 * ENOBUFS (libnl: NLE_NOMEM) on a socket that gets
+			 * notifications: the kernel dropped some, which
+			 * the owner counts. The request itself is not
+			 * failed for it: its reply is usually still
+			 * queued behind.
+			 */
+			if (ret == -NLE_NOMEM && ctx->overrun && !req.err) {
+				ctx->overrun(ctx);
+				overran = 1;
+				continue;
+			}
 			/* An error reply stops the loop with req.err set. */
 			if (ret < 0 && !req.err)
 				err = rodp_nl_errno(ret);

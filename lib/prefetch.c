@@ -15,11 +15,29 @@
 
 #include "rodp_internal.h"
 
-static int rodp_prefetch_forced(void)
+/*
+ * RODP_PREFETCH_FALLBACK, read when the library loads and again at every
+ * rodp_open() (rodp_prefetch_env_reload()): getenv() per prefetch was a
+ * quarter of the library's cost on this path.
+ */
+static int rodp_prefetch_fallback_env;	/* atomic */
+
+void rodp_prefetch_env_reload(void)
 {
 	const char *v = getenv("RODP_PREFETCH_FALLBACK");
 
-	return v && *v && strcmp(v, "0") != 0;
+	__atomic_store_n(&rodp_prefetch_fallback_env,
+			 v && *v && strcmp(v, "0") != 0, __ATOMIC_RELAXED);
+}
+
+__attribute__((constructor)) static void rodp_prefetch_env_init(void)
+{
+	rodp_prefetch_env_reload();
+}
+
+static int rodp_prefetch_forced(void)
+{
+	return __atomic_load_n(&rodp_prefetch_fallback_env, __ATOMIC_RELAXED);
 }
 
 #if HAVE_DECL_IBV_ADVISE_MR
@@ -111,10 +129,9 @@ struct rodp_prefetch_account {
 	uint64_t dead;
 };
 
-static void rodp_prefetch_count(struct rodp_mr_entry *e, void *arg)
+static void rodp_prefetch_count(struct rodp_mr_entry *e,
+				const struct rodp_prefetch_account *a)
 {
-	struct rodp_prefetch_account *a = arg;
-
 	e->prefetch_calls++;
 	e->prefetch_advise += a->path == 1;
 	e->prefetch_shim += a->path == 2;
@@ -122,15 +139,59 @@ static void rodp_prefetch_count(struct rodp_mr_entry *e, void *arg)
 	e->prefetch_dead_bytes += a->dead;
 }
 
+struct rodp_prefetch_recount {
+	const struct rodp_prefetch_account *was, *is;
+};
+
+/* Replaces what was counted (the plan visit's guess) by what happened;
+ * the call itself stays counted once. */
+static void rodp_prefetch_recount_fn(struct rodp_mr_entry *e, void *arg)
+{
+	const struct rodp_prefetch_recount *r = arg;
+
+	e->prefetch_advise = e->prefetch_advise - (r->was->path == 1) +
+			     (r->is->path == 1);
+	e->prefetch_shim = e->prefetch_shim - (r->was->path == 2) +
+			   (r->is->path == 2);
+	e->prefetch_bytes = e->prefetch_bytes - r->was->bytes + r->is->bytes;
+	e->prefetch_dead_bytes = e->prefetch_dead_bytes - r->was->dead +
+				 r->is->dead;
+}
+
+/* A second visit of the table only when the outcome is not the one the
+ * plan visit counted. */
+static void rodp_prefetch_recount(struct ibv_mr *mr,
+				  const struct rodp_prefetch_account *was,
+				  const struct rodp_prefetch_account *is)
+{
+	struct rodp_prefetch_recount r = { .was = was, .is = is };
+
+	if (was->path != is->path || was->bytes != is->bytes ||
+	    was->dead != is->dead)
+		rodp_mr_update(mr, rodp_prefetch_recount_fn, &r);
+}
+
+/* What a plan needs of the MR's entry (a whole copy is only made for the
+ * rare late bind). */
+struct rodp_plan_mr {
+	uint32_t flags;
+	unsigned int access;
+	uint64_t region_id;
+};
+
 /*
  * A request's plan: its segments (in the inline array when they fit, the
- * usual case) and a copy of the entry's identity, made under the table
- * lock in one visit, with no allocation and no sort on the common path.
+ * usual case) and what it needs of the entry, made under the table lock
+ * in one visit, with no allocation and no sort on the common path. Only
+ * the fields before inline_seg are initialised per call.
  */
 struct rodp_plan {
 	const struct rodp_range *req;	/* the caller's ranges */
 	size_t nreq;
-	struct rodp_mr_entry e;		/* copy, live NULL */
+	unsigned int flags;		/* RODP_PREFETCH_F_* */
+	int first;			/* count the call in this visit */
+	struct rodp_prefetch_account counted;	/* what was counted */
+	struct rodp_plan_mr e;
 	struct rodp_range inline_seg[RODP_SGE_PER_CALL];
 	struct rodp_range *seg;		/* inline_seg or malloc()ed */
 	size_t nseg;
@@ -174,9 +235,9 @@ static void rodp_plan_fn(struct rodp_mr_entry *e, void *arg)
 	struct rodp_plan *p = arg;
 	size_t n;
 
-	p->e = *e;
-	p->e.live = NULL;
-	p->e.next = NULL;
+	p->e.flags = e->flags;
+	p->e.access = e->access;
+	p->e.region_id = e->region_id;
 	p->seg = p->inline_seg;
 	n = rodp_plan_pass(p, e, p->seg, RODP_SGE_PER_CALL);
 	if (n == SIZE_MAX) {
@@ -194,6 +255,28 @@ static void rodp_plan_fn(struct rodp_mr_entry *e, void *arg)
 		rodp_plan_pass(p, e, p->seg, n);
 	}
 	p->nseg = n;
+	/*
+	 * The call is counted in the MR's statistics in this same visit,
+	 * as its common outcome (ibv_advise_mr() of the plan) would count
+	 * it; any other outcome is put right by rodp_prefetch_recount().
+	 * A pinned MR, or a write prefetch of a read-only one, counts the
+	 * call only.
+	 */
+	if (p->first) {
+		struct rodp_prefetch_account *c = &p->counted;
+
+		p->first = 0;
+		c->path = 0;
+		c->bytes = c->dead = 0;
+		if ((e->flags & RODP_MR_ODP) &&
+		    (!(p->flags & RODP_PREFETCH_F_WRITE) ||
+		     (e->access & IBV_ACCESS_LOCAL_WRITE))) {
+			c->path = n ? 1 : 0;
+			c->bytes = p->bytes;
+			c->dead = p->dead;
+		}
+		rodp_prefetch_count(e, c);
+	}
 }
 
 /* The plan for an MR librodp does not know (registered with
@@ -211,6 +294,17 @@ static void rodp_plan_release(struct rodp_plan *p)
 	if (p->seg != p->inline_seg)
 		free(p->seg);
 	p->seg = p->inline_seg;
+}
+
+/* Binds an MR whose bind was put off, for rodp.ko's paths: updates pm. */
+static void rodp_plan_bind(struct ibv_mr *mr, struct rodp_plan_mr *pm)
+{
+	struct rodp_mr_entry e;
+
+	if (rodp_mr_lookup(mr, &e) || rodp_mr_late_bind(mr, &e))
+		return;
+	pm->flags = e.flags;
+	pm->region_id = e.region_id;
 }
 
 /* A range of mr, overflow-safe: the MR's own end may be the top of the
@@ -237,9 +331,16 @@ static int rodp_prefetch_ranges(struct ibv_mr *mr,
 				unsigned int flags)
 {
 	struct rodp_prefetch_account acct = { 0 };
-	struct rodp_plan p = { .req = req, .nreq = n };
 	struct rodp_ctx *conn = NULL;
 	int err, forced, known, refreshed = 0, counted = 0;
+	struct rodp_plan p;
+
+	/* Not "= { ... }": that would clear the inline segments too. */
+	p.req = req;
+	p.nreq = n;
+	p.flags = flags;
+	p.first = 1;
+	p.seg = p.inline_seg;
 
 	/* Pending region events first, so a munmap already reported is
 	 * skipped; a syscall that does not block, only with a connection. */
@@ -269,7 +370,7 @@ replan:
 	if (known && !(p.e.flags & RODP_MR_ODP)) {
 		/* Pinned (ODP_PREFERRED fell back): already resident. */
 		rodp_plan_release(&p);
-		rodp_mr_update(mr, rodp_prefetch_count, &acct);
+		rodp_prefetch_recount(mr, &p.counted, &acct);
 		return 0;
 	}
 	if (known && (flags & RODP_PREFETCH_F_WRITE) &&
@@ -278,16 +379,12 @@ replan:
 		rodp_set_error("write prefetch of an MR without "
 			       "IBV_ACCESS_LOCAL_WRITE");
 		RODP_LIB_INC(prefetch_errors);
-		rodp_mr_update(mr, rodp_prefetch_count, &acct);
+		rodp_prefetch_recount(mr, &p.counted, &acct);
 		return EPERM;
 	}
-	/* Registered while rodp.ko was absent: bind once it is there (a
-	 * round trip only on a connection newer than the last attempt). */
-	if (known && !(p.e.flags & RODP_MR_BOUND) &&
-	    !rodp_mr_late_bind(mr, &p.e)) {
-		rodp_plan_release(&p);
-		goto replan;
-	}
+	/* An unbound MR (its bind put off, or rodp.ko absent when it was
+	 * registered) plans as all live: what the device would be asked
+	 * anyway. It is bound below only if rodp.ko must be asked. */
 	acct.dead = p.dead;
 	acct.bytes = p.bytes;
 	if (!p.nseg) {
@@ -295,7 +392,7 @@ replan:
 		RODP_LIB_ADD(prefetch_dead_bytes, acct.dead);
 		RODP_LIB_INC(prefetch_errors);
 		if (known)
-			rodp_mr_update(mr, rodp_prefetch_count, &acct);
+			rodp_prefetch_recount(mr, &p.counted, &acct);
 		return rodp_fail(EFAULT, "no byte of the range is mapped any "
 				 "more (rodp.ko saw it unmapped)");
 	}
@@ -323,6 +420,8 @@ replan:
 			RODP_LIB_INC(prefetch_forced);
 		else
 			RODP_LIB_INC(prefetch_fallback);
+		if (!noconn && known && !(p.e.flags & RODP_MR_BOUND))
+			rodp_plan_bind(mr, &p.e);
 		if (noconn || !known || !(p.e.flags & RODP_MR_BOUND)) {
 			rodp_set_error("%s and rodp.ko %s: nothing can prefetch "
 				       "this MR",
@@ -345,13 +444,15 @@ replan:
 	 * a munmap whose event has not arrived yet. Ask rodp.ko for the
 	 * region's ranges (a round trip, on this failure only) and plan
 	 * again, once. */
-	if (err == EFAULT && known && !refreshed &&
-	    (p.e.flags & RODP_MR_BOUND) && !rodp_libconn(&conn)) {
+	if (err == EFAULT && known && !refreshed && !rodp_libconn(&conn)) {
 		struct rodp_region_info info;
 		struct rodp_range *live;
 
 		refreshed = 1;
-		if (!rodp_region_get(conn, p.e.region_id, &info, &live)) {
+		if (!(p.e.flags & RODP_MR_BOUND))
+			rodp_plan_bind(mr, &p.e);
+		if ((p.e.flags & RODP_MR_BOUND) &&
+		    !rodp_region_get(conn, p.e.region_id, &info, &live)) {
 			rodp_mr_set_live(mr, live, info.nr_ranges);
 			goto replan;
 		}
@@ -361,7 +462,7 @@ replan:
 	if (err)
 		RODP_LIB_INC(prefetch_errors);
 	if (known)
-		rodp_mr_update(mr, rodp_prefetch_count, &acct);
+		rodp_prefetch_recount(mr, &p.counted, &acct);
 	return err;
 }
 

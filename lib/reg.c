@@ -31,11 +31,18 @@ static struct ibv_mr *rodp_verbs_reg(struct ibv_pd *pd,
 	return ibv_reg_mr(pd, attr->addr, attr->length, (int)access);
 }
 
-/* Tracks mr and binds it to its rodp.ko region when it is ODP. */
+/*
+ * Tracks mr. An ODP MR is bound to its rodp.ko region here only when some
+ * context of this process listens for events (they need the binding from
+ * the start); otherwise the bind, a netlink round trip that cost more
+ * than the registration itself, is put off until something needs the
+ * region: rodp_get_mr_stats(), rodp.ko's prefetch, a refused prefetch, or
+ * the first subscription, which binds every MR still unbound.
+ */
 static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
 		      int fallback_errno)
 {
-	struct rodp_mr_entry *e = calloc(1, sizeof(*e));
+	struct rodp_mr_entry *e = rodp_mr_entry_alloc();
 
 	if (!e)
 		return ENOMEM;
@@ -46,15 +53,22 @@ static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
 	e->lkey = mr->lkey;
 	e->handle = mr->handle;
 	e->pid = rodp_getpid();
+	{
+		const char *name = ibv_get_device_name(mr->context->device);
+
+		memcpy(e->device, name, strnlen(name, sizeof(e->device) - 1));
+	}
 	e->access = access;
 	e->flags = flags;
 	e->fallback_errno = fallback_errno;
+	e->bind_gen = RODP_BIND_NOT_TRIED;
 	/* Implicit MRs have no single region to bind. */
-	if ((flags & RODP_MR_ODP) && mr->length != SIZE_MAX) {
+	if ((flags & RODP_MR_ODP) && mr->length != SIZE_MAX &&
+	    rodp_events_wanted()) {
 		struct rodp_range *live;
 		uint32_t n;
 
-		if (!rodp_bind_mr(mr, access, &e->region_id, &live, &n)) {
+		if (!rodp_bind_entry(e, &e->region_id, &live, &n)) {
 			e->flags |= RODP_MR_BOUND;
 			e->live = live;
 			e->nlive = (uint32_t)rodp_ranges_normalise(live, n);
@@ -98,20 +112,23 @@ int rodp_mr_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e)
 	struct rodp_bound b = { 0 };
 	struct rodp_ctx *conn;
 
+	(void)mr;	/* e identifies it: mr may be freed by now */
 	/* Only when the library's connection is newer than the last try:
 	 * a bind that failed on this connection fails again, and the
 	 * round trip would be paid on every prefetch. */
 	if (!(e->flags & RODP_MR_ODP) || (e->flags & RODP_MR_BOUND) ||
-	    mr->length == SIZE_MAX || rodp_libconn_quiet(&conn) ||
+	    e->length == SIZE_MAX || rodp_libconn_quiet(&conn) ||
 	    rodp_libconn_gen() == e->bind_gen)
 		return ENOENT;
-	b.err = rodp_bind_mr(mr, e->access, &b.id, &b.live, &b.n);
+	b.err = rodp_bind_entry(e, &b.id, &b.live, &b.n);
 	b.gen = rodp_libconn_gen();
 	if (!b.err) {
 		b.n = (uint32_t)rodp_ranges_normalise(b.live, b.n);
 		RODP_LIB_INC(bind_ok);
+	} else {
+		RODP_LIB_INC(bind_failed);
 	}
-	rodp_mr_update(mr, rodp_record_bind, &b);
+	rodp_mr_update_copy(e, rodp_record_bind, &b);
 	free(b.live);
 	e->bind_gen = b.gen;
 	if (b.err)
@@ -119,6 +136,23 @@ int rodp_mr_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e)
 	e->region_id = b.id;
 	e->flags |= RODP_MR_BOUND;
 	return 0;
+}
+
+void rodp_bind_pending(void)
+{
+	struct rodp_mr_entry batch[64];
+	struct rodp_ctx *conn;
+	size_t i, n;
+
+	if (rodp_libconn_quiet(&conn))
+		return;
+	/* Each round marks what it tried with the current generation, so
+	 * rodp_mr_unbound() does not offer it again: this ends. */
+	do {
+		n = rodp_mr_unbound(batch, sizeof(batch) / sizeof(batch[0]));
+		for (i = 0; i < n; i++)
+			rodp_mr_late_bind(batch[i].mr, &batch[i]);
+	} while (n == sizeof(batch) / sizeof(batch[0]));
 }
 
 /*
@@ -170,11 +204,10 @@ static int rodp_reg_args(const struct rodp_reg_mr_attr *attr)
 RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 					  const struct rodp_reg_mr_attr *attr)
 {
-	struct ibv_device_attr_ex dattr = {};
 	char why[200];
 	struct ibv_mr *mr;
 	unsigned int access;
-	int err;
+	int err, qerr;
 
 	RODP_LIB_INC(reg_calls);
 	rodp_clear_error();
@@ -193,14 +226,13 @@ RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 	if (err)
 		goto out_fail;
 
-	err = rodp_caps_get(pd->context, &dattr);
-	if (err) {
+	err = rodp_caps_reg_check(pd->context, attr->access, attr->flags, why,
+				  sizeof(why), &qerr);
+	if (qerr) {
 		rodp_set_error("%s: ibv_query_device_ex failed",
 			       ibv_get_device_name(pd->context->device));
 		goto out_fail;
 	}
-	err = rodp_reg_check(&dattr, ibv_get_device_name(pd->context->device),
-			     attr->access, attr->flags, why, sizeof(why));
 	if (err == EINVAL) {
 		rodp_set_error("%s", why);
 		goto out_fail;

@@ -15,6 +15,7 @@
 #define RODP_EXPORT __attribute__((visibility("default")))
 
 struct rodp_ctx;
+struct rodp_evsub;
 
 /* Called for a region notification that arrives on a context's socket,
  * with ctx->lock held; nlh is the whole message. */
@@ -29,6 +30,12 @@ struct rodp_ctx {
 	pid_t pid;		/* opener: a forked child may not use it */
 	rodp_nl_ntf_fn ntf;	/* notifications (library connection only) */
 	void *ntf_arg;		/* for ntf, protected by lock */
+	/* Called, with lock held, when the socket overran (ENOBUFS) during
+	 * a request: notifications were dropped (library connection). */
+	void (*overrun)(struct rodp_ctx *ctx);
+	/* This context's event subscription, NULL until it asks for
+	 * events; protected by the library connection's lock (libconn.c). */
+	struct rodp_evsub *sub;
 };
 
 /* This process's pid, kept current across fork() (self.c). */
@@ -115,6 +122,9 @@ int rodp_ntf_parse_ranges(const void *buf, size_t len, int family,
 			  struct rodp_event *ev, size_t *msg_len,
 			  struct rodp_range **ranges);
 
+/* Reads RODP_PREFETCH_FALLBACK again (at load and every rodp_open()). */
+void rodp_prefetch_env_reload(void);
+
 /* ---- prefetch planning (prefetch_plan.c), pure ---- */
 
 /* Longest SGE and most SGEs per ibv_advise_mr() call the library uses. */
@@ -141,6 +151,15 @@ size_t rodp_prefetch_plan(uint64_t start, uint64_t len,
 
 /* ibv_query_device_ex() of ctx, from the cache after the first call. */
 int rodp_caps_get(struct ibv_context *ctx, struct ibv_device_attr_ex *attr);
+/*
+ * rodp_reg_check() on ctx's cached attributes, an accepted (access,
+ * flags) remembered per context so that a registration neither copies
+ * the attributes nor decides again. 0, rodp_reg_check()'s refusal (msg
+ * set), or the query's error (also in *query_err).
+ */
+int rodp_caps_reg_check(struct ibv_context *ctx, unsigned int access,
+			unsigned int flags, char *msg, size_t msg_size,
+			int *query_err);
 /* The query the cache makes (ibv_query_device_ex); tests replace it. */
 extern int (*rodp_caps_query)(struct ibv_context *ctx,
 			      struct ibv_device_attr_ex *attr);
@@ -176,12 +195,16 @@ struct rodp_mr_entry {
 	uint32_t lkey;
 	uint32_t handle;
 	pid_t pid;			/* registering process */
+	char device[64];		/* ibv_get_device_name() of context:
+					 * binding needs no dereference of
+					 * an MR another thread may free */
 	unsigned int access;
 	uint32_t flags;			/* RODP_MR_ODP, _PINNED_FALLBACK, _BOUND */
 	int fallback_errno;
 	uint64_t region_id;
 	unsigned int bind_gen;		/* rodp_libconn_gen() when bind was
-					 * last tried */
+					 * last tried; RODP_BIND_NOT_TRIED
+					 * for a lazily bound MR */
 	/* The live ranges rodp.ko last reported (bind reply, region
 	 * events, REGION_GET), normalised; meaningful with live_known,
 	 * else the whole MR counts as live. live is owned by the table:
@@ -209,6 +232,8 @@ int rodp_mr_update(struct ibv_mr *mr,
 		   void (*fn)(struct rodp_mr_entry *e, void *arg), void *arg);
 /* This process's MR bound to region id, or NULL. */
 struct ibv_mr *rodp_mr_by_region(uint64_t region_id);
+/* A zeroed entry (the thread's spare, or calloc()ed), or NULL. */
+struct rodp_mr_entry *rodp_mr_entry_alloc(void);
 /* Frees an entry rodp_mr_remove() returned, with its live ranges. */
 void rodp_mr_entry_free(struct rodp_mr_entry *e);
 /*
@@ -220,6 +245,22 @@ int rodp_mr_set_live_by_region(uint64_t region_id, struct rodp_range *live,
 			       uint32_t n);
 int rodp_mr_set_live(struct ibv_mr *mr, struct rodp_range *live, uint32_t n);
 
+/* bind_gen of an MR whose bind was put off (no event subscriber when it
+ * was registered): rodp_mr_late_bind() tries it on any connection. */
+#define RODP_BIND_NOT_TRIED (~0u)
+
+/*
+ * Copies (at most max) the entries of this process's ODP MRs that are not
+ * bound and may be bound now (see rodp_mr_late_bind()); returns how many.
+ * The copies have live NULL: they identify MRs without dereferencing them.
+ */
+size_t rodp_mr_unbound(struct rodp_mr_entry *out, size_t max);
+/* rodp_mr_update() for the entry that still matches copy (same pointer and
+ * identity), without dereferencing copy->mr: 0 or ENOENT. */
+int rodp_mr_update_copy(const struct rodp_mr_entry *copy,
+			void (*fn)(struct rodp_mr_entry *e, void *arg),
+			void *arg);
+
 /*
  * Binds an MR registered while rodp.ko was absent (or whose bind failed),
  * when the library's connection is newer than the last attempt: updates
@@ -227,6 +268,42 @@ int rodp_mr_set_live(struct ibv_mr *mr, struct rodp_range *live, uint32_t n);
  * (ENOENT: nothing to try).
  */
 int rodp_mr_late_bind(struct ibv_mr *mr, struct rodp_mr_entry *e);
+
+/* ---- event queues and subscribers (evq.c), pure ---- */
+
+#define RODP_EVQ_LEN 1024
+
+/* A bounded queue whose last slot is kept for a RODP_EVENT_LOST marker. */
+struct rodp_evq {
+	struct rodp_event q[RODP_EVQ_LEN];
+	unsigned int head, count;
+};
+
+/* 0 and the oldest event, or EAGAIN. */
+int rodp_evq_pop(struct rodp_evq *q, struct rodp_event *ev);
+
+/* One subscriber: a context (owner) or the library's default (NULL). */
+struct rodp_evsub {
+	struct rodp_evsub *next;
+	const struct rodp_ctx *owner;
+	int evfd;		/* readable while q is not empty; -1 in tests */
+	int epfd;		/* what rodp_get_event_fd() returns */
+	struct rodp_evq q;
+};
+
+/* Queues ev in every subscriber of list (waking those that were idle). */
+void rodp_evsub_fanout(struct rodp_evsub *list, const struct rodp_event *ev);
+/* The socket overran: a lost-events marker in every subscriber. */
+void rodp_evsub_overrun(struct rodp_evsub *list);
+/* Takes s's next event: 0 or EAGAIN. */
+int rodp_evsub_take(struct rodp_evsub *s, struct rodp_event *ev);
+
+/* Drops ctx's subscription, if it has one (rodp_close()). */
+void rodp_unsubscribe(struct rodp_ctx *ctx);
+
+/* After a socket overrun a SHRUNK event may be lost: every MR's live
+ * ranges are forgotten (planned as all live until refreshed). */
+void rodp_mr_forget_live(void);
 
 /* ---- the library's own netlink connection (libconn.c) ---- */
 
@@ -243,10 +320,21 @@ unsigned int rodp_libconn_gen(void);
 /* Reads pending notifications off the library's connection, if it is
  * open and idle, so MRs' live ranges are current. No round trip. */
 void rodp_libconn_poll(void);
-/* Binds mr's lkey to its rodp.ko region: 0, *region_id and the region's
- * live ranges (*live malloc()ed, *nlive of them), or an errno. */
-int rodp_bind_mr(struct ibv_mr *mr, unsigned int access, uint64_t *region_id,
-		 struct rodp_range **live, uint32_t *nlive);
+/* Binds the MR that e describes (device, addr, length, lkey, access; e->mr
+ * is not dereferenced) to its rodp.ko region: 0, *region_id and the
+ * region's live ranges (*live malloc()ed, *nlive of them), or an errno. */
+int rodp_bind_entry(const struct rodp_mr_entry *e, uint64_t *region_id,
+		    struct rodp_range **live, uint32_t *nlive);
+/*
+ * Non-zero once some context of this process subscribed to events: from
+ * then on an ODP MR is bound when it is registered (its events need the
+ * binding); before, binding is put off until something needs the region
+ * (statistics, rodp.ko's prefetch, a subscription), so registration makes
+ * no netlink round trip.
+ */
+int rodp_events_wanted(void);
+/* Binds every MR whose bind was put off (at the first subscription). */
+void rodp_bind_pending(void);
 /* Is the region rodp.ko chose for a bind this MR's own (device, range,
  * access flags)? Pure, for the unit tests. */
 int rodp_bind_region_matches(const struct rodp_region_info *info,

@@ -387,6 +387,11 @@ const char *rodp_policy_str(enum rodp_policy_mode policy);
 enum rodp_event_type {
 	RODP_EVENT_REGION_SHRUNK = 1,	/* part of an MR was unmapped */
 	RODP_EVENT_REGION_DEAD,		/* all of it: the MR cannot work */
+	/* Since RODP_1.2: events of this context were dropped here (its
+	 * queue was full, or the kernel's socket overran); .lost says how
+	 * many (at least), the other fields are zero. Consumers of older
+	 * releases ignore types they do not know. */
+	RODP_EVENT_LOST,
 };
 
 /* One event. Grows only at the end; pass sizeof as compiled. */
@@ -402,14 +407,17 @@ struct rodp_event {
 	uint64_t live_bytes;		/* still mapped */
 	uint32_t live_ranges;
 	uint32_t reserved;
+	uint64_t lost;			/* RODP_EVENT_LOST: events dropped */
 };
 
 /*
- * A descriptor that polls readable (POLLIN, epoll) while an event of this
- * process's MRs is pending. Events are per process: every context returns
- * the same descriptor (owned by the library; do not close it) and each
- * event is returned once. ctx may be NULL. -1 and errno ENODEV when
- * rodp.ko is not loaded.
+ * A descriptor that polls readable (POLLIN, epoll) while an event is
+ * pending for ctx. Each context subscribes for itself (its first call
+ * here or to rodp_get_event()) and gets every event of this process's MRs
+ * from then on, in its own queue: an application and a library in one
+ * process do not take each other's events. ctx NULL is the library's own
+ * subscriber. The descriptor is the library's (do not close it); it lives
+ * until rodp_close(ctx). -1 and errno ENODEV when rodp.ko is not loaded.
  */
 int rodp_get_event_fd(struct rodp_ctx *ctx);
 

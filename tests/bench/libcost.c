@@ -2,7 +2,7 @@
 /*
  * libcost: what librodp adds to raw verbs, in one process and one run.
  *
- *   libcost [--quads N] [--block-ms MS] [--no-prefetch] SIZE...
+ *   libcost [--quads N] [--block-ms MS] [--no-prefetch] [--subscribed] SIZE...
  *
  * For each SIZE (with K, M or G) and each metric, blocks of repetitions of
  * a baseline A and a candidate B are timed in the order A B B A, N times
@@ -22,7 +22,9 @@
  * One JSON object per line: {"metric", "bytes", "module", "reps", "quads",
  * "a_us", "b_us" (median time of one operation), "ratio" {"median", "p25",
  * "p75", "min", "max"}, "control" {the same for A/A}}. "module" says
- * whether rodp.ko answered rodp_open() at the start.
+ * whether rodp.ko answered rodp_open() at the start, "subscribed" whether
+ * the process listens for events (--subscribed: rodp_get_event_fd() first),
+ * which makes librodp bind each MR as it is registered instead of lazily.
  * Exit 0; 1 on error; 2 on bad usage; 77 when no ODP device is there.
  */
 #include <config.h>
@@ -167,7 +169,7 @@ static void print_spread(const char *name, double *r, unsigned int n)
  */
 static void measure(const char *metric, bench_op a, bench_op b,
 		    struct bench_case *c, unsigned int quads, double block_s,
-		    bool module)
+		    bool module, bool subscribed)
 {
 	double ratio[MAX_QUADS], control[MAX_QUADS];
 	double a_op[MAX_QUADS], b_op[MAX_QUADS];
@@ -195,8 +197,10 @@ static void measure(const char *metric, bench_op a, bench_op b,
 		b_op[q] = (b1 + b2) / 2 / reps;
 	}
 	printf("{\"metric\": \"%s\", \"bytes\": %zu, \"module\": %s, "
+	       "\"subscribed\": %s, "
 	       "\"reps\": %lu, \"quads\": %u, \"a_us\": %.3f, \"b_us\": %.3f, ",
-	       metric, c->len, module ? "true" : "false", reps, quads,
+	       metric, c->len, module ? "true" : "false",
+	       subscribed ? "true" : "false", reps, quads,
 	       quantile(a_op, quads, 0.5) * 1e6,
 	       quantile(b_op, quads, 0.5) * 1e6);
 	print_spread("ratio", ratio, quads);
@@ -245,7 +249,7 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 int main(int argc, char **argv)
 {
 	unsigned int quads = 8, block_ms = 20;
-	bool prefetch = true, module;
+	bool prefetch = true, subscribed = false, module;
 	struct bench_case c = { 0 };
 	struct rodp_ctx *ctx;
 	int i;
@@ -259,6 +263,8 @@ int main(int argc, char **argv)
 				goto usage;
 		} else if (!strcmp(argv[i], "--no-prefetch")) {
 			prefetch = false;
+		} else if (!strcmp(argv[i], "--subscribed")) {
+			subscribed = true;
 		} else {
 			goto usage;
 		}
@@ -273,6 +279,8 @@ int main(int argc, char **argv)
 	module = ctx != NULL;
 	rodp_close(ctx);
 	c.pd = bench_open_pd("libcost");
+	if (subscribed && rodp_get_event_fd(NULL) < 0)
+		die("rodp_get_event_fd", errno);
 
 	for (; i < argc; i++) {
 		parse_size(argv[i], &c.len);
@@ -283,7 +291,7 @@ int main(int argc, char **argv)
 		memset(c.buf, 0x5a, c.len);
 
 		measure("reg", op_reg_verbs, op_reg_rodp, &c, quads,
-			block_ms / 1000.0, module);
+			block_ms / 1000.0, module, subscribed);
 		if (prefetch) {
 			c.mr_verbs = ibv_reg_mr(c.pd, c.buf, c.len,
 						ACCESS | IBV_ACCESS_ON_DEMAND);
@@ -293,7 +301,7 @@ int main(int argc, char **argv)
 			if (!c.mr_rodp)
 				die("rodp_reg_mr", errno);
 			measure("prefetch", op_prefetch_verbs, op_prefetch_rodp,
-				&c, quads, block_ms / 1000.0, module);
+				&c, quads, block_ms / 1000.0, module, subscribed);
 			rodp_dereg_mr(c.mr_rodp);
 			ibv_dereg_mr(c.mr_verbs);
 		}
@@ -303,6 +311,6 @@ int main(int argc, char **argv)
 
 usage:
 	fprintf(stderr, "usage: libcost [--quads N (1..%d)] [--block-ms MS] "
-		"[--no-prefetch] SIZE...\n", MAX_QUADS);
+		"[--no-prefetch] [--subscribed] SIZE...\n", MAX_QUADS);
 	return 2;
 }

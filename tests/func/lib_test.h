@@ -47,6 +47,17 @@ static inline void *lt_map(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Sets (on) or clears RODP_PREFETCH_FALLBACK: librodp reads it when it
+ * loads and again at every rodp_open() (rodp_prefetch_mr(3)). */
+static inline void lt_prefetch_fallback(int on)
+{
+	if (on)
+		setenv("RODP_PREFETCH_FALLBACK", "1", 1);
+	else
+		unsetenv("RODP_PREFETCH_FALLBACK");
+	rodp_close(rodp_open());
+}
+
 /* Returns an exit code for main() when set-up fails, else -1. */
 static inline int lt_setup(int need_module)
 {

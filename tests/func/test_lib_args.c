@@ -386,20 +386,26 @@ static void test_failed_dereg_keeps_mr(void)
 	free(src);
 }
 
-/* The event descriptor is the library's: closing a context leaves it
- * open and working, and a new context gets the same one. */
+/* Each context's event descriptor is its own subscription's: closing the
+ * context ends it (the descriptor is closed), the library's default one
+ * (NULL) is another and keeps working. */
 static void test_event_fd_after_close(void)
 {
 	struct rodp_ctx *c = rodp_open();
-	int fd, fd2;
+	int fd, fd2, i;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	fd = rodp_get_event_fd(c);
 	CU_ASSERT_TRUE_FATAL(fd >= 0);
-	rodp_close(c);
-	CU_ASSERT_NOT_EQUAL(fcntl(fd, F_GETFD), -1);
+	CU_ASSERT_EQUAL(rodp_get_event_fd(c), fd);
 	fd2 = rodp_get_event_fd(NULL);
-	CU_ASSERT_EQUAL(fd2, fd);
+	CU_ASSERT_TRUE_FATAL(fd2 >= 0);
+	CU_ASSERT_NOT_EQUAL(fd2, fd);
+	rodp_close(c);
+	CU_ASSERT_EQUAL(fcntl(fd, F_GETFD), -1);
+	CU_ASSERT_NOT_EQUAL(fcntl(fd2, F_GETFD), -1);
+	for (i = 0; i < 10000 && !rodp_get_event(NULL, &ev, sizeof(ev)); i++)
+		;
 	CU_ASSERT_EQUAL(rodp_get_event(NULL, &ev, sizeof(ev)), EAGAIN);
 }
 

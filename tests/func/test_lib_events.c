@@ -20,6 +20,54 @@ static int wait_event(int fd)
 	return poll(&p, 1, 5000);
 }
 
+/*
+ * While no context listens for events, registering and prefetching make
+ * no bind (no netlink round trip); the first subscription binds the MRs
+ * registered before it, so their events arrive all the same, and from
+ * then on an MR is bound as it is registered. Runs first: subscribing is
+ * for the life of the process.
+ */
+static void test_events_bind_on_subscribe(void)
+{
+	const size_t len = 8 * PAGE;
+	struct rodp_lib_stats l0, l1;
+	struct rodp_event ev;
+	struct ibv_mr *mr, *later;
+	char *buf = lt_map(len), *buf2 = lt_map(len);
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf2);
+	memset(buf, 1, len);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l0, sizeof(l0)), 0);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, RODP_PREFETCH_F_WRITE), 0);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
+	CU_ASSERT_EQUAL(l1.bind_ok + l1.bind_failed, l0.bind_ok + l0.bind_failed);
+
+	fd = rodp_get_event_fd(rodp);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
+	CU_ASSERT_EQUAL(l1.bind_ok, l0.bind_ok + 1);
+
+	later = rodp_reg_mr(pd, buf2, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(later);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
+	CU_ASSERT_EQUAL(l1.bind_ok, l0.bind_ok + 2);
+
+	CU_ASSERT_EQUAL_FATAL(munmap(buf, 2 * PAGE), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_event(fd), 1);
+	CU_ASSERT_EQUAL_FATAL(rodp_get_event(rodp, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_SHRUNK);
+	CU_ASSERT_PTR_EQUAL(ev.mr, mr);
+	CU_ASSERT_EQUAL(ev.live_bytes, len - 2 * PAGE);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(later), 0);
+	munmap(buf + 2 * PAGE, len - 2 * PAGE);
+	munmap(buf2, len);
+}
+
 static void test_events_on_munmap(void)
 {
 	const size_t len = 16 * PAGE;
@@ -41,8 +89,10 @@ static void test_events_on_munmap(void)
 
 	fd = rodp_get_event_fd(rodp);
 	CU_ASSERT_TRUE_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL(rodp_get_event_fd(NULL), fd);
+	/* The library's default subscriber is another one. */
+	CU_ASSERT_NOT_EQUAL(rodp_get_event_fd(NULL), fd);
 	CU_ASSERT_EQUAL(rodp_get_event(rodp, &ev, sizeof(ev)), EAGAIN);
+	CU_ASSERT_EQUAL(rodp_get_event(NULL, &ev, sizeof(ev)), EAGAIN);
 	CU_ASSERT_EQUAL(wait_event(fd) == 1 ? 1 : 0, 0);
 
 	CU_ASSERT_EQUAL_FATAL(munmap(buf, 4 * PAGE), 0);
@@ -58,6 +108,11 @@ static void test_events_on_munmap(void)
 	CU_ASSERT_EQUAL(ev.length, len);
 	CU_ASSERT_EQUAL(ev.live_bytes, 12 * PAGE);
 	CU_ASSERT_EQUAL(ev.live_ranges, 1);
+	CU_ASSERT_EQUAL(rodp_get_event(rodp, &ev, sizeof(ev)), EAGAIN);
+	/* The default subscriber has its own copy. */
+	CU_ASSERT_EQUAL_FATAL(rodp_get_event(NULL, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_SHRUNK);
+	CU_ASSERT_PTR_EQUAL(ev.mr, mr);
 	CU_ASSERT_EQUAL(rodp_get_event(NULL, &ev, sizeof(ev)), EAGAIN);
 
 	CU_ASSERT_EQUAL_FATAL(munmap(buf + 4 * PAGE, 12 * PAGE), 0);
@@ -70,9 +125,13 @@ static void test_events_on_munmap(void)
 	CU_ASSERT_EQUAL(ev.live_ranges, 0);
 	/* Nothing about the other MR, and nothing more. */
 	CU_ASSERT_EQUAL(rodp_get_event(rodp, &ev, sizeof(ev)), EAGAIN);
+	CU_ASSERT_EQUAL_FATAL(rodp_get_event(NULL, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_DEAD);
+	CU_ASSERT_EQUAL(rodp_get_event(NULL, &ev, sizeof(ev)), EAGAIN);
 
 	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
-	CU_ASSERT_EQUAL(l1.events, l0.events + 2);
+	/* Two events, each taken by two subscribers (rodp and NULL). */
+	CU_ASSERT_EQUAL(l1.events, l0.events + 4);
 	CU_ASSERT_EQUAL(rodp_get_event(rodp, NULL, sizeof(ev)), EINVAL);
 	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
 	CU_ASSERT_EQUAL(rodp_dereg_mr(other), 0);
@@ -118,11 +177,177 @@ static void test_events_between_requests(void)
 	munmap(lbuf, len);
 }
 
+/* Drains ctx's queue; returns how many events it held. */
+static int drain(struct rodp_ctx *ctx)
+{
+	struct rodp_event ev;
+	int n = 0;
+
+	while (!rodp_get_event(ctx, &ev, sizeof(ev)))
+		n++;
+	return n;
+}
+
+/*
+ * An application and a middleware library in one process each open their
+ * own context and get every event, in their own queue: one reading its
+ * events takes nothing from the other. Closing a context ends its
+ * subscription only.
+ */
+static void test_events_per_context(void)
+{
+	const size_t len = 8 * PAGE;
+	struct rodp_ctx *mw = rodp_open();
+	struct rodp_event ev;
+	struct ibv_mr *mr;
+	char *buf = lt_map(len);
+	int fd_app, fd_mw;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mw);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	fd_app = rodp_get_event_fd(rodp);
+	fd_mw = rodp_get_event_fd(mw);
+	CU_ASSERT_TRUE_FATAL(fd_app >= 0 && fd_mw >= 0);
+	CU_ASSERT_NOT_EQUAL(fd_app, fd_mw);
+	drain(rodp);
+	drain(NULL);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+
+	CU_ASSERT_EQUAL_FATAL(munmap(buf, PAGE), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_event(fd_app), 1);
+	CU_ASSERT_EQUAL_FATAL(rodp_get_event(rodp, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_SHRUNK);
+	CU_ASSERT_PTR_EQUAL(ev.mr, mr);
+	CU_ASSERT_EQUAL(rodp_get_event(rodp, &ev, sizeof(ev)), EAGAIN);
+	/* The middleware's copy is still there, and its fd says so. */
+	CU_ASSERT_EQUAL(wait_event(fd_mw), 1);
+	CU_ASSERT_EQUAL_FATAL(rodp_get_event(mw, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_SHRUNK);
+	CU_ASSERT_PTR_EQUAL(ev.mr, mr);
+	CU_ASSERT_EQUAL(ev.live_bytes, len - PAGE);
+	CU_ASSERT_EQUAL(rodp_get_event(mw, &ev, sizeof(ev)), EAGAIN);
+
+	rodp_close(mw);
+	CU_ASSERT_EQUAL_FATAL(munmap(buf + PAGE, PAGE), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_event(fd_app), 1);
+	CU_ASSERT_EQUAL(rodp_get_event(rodp, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+	munmap(buf + 2 * PAGE, len - 2 * PAGE);
+	drain(rodp);
+	drain(NULL);
+}
+
+/* An event taken after its MR was deregistered names no MR: never a
+ * pointer to the freed one. */
+static void test_event_after_dereg_has_no_mr(void)
+{
+	const size_t len = 4 * PAGE;
+	struct rodp_event ev;
+	struct ibv_mr *mr;
+	char *buf = lt_map(len);
+	int fd = rodp_get_event_fd(rodp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	drain(rodp);
+	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	CU_ASSERT_EQUAL_FATAL(munmap(buf, PAGE), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_event(fd), 1);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
+	CU_ASSERT_EQUAL_FATAL(rodp_get_event(rodp, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_SHRUNK);
+	CU_ASSERT_PTR_NULL(ev.mr);
+	munmap(buf + PAGE, len - PAGE);
+	drain(rodp);
+	drain(NULL);
+}
+
+/*
+ * A burst of notifications larger than the library's socket: requests
+ * made meanwhile still succeed (they do not share the socket), and a
+ * subscriber that did not keep up gets every event that fit plus a
+ * RODP_EVENT_LOST marker counting the rest (at least), never a silent gap.
+ */
+static void test_overrun_is_reported(void)
+{
+	enum { N = 1500 };
+	const size_t len = PAGE;
+	struct rodp_ctx *slow = rodp_open();
+	struct rodp_lib_stats l0, l1;
+	struct rodp_mr_stats st;
+	struct rodp_event ev;
+	struct ibv_mr **mr = calloc(N, sizeof(*mr)), *keep;
+	char *buf = mmap(NULL, (N + 1) * len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t dead = 0, lost = 0, markers = 0;
+	int i, ok = 1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(slow);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	CU_ASSERT_FATAL(buf != MAP_FAILED);
+	CU_ASSERT_TRUE_FATAL(rodp_get_event_fd(slow) >= 0);
+	for (i = 0; i < N && ok; i++) {
+		mr[i] = rodp_reg_mr(pd, buf + i * len, len, LT_RW, 0);
+		ok = mr[i] != NULL;
+	}
+	CU_ASSERT_TRUE_FATAL(ok);
+	keep = rodp_reg_mr(pd, buf + N * len, len, LT_RW, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(keep);
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l0, sizeof(l0)), 0);
+	/* One munmap per MR: N notifications, nobody reading. */
+	for (i = 0; i < N; i++)
+		munmap(buf + i * len, len);
+	sleep(2);	/* rodp.ko sends them from its workqueue */
+
+	/* A request while the binder socket is overrun. */
+	CU_ASSERT_EQUAL(rodp_get_mr_stats(keep, &st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(st.state, RODP_STATE_LIVE);
+	printf("\n    stats during the burst: %s",
+	       rodp_last_error_msg()[0] ? rodp_last_error_msg() : "ok");
+
+	while (!rodp_get_event(slow, &ev, sizeof(ev))) {
+		if (ev.type == RODP_EVENT_LOST) {
+			markers++;
+			lost += ev.lost;
+			CU_ASSERT_TRUE(ev.lost > 0);
+			CU_ASSERT_PTR_NULL(ev.mr);
+		} else if (ev.type == RODP_EVENT_REGION_DEAD) {
+			dead++;
+		}
+	}
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
+	printf("\n    %d unmapped: %llu dead events, %llu markers for %llu "
+	       "lost (at least); events_lost +%llu\n", N,
+	       (unsigned long long)dead, (unsigned long long)markers,
+	       (unsigned long long)lost,
+	       (unsigned long long)(l1.events_lost - l0.events_lost));
+	/* Every event arrived, or the gap was reported. */
+	CU_ASSERT_TRUE(dead == N || (markers > 0 && dead + lost <= N));
+	CU_ASSERT_TRUE(dead <= N);
+	/* 1500 events overflow the queue (1023 and the marker) if not the
+	 * socket: the marker path ran. */
+	CU_ASSERT_TRUE(markers > 0);
+	for (i = 0; i < N; i++)
+		CU_ASSERT_EQUAL(rodp_dereg_mr(mr[i]), 0);
+	CU_ASSERT_EQUAL(rodp_dereg_mr(keep), 0);
+	munmap(buf + N * len, len);
+	rodp_close(slow);
+	drain(rodp);
+	drain(NULL);
+	free(mr);
+}
+
 int main(void)
 {
 	static const struct rodp_test tests[] = {
+		RODP_TEST(test_events_bind_on_subscribe),
 		RODP_TEST(test_events_on_munmap),
 		RODP_TEST(test_events_between_requests),
+		RODP_TEST(test_events_per_context),
+		RODP_TEST(test_event_after_dereg_has_no_mr),
+		RODP_TEST(test_overrun_is_reported),
 	};
 
 	LT_RUN("lib_events", tests, 1);

@@ -44,11 +44,11 @@ static void test_reg_and_prefetch_without_module(void)
 	CU_ASSERT_EQUAL(st.prefetch_advise, 1);
 	CU_ASSERT_EQUAL(st.prefetch_bytes, LEN);
 
-	setenv("RODP_PREFETCH_FALLBACK", "1", 1);
+	lt_prefetch_fallback(1);
 	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, LEN, 0), EOPNOTSUPP);
 	printf("    forced fallback: %s\n", rodp_last_error_msg());
 	CU_ASSERT_PTR_NOT_NULL(strstr(rodp_last_error_msg(), "not loaded"));
-	unsetenv("RODP_PREFETCH_FALLBACK");
+	lt_prefetch_fallback(0);
 
 	errno = 0;
 	CU_ASSERT_EQUAL(rodp_get_event_fd(NULL), -1);

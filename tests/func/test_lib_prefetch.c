@@ -70,11 +70,11 @@ static void test_prefetch_forced_fallback(void)
 	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
 	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l0, sizeof(l0)), 0);
-	setenv("RODP_PREFETCH_FALLBACK", "1", 1);
+	lt_prefetch_fallback(1);
 	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, RODP_PREFETCH_F_WRITE), 0);
 	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, 4 * PAGE,
 					 RODP_PREFETCH_F_NO_FAULT), 0);
-	unsetenv("RODP_PREFETCH_FALLBACK");
+	lt_prefetch_fallback(0);
 	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
 	CU_ASSERT_EQUAL(l1.prefetch_forced, l0.prefetch_forced + 2);
 	CU_ASSERT_EQUAL(l1.prefetch_shim, l0.prefetch_shim + 2);
@@ -113,11 +113,11 @@ static void test_prefetch_dead_ranges(void)
 	/* Both paths skip the dead middle. */
 	for (mode = 0; mode < 2; mode++) {
 		if (mode)
-			setenv("RODP_PREFETCH_FALLBACK", "1", 1);
+			lt_prefetch_fallback(1);
 		CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, 0), 0);
 		CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf + 5 * PAGE, PAGE, 0),
 				EFAULT);
-		unsetenv("RODP_PREFETCH_FALLBACK");
+		lt_prefetch_fallback(0);
 	}
 	CU_ASSERT_EQUAL(rodp_get_mr_stats(mr, &st, sizeof(st)), 0);
 	CU_ASSERT_EQUAL(st.prefetch_dead_bytes, 2 * (8 * PAGE + PAGE));

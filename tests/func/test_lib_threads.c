@@ -35,9 +35,9 @@ static void *worker(void *arg)
 			failures[id]++;
 			continue;
 		}
-		/* Half the prefetches through rodp.ko: RODP_PREFETCH_FALLBACK
-		 * is read per call, but setenv is not thread-safe, so the
-		 * shim is driven by the main thread's environment below. */
+		/* Half the prefetches through rodp.ko: setenv is not
+		 * thread-safe, so the shim is driven by the main thread's
+		 * environment below (read again at its rodp_open()). */
 		if (rodp_prefetch_mr(mr, buf, LEN, i & 1 ? RODP_PREFETCH_F_WRITE : 0))
 			failures[id]++;
 		if (rodp_get_mr_stats(mr, &st, sizeof(st)) ||
@@ -110,11 +110,11 @@ static void test_threads_shim(void)
 {
 	struct rodp_lib_stats a, b;
 
-	setenv("RODP_PREFETCH_FALLBACK", "1", 1);
+	lt_prefetch_fallback(1);
 	rodp_get_lib_stats(&a, sizeof(a));
 	run_threads();
 	rodp_get_lib_stats(&b, sizeof(b));
-	unsetenv("RODP_PREFETCH_FALLBACK");
+	lt_prefetch_fallback(0);
 	CU_ASSERT_EQUAL(b.prefetch_shim - a.prefetch_shim, THREADS * ROUNDS);
 	check_books("rodp.ko prefetch path");
 }

@@ -132,9 +132,11 @@ static void test_prefetch_skips_unmapped(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(rodp_last_error_msg(), "unmapped"));
 	/* Across the hole: only the live half is planned. */
 	setenv("RODP_PREFETCH_FALLBACK", "1", 1);
+	rodp_prefetch_env_reload();
 	CU_ASSERT_EQUAL(rodp_prefetch_mr(&fake_mr, buf, sizeof(buf), 0),
 			EOPNOTSUPP);
 	unsetenv("RODP_PREFETCH_FALLBACK");
+	rodp_prefetch_env_reload();
 	CU_ASSERT_EQUAL(rodp_get_mr_stats(&fake_mr, &st, sizeof(st)), 0);
 	CU_ASSERT_TRUE(st.flags & RODP_MR_NO_MODULE);
 	CU_ASSERT_FALSE(st.flags & RODP_MR_KERNEL_STATS);
@@ -155,8 +157,10 @@ static void test_sg_list_planned_per_range(void)
 	rodp_get_mr_stats(&fake_mr, &st0, sizeof(st0));
 	CU_ASSERT_EQUAL(rodp_prefetch_mr_sg(&fake_mr, sge, 1, 0), EFAULT);
 	setenv("RODP_PREFETCH_FALLBACK", "1", 1);
+	rodp_prefetch_env_reload();
 	CU_ASSERT_EQUAL(rodp_prefetch_mr_sg(&fake_mr, sge, 3, 0), EOPNOTSUPP);
 	unsetenv("RODP_PREFETCH_FALLBACK");
+	rodp_prefetch_env_reload();
 	rodp_get_mr_stats(&fake_mr, &st, sizeof(st));
 	CU_ASSERT_EQUAL(st.prefetch_dead_bytes - st0.prefetch_dead_bytes,
 			PAGE + PAGE + 2 * PAGE);
@@ -215,8 +219,10 @@ static void test_mapped_again(void)
 	CU_ASSERT_EQUAL(deliver(ntf(RODP_CMD_REGION_SHRUNK_NTF, live, 1), &ev),
 			0);
 	setenv("RODP_PREFETCH_FALLBACK", "1", 1);
+	rodp_prefetch_env_reload();
 	CU_ASSERT_EQUAL(rodp_prefetch_mr(&fake_mr, buf, PAGE, 0), EOPNOTSUPP);
 	unsetenv("RODP_PREFETCH_FALLBACK");
+	rodp_prefetch_env_reload();
 	e = rodp_mr_remove(&fake_mr, &err);
 	CU_ASSERT_PTR_NOT_NULL(e);
 	rodp_mr_entry_free(e);

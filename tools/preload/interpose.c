@@ -5,14 +5,20 @@
  * ibv_reg_mr() and ibv_reg_mr_iova() into inline functions that call the
  * exported ibv_reg_mr, ibv_reg_mr_iova or ibv_reg_mr_iova2, so programs
  * reach one of those three (or ibv_reg_mr_ex in rdma-core >= 60).
- * ibv_reg_dmabuf_mr and ibv_reg_dm_mr are left alone: device and dmabuf
- * memory cannot be paged on demand. ibv_rereg_mr keeps an ODP MR ODP,
+ * ibv_reg_dmabuf_mr, ibv_reg_dm_mr and ibv_reg_buf_mr (rdma-core 65: a
+ * buffer from ibv_alloc_buf(), which may be device memory) are left
+ * alone: device and dmabuf memory cannot be paged on demand. ibv_rereg_mr keeps an ODP MR ODP,
  * ibv_dereg_mr forgets it.
  *
  * Each wrapper finds the next definition with dlvsym(RTLD_NEXT) at the
  * version the program links against, and a per-thread depth keeps the
  * calls libibverbs makes between its own entry points from being
  * handled twice.
+ *
+ * The interposer never makes a working program fail: memory ODP cannot
+ * serve (mapping.c) keeps the program's registration, and when the ODP
+ * registration it made fails, the program's own registration is tried
+ * with the program's own flags (both counted in the RODP_STATS report).
  */
 #include <config.h>
 
@@ -53,9 +59,27 @@ static struct {
 	int (*dereg_mr)(struct ibv_mr *);
 } next;
 
-/* The live ODP MRs, for rereg and dereg; a tsearch tree of pointers. */
+/* The live ODP MRs, for rereg and dereg; a tsearch tree of pointers,
+ * protected by odp_mrs_lock (held across fork by the atfork handlers). */
 static void *odp_mrs;
 static pthread_mutex_t odp_mrs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A thread in tsearch() at fork would leave the child's lock held and
+ * its tree half-changed: take the lock around fork. */
+static void odp_mrs_prepare(void)
+{
+	pthread_mutex_lock(&odp_mrs_lock);
+}
+
+static void odp_mrs_parent(void)
+{
+	pthread_mutex_unlock(&odp_mrs_lock);
+}
+
+static void odp_mrs_child(void)
+{
+	pthread_mutex_init(&odp_mrs_lock, NULL);
+}
 
 static int ptr_cmp(const void *a, const void *b)
 {
@@ -79,6 +103,7 @@ static void preload_init(void)
 #endif
 	next.rereg_mr = next_sym("ibv_rereg_mr", "IBVERBS_1.1");
 	next.dereg_mr = next_sym("ibv_dereg_mr", "IBVERBS_1.1");
+	pthread_atfork(odp_mrs_prepare, odp_mrs_parent, odp_mrs_child);
 	preload_config_load();
 	if (preload_cfg.stats)
 		atexit(preload_report);
@@ -135,8 +160,8 @@ static bool odp_serves(struct ibv_context *ctx, unsigned int access,
  * fail (RODP_MODE=require and no ODP). *made_odp says whether ODP was
  * added here.
  */
-static long decide(struct ibv_pd *pd, unsigned int access, size_t length,
-		   bool *made_odp)
+static long decide(struct ibv_pd *pd, unsigned int access, void *addr,
+		   size_t length, bool *made_odp)
 {
 	const char *why = NULL;
 
@@ -149,6 +174,16 @@ static long decide(struct ibv_pd *pd, unsigned int access, size_t length,
 		return access;
 	}
 	if (pd && odp_serves(pd->context, access, &why)) {
+		if (!preload_mapping_odp_ok(addr, length, &why)) {
+			/* Not the device's limit: the memory's. Even
+			 * RODP_MODE=require keeps it as the program asked. */
+			preload_count(special);
+			if (preload_cfg.verbose)
+				preload_log("%p, %zu bytes, access %#x: left "
+					    "pinned (%s)", addr, length, access,
+					    why);
+			return access;
+		}
 		*made_odp = true;
 		if (preload_cfg.verbose)
 			preload_log("%s: %zu bytes, access %#x: ODP",
@@ -198,6 +233,23 @@ static void prefetch(struct ibv_mr *mr, unsigned int access)
 	preload_count(prefetched);
 }
 
+/*
+ * The ODP registration the interposer made failed: may the program's own
+ * (pinned) one be tried? Not under RODP_MODE=require, which asked for ODP
+ * or nothing. Counted; the ODP failure is logged when verbose.
+ */
+static bool retry_pinned(unsigned int access, size_t length)
+{
+	if (preload_cfg.mode == PRELOAD_MODE_REQUIRE)
+		return false;
+	preload_count(odp_retried);
+	if (preload_cfg.verbose)
+		preload_log("%zu bytes, access %#x: the ODP registration "
+			    "failed (%s); registering as the program asked",
+			    length, access, strerror(errno));
+	return true;
+}
+
 /* After the real call: count, remember, prefetch. */
 static struct ibv_mr *done(struct ibv_mr *mr, unsigned int access,
 			   bool made_odp)
@@ -237,13 +289,20 @@ EXPORT struct ibv_mr *ibv_reg_mr(struct ibv_pd *pd, void *addr,
 	ENTER(next.reg_mr);
 	if (depth)
 		return next.reg_mr(pd, addr, length, access);
-	acc = decide(pd, access, length, &made);
+	acc = decide(pd, access, addr, length, &made);
 	if (acc < 0) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
 	depth++;
 	mr = next.reg_mr(pd, addr, length, (int)acc);
+	if (!mr && made && retry_pinned(access, length)) {
+		acc = access;
+		made = false;
+		mr = next.reg_mr(pd, addr, length, access);
+		if (mr)
+			preload_count(odp_retry_ok);
+	}
 	depth--;
 	return done(mr, acc, made);
 }
@@ -258,13 +317,20 @@ EXPORT struct ibv_mr *ibv_reg_mr_iova(struct ibv_pd *pd, void *addr,
 	ENTER(next.reg_mr_iova);
 	if (depth)
 		return next.reg_mr_iova(pd, addr, length, iova, access);
-	acc = decide(pd, access, length, &made);
+	acc = decide(pd, access, addr, length, &made);
 	if (acc < 0) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
 	depth++;
 	mr = next.reg_mr_iova(pd, addr, length, iova, (int)acc);
+	if (!mr && made && retry_pinned(access, length)) {
+		acc = access;
+		made = false;
+		mr = next.reg_mr_iova(pd, addr, length, iova, access);
+		if (mr)
+			preload_count(odp_retry_ok);
+	}
 	depth--;
 	return done(mr, acc, made);
 }
@@ -280,18 +346,38 @@ EXPORT struct ibv_mr *ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr,
 	ENTER(next.reg_mr_iova2);
 	if (depth)
 		return next.reg_mr_iova2(pd, addr, length, iova, access);
-	acc = decide(pd, access, length, &made);
+	acc = decide(pd, access, addr, length, &made);
 	if (acc < 0) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
 	depth++;
 	mr = next.reg_mr_iova2(pd, addr, length, iova, (unsigned int)acc);
+	if (!mr && made && retry_pinned(access, length)) {
+		acc = access;
+		made = false;
+		mr = next.reg_mr_iova2(pd, addr, length, iova, access);
+		if (mr)
+			preload_count(odp_retry_ok);
+	}
 	depth--;
 	return done(mr, acc, made);
 }
 
 #if HAVE_DECL_IBV_REG_MR_EX
+/* The masks came one by one after ibv_reg_mr_ex(); one this rdma-core
+ * does not name cannot be set by a program built against it either. */
+#if HAVE_DECL_IBV_REG_MR_MASK_FD
+#define PRELOAD_MASK_FD IBV_REG_MR_MASK_FD
+#else
+#define PRELOAD_MASK_FD 0
+#endif
+#if HAVE_DECL_IBV_REG_MR_MASK_BUF
+#define PRELOAD_MASK_BUF IBV_REG_MR_MASK_BUF
+#else
+#define PRELOAD_MASK_BUF 0
+#endif
+
 EXPORT struct ibv_mr *ibv_reg_mr_ex(struct ibv_pd *pd,
 				    struct ibv_mr_init_attr *attr)
 {
@@ -303,9 +389,9 @@ EXPORT struct ibv_mr *ibv_reg_mr_ex(struct ibv_pd *pd,
 	ENTER(next.reg_mr_ex);
 	/* Only ordinary memory: no dmabuf fd, no device buffer. */
 	if (depth || !attr || !(attr->comp_mask & IBV_REG_MR_MASK_ADDR) ||
-	    (attr->comp_mask & (IBV_REG_MR_MASK_FD | IBV_REG_MR_MASK_BUF)))
+	    (attr->comp_mask & (PRELOAD_MASK_FD | PRELOAD_MASK_BUF)))
 		return next.reg_mr_ex(pd, attr);
-	acc = decide(pd, attr->access, attr->length, &made);
+	acc = decide(pd, attr->access, attr->addr, attr->length, &made);
 	if (acc < 0) {
 		errno = EOPNOTSUPP;
 		return NULL;
@@ -314,6 +400,13 @@ EXPORT struct ibv_mr *ibv_reg_mr_ex(struct ibv_pd *pd,
 	copy.access = (int)acc;
 	depth++;
 	mr = next.reg_mr_ex(pd, &copy);
+	if (!mr && made && retry_pinned(attr->access, attr->length)) {
+		acc = attr->access;
+		made = false;
+		mr = next.reg_mr_ex(pd, attr);
+		if (mr)
+			preload_count(odp_retry_ok);
+	}
 	depth--;
 	return done(mr, acc, made);
 }

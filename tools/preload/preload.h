@@ -8,6 +8,7 @@
 #define RODP_PRELOAD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <infiniband/verbs.h>
@@ -31,6 +32,11 @@ struct preload_counts {
 	unsigned long regs;		/* registrations seen */
 	unsigned long odp;		/* made (or already) ODP */
 	unsigned long pinned;		/* left pinned: no ODP for this use */
+	unsigned long special;		/* left pinned: memory ODP cannot
+					 * serve (device, VM_IO/PFNMAP) */
+	unsigned long odp_retried;	/* ODP registration failed: retried
+					 * with the program's own flags */
+	unsigned long odp_retry_ok;	/* ... and that pinned one worked */
 	unsigned long refused;		/* RODP_MODE=require and no ODP */
 	unsigned long failed;		/* the registration itself failed */
 	unsigned long prefetched;
@@ -50,6 +56,13 @@ void preload_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern struct preload_counts preload_counts;
 #define preload_count(field) \
 	__atomic_fetch_add(&preload_counts.field, 1, __ATOMIC_RELAXED)
+
+/* mapping.c: is [addr, addr + length) memory ODP can serve (anonymous or
+ * file-backed)? false with *why when not. */
+bool preload_mapping_odp_ok(const void *addr, size_t length, const char **why);
+/* The decision on a /proc/PID/maps stream, for the unit tests. */
+int preload_maps_odp_ok(FILE *maps, uintptr_t start, uintptr_t end,
+			int (*is_device)(const char *), const char **why);
 
 /* report.c */
 void preload_report(void);

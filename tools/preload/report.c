@@ -82,8 +82,10 @@ void preload_report(void)
 		}
 	}
 	fprintf(f, "librodp-preload[%d]: registrations %lu odp %lu pinned %lu "
+		"special-pinned %lu odp-failed-retried %lu odp-failed-pinned %lu "
 		"refused %lu failed %lu prefetched %lu prefetch-failed %lu "
 		"rereg %lu dereg %lu\n", (int)getpid(), c.regs, c.odp, c.pinned,
+		c.special, c.odp_retried, c.odp_retry_ok,
 		c.refused, c.failed, c.prefetched, c.prefetch_failed, c.rereg,
 		c.dereg);
 	ctx = rodp_open();
