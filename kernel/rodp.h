@@ -136,10 +136,20 @@ struct rodp_range {
  * @it_subtree_last: interval tree augmentation
  * @proc_node: on @proc->regions, under @proc->lock
  * @hnode: in rodp_umems while the umem is wrapped and not released
- * @lock: protects @ranges, @state, @bound, @lkey, @binder, @releasing
- *	and @ntf_pending
- * @ranges: live ranges (struct rodp_range), sorted, disjoint
- * @state: enum rodp_region_state
+ * @lock: protects @ranges, @spare, @state, @bound, @lkey, @binder,
+ *	@releasing and @ntf_pending
+ * @ranges: live ranges (struct rodp_range), sorted, disjoint: what the
+ *	process had mapped of the umem when rodp last looked. An UNMAP
+ *	removes its part; a fault or prefetch that mapped part of the umem
+ *	adds it back (ODP resolves addresses at fault time, so the range can
+ *	be mapped again by mmap(MAP_FIXED) or mremap()). It may include
+ *	bytes that are no longer mapped, never leave out a mapped byte the
+ *	device was given.
+ * @spare: one unused range node, or NULL. Never NULL while @ranges is
+ *	empty (the last node removed is kept here), so a dead region can
+ *	always grow again without allocating.
+ * @state: enum rodp_region_state: RODP_REGION_DEAD exactly while @ranges
+ *	is empty
  * @releasing: ib_umem_odp_release() was entered; no new @inflight users
  * @bound: @lkey and @binder are valid
  * @lkey: MR lkey given by REGION_BIND
@@ -180,6 +190,7 @@ struct rodp_region {
 
 	spinlock_t lock;		/* see @lock above */
 	struct list_head ranges;
+	struct rodp_range *spare;
 	u8 state;
 	bool releasing;
 	bool bound;
@@ -201,6 +212,7 @@ struct rodp_region {
 
 #define RODP_NTF_SHRUNK	0
 #define RODP_NTF_DEAD	1
+#define RODP_NTF_GROWN	2
 
 /* rodp_main.c */
 extern struct workqueue_struct *rodp_wq;
@@ -243,7 +255,9 @@ int rodp_region_walk(unsigned long *tgid, u64 *after_id,
 		     void *arg);
 unsigned int rodp_regions_gen(void);
 void rodp_region_shrink(struct rodp_region *region, unsigned long start,
-			unsigned long end, bool blockable);
+			unsigned long end);
+void rodp_region_grow(struct rodp_region *region, unsigned long start,
+		      unsigned long end);
 
 /* rodp_downgrade.c */
 bool rodp_umem_any_writable(struct ib_umem_odp *umem, unsigned long start,

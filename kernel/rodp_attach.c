@@ -382,6 +382,8 @@ static long rodp_umem_small_pages(struct ib_umem_odp *umem, int n)
 
 struct rodp_map_data {
 	struct rodp_region *region;
+	unsigned long start;
+	unsigned long end;
 	long pages_per_umem_page;
 	bool prefetch;
 	bool fault;
@@ -392,10 +394,16 @@ static int rodp_map_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct ib_umem_odp *umem = (void *)rodp_arch_get_arg(regs, 1);
 	struct rodp_map_data *d = (void *)ri->data;
 	struct rodp_region *region = rodp_region_get_umem(umem);
+	unsigned long virt = rodp_arch_get_arg(regs, 2);
+	unsigned long umem_page;
 
 	if (!region)
 		return 1;
+	umem_page = 1UL << umem->page_shift;
 	d->region = region;
+	/* What a successful call mapped: its range in whole umem pages. */
+	d->start = ALIGN_DOWN(virt, umem_page);
+	d->end = ALIGN(virt + rodp_arch_get_arg(regs, 3), umem_page);
 	d->pages_per_umem_page = rodp_umem_small_pages(umem, 1);
 	d->prefetch = READ_ONCE(region->prefetcher) == current;
 	d->fault = !!(rodp_arch_get_arg(regs, 5) & 0xff);
@@ -407,6 +415,15 @@ static int rodp_map_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	int ret = (int)regs_return_value(regs);
 	struct rodp_map_data *d = (void *)ri->data;
 	struct rodp_region *region = d->region;
+
+	/*
+	 * A faulting call that succeeded mapped its whole range: it is live
+	 * again if an UNMAP had taken it off (a snapshot call maps only what
+	 * is present and is not counted). The caller still holds umem_mutex,
+	 * so an invalidation of the range cannot have finished in between.
+	 */
+	if (d->fault && ret >= 0)
+		rodp_region_grow(region, d->start, d->end);
 
 	if (d->prefetch) {
 		if (ret > 0)
@@ -442,8 +459,11 @@ static struct kretprobe rodp_map_krp = {
  * the pages land in the umem's pfn list. The release hook waits for it.
  *
  * Context: process; sleeps.
+ * A dead region (nothing of its range mapped when rodp last looked) is
+ * prefetched too: the range may have been mapped again since.
+ *
  * Return: PAGE_SIZE pages mapped (>= 0); -ENODEV when rodp is not attached;
- * -ENOENT when the region is being released or is dead; -EPERM for a
+ * -ENOENT when the region is being released; -EPERM for a
  * write prefetch of a read-only region; -EFAULT when the range is outside
  * the umem; or the error of ib_umem_odp_map_dma_and_lock() (-EINVAL when
  * the owner exited, -EBUSY, -ENOMEM, -EFAULT from hmm_range_fault()).
@@ -465,7 +485,7 @@ long rodp_prefetch(struct rodp_region *region, u64 addr, u64 length,
 	}
 
 	spin_lock(&region->lock);
-	if (region->releasing || region->state == RODP_REGION_DEAD) {
+	if (region->releasing) {
 		spin_unlock(&region->lock);
 		return -ENOENT;
 	}

@@ -201,15 +201,23 @@ static void rodp_region_ntf_work(struct work_struct *work)
 	struct rodp_region *region =
 		container_of(work, struct rodp_region, ntf_work);
 	unsigned long pending;
+	bool dead;
 
 	spin_lock(&region->lock);
 	pending = region->ntf_pending;
 	region->ntf_pending = 0;
+	dead = region->state == RODP_REGION_DEAD;
 	spin_unlock(&region->lock);
 
-	if (pending & BIT(RODP_NTF_DEAD))
+	/*
+	 * The message carries the ranges as they are now, so one message
+	 * says everything; its command names the latest change.
+	 */
+	if (dead)
 		rodp_netlink_notify(region, RODP_CMD_REGION_DEAD_NTF);
-	else if (pending & BIT(RODP_NTF_SHRUNK))
+	else if (pending & BIT(RODP_NTF_GROWN))
+		rodp_netlink_notify(region, RODP_CMD_REGION_GROWN_NTF);
+	else if (pending)
 		rodp_netlink_notify(region, RODP_CMD_REGION_SHRUNK_NTF);
 
 	rodp_region_put(region);
@@ -257,6 +265,7 @@ static void rodp_region_free(struct rodp_region *region)
 
 	list_for_each_entry_safe(range, tmp, &region->ranges, node)
 		kfree(range);
+	kfree(region->spare);
 	if (region->proc)
 		rodp_proc_put(region->proc);
 	mutex_destroy(&region->prefetch_lock);
@@ -507,46 +516,70 @@ static void rodp_region_queue_ntf(struct rodp_region *region,
 		refcount_dec(&region->ref);
 }
 
+/* Take @range off the live set; keep it as the spare if there is none. */
+static void rodp_range_drop(struct rodp_region *region,
+			    struct rodp_range *range)
+{
+	lockdep_assert_held(&region->lock);
+	list_del(&range->node);
+	if (!region->spare)
+		region->spare = range;
+	else
+		kfree(range);
+}
+
+/* A node for the live set: the spare, else a new one (may be NULL). */
+static struct rodp_range *rodp_range_take(struct rodp_region *region)
+{
+	struct rodp_range *range = region->spare;
+
+	lockdep_assert_held(&region->lock);
+	if (range) {
+		region->spare = NULL;
+		return range;
+	}
+	return kzalloc_obj(*range, GFP_NOWAIT | __GFP_NOWARN);
+}
+
 /**
  * rodp_region_shrink() - remove an unmapped range from the live set
  * @region: the region
  * @start: first unmapped byte, inside the region
  * @end: byte after the last unmapped one
- * @blockable: the invalidation may sleep (it still never reclaims here)
  *
- * A range split in two needs one more node; if that allocation fails the
- * live set keeps the whole range (it over-approximates, never loses a
- * mapped byte). A region left with no live range becomes dead. Either
- * change is notified from rodp_wq.
+ * Only a range split in two needs a node, the spare or a new one; if
+ * neither is there the live set keeps the whole range (it
+ * over-approximates, never loses a mapped byte). A region left with no
+ * live range is dead until rodp_region_grow(). Either change is notified
+ * from rodp_wq.
  *
- * Context: an invalidate callback; allocates with GFP_NOWAIT only.
+ * Context: an invalidate callback; allocates with GFP_NOWAIT, and only to
+ * split a range.
  */
 void rodp_region_shrink(struct rodp_region *region, unsigned long start,
-			unsigned long end, bool blockable)
+			unsigned long end)
 {
-	struct rodp_range *range, *tmp, *spare;
+	struct rodp_range *range, *tmp, *split;
 	unsigned long last = end - 1;
 	bool changed = false;
 
 	if (end <= start)
 		return;
-	spare = kzalloc_obj(*spare, GFP_NOWAIT | __GFP_NOWARN);
 
 	spin_lock(&region->lock);
 	list_for_each_entry_safe(range, tmp, &region->ranges, node) {
 		if (range->last < start || range->start > last)
 			continue;
 		if (range->start >= start && range->last <= last) {
-			list_del(&range->node);
-			kfree(range);
+			rodp_range_drop(region, range);
 		} else if (range->start < start && range->last > last) {
-			if (!spare)
+			split = rodp_range_take(region);
+			if (!split)
 				continue;
-			spare->start = end;
-			spare->last = range->last;
+			split->start = end;
+			split->last = range->last;
 			range->last = start - 1;
-			list_add(&spare->node, &range->node);
-			spare = NULL;
+			list_add(&split->node, &range->node);
 		} else if (range->start < start) {
 			range->last = start - 1;
 		} else {
@@ -563,7 +596,85 @@ void rodp_region_shrink(struct rodp_region *region, unsigned long start,
 		}
 	}
 	spin_unlock(&region->lock);
-	kfree(spare);
+}
+
+/**
+ * rodp_region_grow() - add a range the device just mapped to the live set
+ * @region: the region
+ * @start: first mapped byte
+ * @end: byte after the last mapped one
+ *
+ * ODP resolves addresses when it faults, so a range that was unmapped
+ * (the region shrunk, or died) works again once something is mapped
+ * there (mmap(MAP_FIXED), mremap() back) and the device faults or
+ * prefetches it. The range is clipped to the region and merged with the
+ * ranges it overlaps or touches. A dead region becomes live. Without
+ * memory for a new node, the live set becomes one range from its first
+ * byte to its last (over-approximates); a dead region always has its
+ * spare node.
+ *
+ * Context: the fault probe's return handler (atomic); allocates with
+ * GFP_NOWAIT, only when the range touches no live range.
+ */
+void rodp_region_grow(struct rodp_region *region, unsigned long start,
+		      unsigned long end)
+{
+	struct rodp_range *range, *tmp, *merged = NULL;
+	struct list_head *before;
+	unsigned long last;
+
+	start = max(start, region->it_start);
+	end = min(end, region->it_last + 1);
+	if (end <= start)
+		return;
+	last = end - 1;
+
+	spin_lock(&region->lock);
+	before = &region->ranges;
+	list_for_each_entry_safe(range, tmp, &region->ranges, node) {
+		if (range->last + 1 < start)
+			continue;
+		if (range->start > last + 1) {
+			before = &range->node;
+			break;
+		}
+		if (!merged) {
+			/* The common case: a fault inside the live set. */
+			if (range->start <= start && range->last >= last)
+				goto out_unlock;
+			merged = range;
+			merged->start = min(range->start, start);
+			merged->last = max(range->last, last);
+		} else {
+			merged->last = max(merged->last, range->last);
+			rodp_range_drop(region, range);
+		}
+	}
+	if (!merged) {
+		merged = rodp_range_take(region);
+		if (merged) {
+			merged->start = start;
+			merged->last = last;
+			list_add_tail(&merged->node, before);
+		} else {
+			/* Not empty: an empty set has its spare. */
+			merged = list_first_entry(&region->ranges,
+						  struct rodp_range, node);
+			merged->start = min(merged->start, start);
+			merged->last = max(list_last_entry(&region->ranges,
+							   struct rodp_range,
+							   node)->last, last);
+			while (!list_is_singular(&region->ranges))
+				rodp_range_drop(region,
+						list_last_entry(&region->ranges,
+								struct rodp_range,
+								node));
+		}
+	}
+	region->state = RODP_REGION_LIVE;
+	rodp_region_queue_ntf(region, RODP_NTF_GROWN);
+out_unlock:
+	spin_unlock(&region->lock);
 }
 
 /**
