@@ -81,7 +81,8 @@ struct rodp_slot {
  * @uid: effective uid of the process when @proc was created; constant
  * @lock: protects @tree, @regions and @nr_regions
  * @tree: interval tree of the regions' umem ranges
- * @regions: the regions in id order (ids only grow, so append keeps order)
+ * @regions: the regions in id order (ids are allocated cyclically under
+ *	@lock, so append keeps the order until they wrap)
  * @nr_regions: number of regions on @regions
  * @policy: the process's enum rodp_policy; READ_ONCE/WRITE_ONCE, written
  *	under rodp_policy_lock
@@ -114,7 +115,9 @@ struct rodp_range {
 
 /**
  * struct rodp_region - one tracked ODP umem
- * @id: unique, never reused while the module is loaded; constant
+ * @id: from rodp_ids, unique among tracked regions, reused only after
+ *	2^32 - 1 more regions; set before the region can be found
+ *	(published), constant after
  * @proc: the owner; holds a reference; constant
  * @slot: the wrapper slot the umem uses; constant
  * @start: the umem's user virtual address; constant
@@ -231,14 +234,13 @@ struct rodp_slot *rodp_slot_get(const struct mmu_interval_notifier_ops *orig);
 void rodp_slot_put(struct rodp_slot *slot);
 
 /* rodp_region.c */
-int rodp_region_init(void);
+int rodp_region_init(void (*notify)(struct rodp_region *region, u8 cmd));
 void rodp_region_exit(void);
 struct rodp_proc *rodp_proc_get(struct pid *pid, bool create, gfp_t gfp);
 void rodp_proc_put(struct rodp_proc *proc);
 unsigned int rodp_proc_policy(struct rodp_proc *proc);
 int rodp_proc_set_policy(struct rodp_proc *proc, unsigned int policy);
 struct rodp_region *rodp_region_alloc(gfp_t gfp);
-void rodp_region_abort(struct rodp_region *region);
 int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem);
 void rodp_region_unhash(struct rodp_region *region);
 void rodp_region_detach(struct rodp_region *region);
@@ -262,7 +264,7 @@ void rodp_region_grow(struct rodp_region *region, unsigned long start,
 /* rodp_downgrade.c */
 bool rodp_umem_any_writable(struct ib_umem_odp *umem, unsigned long start,
 			    unsigned long end);
-long rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
+void rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
 			 unsigned long end);
 bool rodp_can_downgrade(struct rodp_region *region);
 bool rodp_wp_enforced(struct rodp_region *region);
@@ -275,9 +277,6 @@ unsigned int rodp_range_revokes(struct ib_umem_odp *umem, struct mm_struct *mm,
 int rodp_attach(void);
 void rodp_detach(void);
 u64 rodp_probes_missed(unsigned int stat);
-unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n);
-void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
-		       unsigned long val);
 
 /* rodp_trust.c */
 struct module;

@@ -98,7 +98,7 @@ static u64 rodp_missed_attach;
  *
  * Return: the argument's value.
  */
-unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n)
+static unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n)
 {
 	return regs_get_kernel_argument(regs, n - 1);
 }
@@ -109,8 +109,8 @@ unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n)
  * @n: argument number, from 1 to 6
  * @val: the new value
  */
-void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
-		       unsigned long val)
+static void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
+			      unsigned long val)
 {
 	switch (n) {
 	case 1:
@@ -195,7 +195,7 @@ static int rodp_wrap_entry(struct kretprobe_instance *ri,
 out_put_slot:
 	rodp_slot_put(slot);
 out_abort_region:
-	rodp_region_abort(region);
+	rodp_region_put(region);	/* never published: frees it */
 	return 1;
 }
 
@@ -229,7 +229,7 @@ static int rodp_wrap_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (IS_ERR_OR_NULL(umem)) {
 		/* No notifier was inserted: nothing uses the slot. */
 		rodp_slot_put(region->slot);
-		rodp_region_abort(region);
+		rodp_region_put(region);	/* never published: frees it */
 		module_put(THIS_MODULE);
 		return 0;
 	}
@@ -243,7 +243,7 @@ static int rodp_wrap_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		 */
 		pr_warn_ratelimited("rodp: cannot track a umem (%d); rmmod will stay busy\n",
 				    ret);
-		rodp_region_abort(region);
+		rodp_region_put(region);	/* never published: frees it */
 	}
 	return 0;
 }

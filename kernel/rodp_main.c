@@ -115,7 +115,7 @@ static int __init rodp_init(void)
 {
 	int ret;
 
-	ret = rodp_region_init();
+	ret = rodp_region_init(rodp_netlink_notify);
 	if (ret)
 		return ret;
 

@@ -10,9 +10,12 @@
  *		 and proc->regions (dumps, id lookups), under proc->lock.
  *   rodp_umems  rhashtable, umem pointer -> region, for the invalidate
  *		 wrappers and the probes; RCU readers.
+ *   rodp_ids    allocating xarray, region id -> region, for the requests
+ *		 that name a region; RCU readers.
  *
- * Lock order: rodp_procs.xa_lock -> proc->lock -> region->lock. The attach
- * probes take these from atomic context; nobody sleeps under them.
+ * Lock order: rodp_procs.xa_lock -> proc->lock -> region->lock, and
+ * proc->lock -> rodp_ids.xa_lock. The attach probes take these from atomic
+ * context; nobody sleeps under them.
  */
 #include <linux/interval_tree_generic.h>
 #include <linux/module.h>
@@ -37,10 +40,20 @@ static DEFINE_SPINLOCK(rodp_policy_lock);
 /* Changes whenever a region is published or detached (dump consistency). */
 static atomic_t rodp_gen = ATOMIC_INIT(1);
 
-/* Next region id; ids start at 1 and are never reused. */
-static atomic64_t rodp_next_id = ATOMIC64_INIT(0);
+/*
+ * Region ids: a region is in rodp_ids from rodp_region_publish() to
+ * rodp_region_detach(), and holds its attachment reference all that time,
+ * so a reader under RCU that finds it can take a reference with
+ * refcount_inc_not_zero(). Ids are allocated cyclically from 1, after
+ * @rodp_ids_next: one is used again only after 2^32 - 1 more regions.
+ */
+static DEFINE_XARRAY_ALLOC1(rodp_ids);
+static u32 rodp_ids_next;		/* under rodp_ids.xa_lock */
 
 static struct rhashtable rodp_umems;
+
+/* The owner's notification callback; set by rodp_region_init(), constant. */
+static void (*rodp_region_notify)(struct rodp_region *region, u8 cmd);
 static const struct rhashtable_params rodp_umems_params = {
 	.key_len = sizeof(struct ib_umem_odp *),
 	.key_offset = offsetof(struct rodp_region, umem),
@@ -214,11 +227,11 @@ static void rodp_region_ntf_work(struct work_struct *work)
 	 * says everything; its command names the latest change.
 	 */
 	if (dead)
-		rodp_netlink_notify(region, RODP_CMD_REGION_DEAD_NTF);
+		rodp_region_notify(region, RODP_CMD_REGION_DEAD_NTF);
 	else if (pending & BIT(RODP_NTF_GROWN))
-		rodp_netlink_notify(region, RODP_CMD_REGION_GROWN_NTF);
+		rodp_region_notify(region, RODP_CMD_REGION_GROWN_NTF);
 	else if (pending)
-		rodp_netlink_notify(region, RODP_CMD_REGION_SHRUNK_NTF);
+		rodp_region_notify(region, RODP_CMD_REGION_SHRUNK_NTF);
 
 	rodp_region_put(region);
 }
@@ -229,7 +242,7 @@ static void rodp_region_ntf_work(struct work_struct *work)
  *
  * The region gets its one live range and its attachment reference; the
  * caller sets @proc, @slot and @access, then either publishes it with
- * rodp_region_publish() or frees it with rodp_region_abort().
+ * rodp_region_publish() or frees it with rodp_region_put().
  *
  * Return: the region, or NULL when memory ran out.
  */
@@ -272,17 +285,6 @@ static void rodp_region_free(struct rodp_region *region)
 	kfree_rcu(region, rcu);
 }
 
-/**
- * rodp_region_abort() - free a region that was never published
- * @region: from rodp_region_alloc()
- *
- * Context: any; does not sleep.
- */
-void rodp_region_abort(struct rodp_region *region)
-{
-	rodp_region_free(region);
-}
-
 static bool rodp_device_is_software(struct ib_device *ibdev)
 {
 	switch (ibdev->ops.driver_id) {
@@ -301,8 +303,8 @@ static bool rodp_device_is_software(struct ib_device *ibdev)
  *
  * Context: any; does not sleep (called from the get return probe).
  * Return: 0, or the error of the umem index insert (-ENOMEM, -EBUSY,
- * -EEXIST); the region is then not published and still owned by the
- * caller.
+ * -EEXIST) or of the id allocation (-ENOMEM, -EBUSY: every id in use); the
+ * region is then not published and still owned by the caller.
  */
 int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 {
@@ -310,6 +312,7 @@ int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 	struct rodp_proc *proc = region->proc;
 	struct rodp_range *range;
 	struct module *owner;
+	u32 id;
 	int ret;
 
 	region->umem = umem;
@@ -337,8 +340,21 @@ int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 		return ret;
 
 	spin_lock(&proc->lock);
-	/* Under the lock, so that proc->regions stays in id order. */
-	region->id = atomic64_inc_return(&rodp_next_id);
+	/*
+	 * Under the lock, so that proc->regions stays in id order (until the
+	 * ids wrap). Reserved first (a reserved slot reads as empty), stored
+	 * once @id is set; the store into the reserved slot cannot fail.
+	 */
+	ret = xa_alloc_cyclic(&rodp_ids, &id, NULL, xa_limit_32b,
+			      &rodp_ids_next, GFP_NOWAIT | __GFP_NOWARN);
+	if (ret < 0) {
+		spin_unlock(&proc->lock);
+		rhashtable_remove_fast(&rodp_umems, &region->hnode,
+				       rodp_umems_params);
+		return ret;
+	}
+	region->id = id;
+	xa_store(&rodp_ids, id, region, GFP_NOWAIT);
 	rodp_rtree_insert(region, &proc->tree);
 	list_add_tail(&region->proc_node, &proc->regions);
 	proc->nr_regions++;
@@ -379,6 +395,7 @@ void rodp_region_detach(struct rodp_region *region)
 	list_del_init(&region->proc_node);
 	proc->nr_regions--;
 	spin_unlock(&proc->lock);
+	xa_erase(&rodp_ids, region->id);
 
 	atomic_inc(&rodp_gen);
 	rodp_stat_add(region, RODP_STAT_UMEMS_RELEASED, 1);
@@ -426,34 +443,22 @@ struct rodp_region *rodp_region_get_umem(struct ib_umem_odp *umem)
  * rodp_region_get_id() - look a region up by id
  * @id: region id
  *
- * Walks the processes; ids are for control-plane requests only.
- *
- * Context: process; takes spinlocks.
+ * Context: any; does not sleep.
  * Return: the region with a reference, or NULL if no tracked region has
  * @id.
  */
 struct rodp_region *rodp_region_get_id(u64 id)
 {
-	struct rodp_region *region, *found = NULL;
-	struct rodp_proc *proc;
-	unsigned long tgid;
+	struct rodp_region *region;
 
-	xa_lock(&rodp_procs);
-	xa_for_each(&rodp_procs, tgid, proc) {
-		spin_lock(&proc->lock);
-		list_for_each_entry(region, &proc->regions, proc_node) {
-			if (region->id != id)
-				continue;
-			refcount_inc(&region->ref);
-			found = region;
-			break;
-		}
-		spin_unlock(&proc->lock);
-		if (found)
-			break;
-	}
-	xa_unlock(&rodp_procs);
-	return found;
+	if (!id || id > U32_MAX)
+		return NULL;
+	rcu_read_lock();
+	region = xa_load(&rodp_ids, id);
+	if (region && !refcount_inc_not_zero(&region->ref))
+		region = NULL;
+	rcu_read_unlock();
+	return region;
 }
 
 /**
@@ -757,11 +762,15 @@ void rodp_region_unbind_portid(u32 portid)
 
 /**
  * rodp_region_init() - set up the indexes
+ * @notify: called from rodp_wq, where it may sleep, with the region (the
+ *	caller holds a reference) and RODP_CMD_REGION_*_NTF when a region
+ *	shrank, died or grew
  *
  * Return: 0, or the error of rhashtable_init().
  */
-int rodp_region_init(void)
+int rodp_region_init(void (*notify)(struct rodp_region *region, u8 cmd))
 {
+	rodp_region_notify = notify;
 	return rhashtable_init(&rodp_umems, &rodp_umems_params);
 }
 
@@ -783,5 +792,7 @@ void rodp_region_exit(void)
 		kfree(proc);
 	}
 	xa_destroy(&rodp_procs);
+	WARN_ON_ONCE(!xa_empty(&rodp_ids));
+	xa_destroy(&rodp_ids);
 	rhashtable_destroy(&rodp_umems);
 }
