@@ -23,11 +23,14 @@
  *	FTRACE_OPS_FL_PERMANENT also keeps the ftrace_enabled sysctl from
  *	turning it off, as livepatch does. A kretprobe on the same function
  *	drops the region's module reference when the redirected call
- *	returns: that runs in the rethook trampoline, after the last
- *	instruction of rodp's own code, so rmmod can never free code that is
- *	still running. If that kretprobe missed (instance pool empty, kprobes
- *	switched off), the module reference is kept and counted as
- *	release-missed: rmmod stays busy, which is safe.
+ *	returns, so that the hook's own code has finished by then. The
+ *	return handler itself is rodp code that still runs after its
+ *	module_put(): it is safe because it runs with preemption disabled,
+ *	and rmmod's rodp_detach() unregisters the kretprobe, whose
+ *	synchronize_rcu() waits for every handler still running. If that
+ *	kretprobe missed (instance pool empty, kprobes switched off), the
+ *	module reference is kept and counted as release-missed: rmmod stays
+ *	busy, which is safe.
  *
  * ib_umem_odp_map_dma_and_lock()
  *	kretprobe counting the driver's faults, and the pages of rodp's own
