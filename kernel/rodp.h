@@ -35,6 +35,7 @@
 #include <linux/slab.h>
 #include <rdma/ib_verbs.h>
 
+#include "rodp_live.h"
 #include "rodp_policy.h"
 
 struct ib_umem_odp;
@@ -106,13 +107,6 @@ struct rodp_proc {
 	struct rcu_head rcu;
 };
 
-/* A live range of a region: [start, last], on rodp_region.ranges. */
-struct rodp_range {
-	struct list_head node;
-	unsigned long start;
-	unsigned long last;
-};
-
 /**
  * struct rodp_region - one tracked ODP umem
  * @id: from rodp_ids, unique among tracked regions, reused only after
@@ -139,20 +133,12 @@ struct rodp_range {
  * @it_subtree_last: interval tree augmentation
  * @proc_node: on @proc->regions, under @proc->lock
  * @hnode: in rodp_umems while the umem is wrapped and not released
- * @lock: protects @ranges, @spare, @state, @bound, @lkey, @binder,
- *	@releasing and @ntf_pending
- * @ranges: live ranges (struct rodp_range), sorted, disjoint: what the
- *	process had mapped of the umem when rodp last looked. An UNMAP
- *	removes its part; a fault or prefetch that mapped part of the umem
- *	adds it back (ODP resolves addresses at fault time, so the range can
- *	be mapped again by mmap(MAP_FIXED) or mremap()). It may include
- *	bytes that are no longer mapped, never leave out a mapped byte the
- *	device was given.
- * @spare: one unused range node, or NULL. Never NULL while @ranges is
- *	empty (the last node removed is kept here), so a dead region can
- *	always grow again without allocating.
- * @state: enum rodp_region_state: RODP_REGION_DEAD exactly while @ranges
- *	is empty
+ * @lock: protects @live, @state, @bound, @lkey, @binder, @releasing and
+ *	@ntf_pending
+ * @live: the live ranges (rodp_live.h): an UNMAP removes its part, a
+ *	device fault or prefetch that mapped part of the umem adds it back
+ * @state: enum rodp_region_state: RODP_REGION_DEAD exactly while @live
+ *	has no range
  * @releasing: ib_umem_odp_release() was entered; no new @inflight users
  * @bound: @lkey and @binder are valid
  * @lkey: MR lkey given by REGION_BIND
@@ -192,8 +178,7 @@ struct rodp_region {
 	struct rhash_head hnode;
 
 	spinlock_t lock;		/* see @lock above */
-	struct list_head ranges;
-	struct rodp_range *spare;
+	struct rodp_live live;
 	u8 state;
 	bool releasing;
 	bool bound;

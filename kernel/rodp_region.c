@@ -32,6 +32,22 @@
 #include "rodp.h"
 #include "rodp_trust.h"
 
+/* The live sets' nodes: allocated under region->lock, so GFP_NOWAIT. */
+static struct rodp_range *rodp_live_new_node(void)
+{
+	struct rodp_range *range;
+
+	return kzalloc_obj(*range, GFP_NOWAIT | __GFP_NOWARN);
+}
+
+static void rodp_live_free_node(struct rodp_range *range)
+{
+	kfree(range);
+}
+
+#define RODP_LIVE_FUNCTIONS
+#include "rodp_live.h"
+
 static DEFINE_XARRAY(rodp_procs);
 
 /* Serialises proc->policy changes with the reference they carry. */
@@ -260,8 +276,8 @@ struct rodp_region *rodp_region_alloc(gfp_t gfp)
 		return NULL;
 	}
 	spin_lock_init(&region->lock);
-	INIT_LIST_HEAD(&region->ranges);
-	list_add(&range->node, &region->ranges);
+	/* The range is set when the umem is known, at publish. */
+	rodp_live_init(&region->live, range, 0, 0);
 	INIT_LIST_HEAD(&region->proc_node);
 	RB_CLEAR_NODE(&region->rb);
 	INIT_WORK(&region->ntf_work, rodp_region_ntf_work);
@@ -274,11 +290,7 @@ struct rodp_region *rodp_region_alloc(gfp_t gfp)
 
 static void rodp_region_free(struct rodp_region *region)
 {
-	struct rodp_range *range, *tmp;
-
-	list_for_each_entry_safe(range, tmp, &region->ranges, node)
-		kfree(range);
-	kfree(region->spare);
+	rodp_live_destroy(&region->live);
 	if (region->proc)
 		rodp_proc_put(region->proc);
 	mutex_destroy(&region->prefetch_lock);
@@ -330,7 +342,8 @@ int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 						 owner->version);
 	rodp_trust_note_module(owner);
 	strscpy(region->device, dev_name(&ibdev->dev), sizeof(region->device));
-	range = list_first_entry(&region->ranges, struct rodp_range, node);
+	range = list_first_entry(&region->live.ranges, struct rodp_range,
+				 node);
 	range->start = region->it_start;
 	range->last = region->it_last;
 
@@ -521,84 +534,35 @@ static void rodp_region_queue_ntf(struct rodp_region *region,
 		refcount_dec(&region->ref);
 }
 
-/* Take @range off the live set; keep it as the spare if there is none. */
-static void rodp_range_drop(struct rodp_region *region,
-			    struct rodp_range *range)
-{
-	lockdep_assert_held(&region->lock);
-	list_del(&range->node);
-	if (!region->spare)
-		region->spare = range;
-	else
-		kfree(range);
-}
-
-/* A node for the live set: the spare, else a new one (may be NULL). */
-static struct rodp_range *rodp_range_take(struct rodp_region *region)
-{
-	struct rodp_range *range = region->spare;
-
-	lockdep_assert_held(&region->lock);
-	if (range) {
-		region->spare = NULL;
-		return range;
-	}
-	return kzalloc_obj(*range, GFP_NOWAIT | __GFP_NOWARN);
-}
-
 /**
  * rodp_region_shrink() - remove an unmapped range from the live set
  * @region: the region
  * @start: first unmapped byte, inside the region
  * @end: byte after the last unmapped one
  *
- * Only a range split in two needs a node, the spare or a new one; if
- * neither is there the live set keeps the whole range (it
- * over-approximates, never loses a mapped byte). A region left with no
- * live range is dead until rodp_region_grow(). Either change is notified
- * from rodp_wq.
+ * A region left with no live range is dead until rodp_region_grow().
+ * Either change is notified from rodp_wq.
  *
  * Context: an invalidate callback; allocates with GFP_NOWAIT, and only to
- * split a range.
+ * split a range (rodp_live_remove()).
  */
 void rodp_region_shrink(struct rodp_region *region, unsigned long start,
 			unsigned long end)
 {
-	struct rodp_range *range, *tmp, *split;
-	unsigned long last = end - 1;
-	bool changed = false;
-
 	if (end <= start)
 		return;
 
 	spin_lock(&region->lock);
-	list_for_each_entry_safe(range, tmp, &region->ranges, node) {
-		if (range->last < start || range->start > last)
-			continue;
-		if (range->start >= start && range->last <= last) {
-			rodp_range_drop(region, range);
-		} else if (range->start < start && range->last > last) {
-			split = rodp_range_take(region);
-			if (!split)
-				continue;
-			split->start = end;
-			split->last = range->last;
-			range->last = start - 1;
-			list_add(&split->node, &range->node);
-		} else if (range->start < start) {
-			range->last = start - 1;
-		} else {
-			range->start = end;
-		}
-		changed = true;
-	}
-	if (changed) {
-		if (list_empty(&region->ranges)) {
-			region->state = RODP_REGION_DEAD;
-			rodp_region_queue_ntf(region, RODP_NTF_DEAD);
-		} else {
-			rodp_region_queue_ntf(region, RODP_NTF_SHRUNK);
-		}
+	switch (rodp_live_remove(&region->live, start, end - 1)) {
+	case RODP_LIVE_EMPTY:
+		region->state = RODP_REGION_DEAD;
+		rodp_region_queue_ntf(region, RODP_NTF_DEAD);
+		break;
+	case RODP_LIVE_SHRUNK:
+		rodp_region_queue_ntf(region, RODP_NTF_SHRUNK);
+		break;
+	default:
+		break;
 	}
 	spin_unlock(&region->lock);
 }
@@ -612,73 +576,26 @@ void rodp_region_shrink(struct rodp_region *region, unsigned long start,
  * ODP resolves addresses when it faults, so a range that was unmapped
  * (the region shrunk, or died) works again once something is mapped
  * there (mmap(MAP_FIXED), mremap() back) and the device faults or
- * prefetches it. The range is clipped to the region and merged with the
- * ranges it overlaps or touches. A dead region becomes live. Without
- * memory for a new node, the live set becomes one range from its first
- * byte to its last (over-approximates); a dead region always has its
- * spare node.
+ * prefetches it. The range is clipped to the region; a dead region
+ * becomes live. Notified from rodp_wq.
  *
  * Context: the fault probe's return handler (atomic); allocates with
- * GFP_NOWAIT, only when the range touches no live range.
+ * GFP_NOWAIT, only when the range touches no live range
+ * (rodp_live_add()).
  */
 void rodp_region_grow(struct rodp_region *region, unsigned long start,
 		      unsigned long end)
 {
-	struct rodp_range *range, *tmp, *merged = NULL;
-	struct list_head *before;
-	unsigned long last;
-
 	start = max(start, region->it_start);
 	end = min(end, region->it_last + 1);
 	if (end <= start)
 		return;
-	last = end - 1;
 
 	spin_lock(&region->lock);
-	before = &region->ranges;
-	list_for_each_entry_safe(range, tmp, &region->ranges, node) {
-		if (range->last + 1 < start)
-			continue;
-		if (range->start > last + 1) {
-			before = &range->node;
-			break;
-		}
-		if (!merged) {
-			/* The common case: a fault inside the live set. */
-			if (range->start <= start && range->last >= last)
-				goto out_unlock;
-			merged = range;
-			merged->start = min(range->start, start);
-			merged->last = max(range->last, last);
-		} else {
-			merged->last = max(merged->last, range->last);
-			rodp_range_drop(region, range);
-		}
+	if (rodp_live_add(&region->live, start, end - 1) == RODP_LIVE_GREW) {
+		region->state = RODP_REGION_LIVE;
+		rodp_region_queue_ntf(region, RODP_NTF_GROWN);
 	}
-	if (!merged) {
-		merged = rodp_range_take(region);
-		if (merged) {
-			merged->start = start;
-			merged->last = last;
-			list_add_tail(&merged->node, before);
-		} else {
-			/* Not empty: an empty set has its spare. */
-			merged = list_first_entry(&region->ranges,
-						  struct rodp_range, node);
-			merged->start = min(merged->start, start);
-			merged->last = max(list_last_entry(&region->ranges,
-							   struct rodp_range,
-							   node)->last, last);
-			while (!list_is_singular(&region->ranges))
-				rodp_range_drop(region,
-						list_last_entry(&region->ranges,
-								struct rodp_range,
-								node));
-		}
-	}
-	region->state = RODP_REGION_LIVE;
-	rodp_region_queue_ntf(region, RODP_NTF_GROWN);
-out_unlock:
 	spin_unlock(&region->lock);
 }
 
