@@ -460,11 +460,10 @@ static struct kretprobe rodp_map_krp = {
  *
  * Calls ib_umem_odp_map_dma_and_lock() like a driver's own prefetch, so
  * the pages land in the umem's pfn list. The release hook waits for it.
- *
- * Context: process; sleeps.
  * A dead region (nothing of its range mapped when rodp last looked) is
  * prefetched too: the range may have been mapped again since.
  *
+ * Context: process; sleeps.
  * Return: PAGE_SIZE pages mapped (>= 0); -ENODEV when rodp is not attached;
  * -ENOENT when the region is being released; -EPERM for a
  * write prefetch of a read-only region; -EFAULT when the range is outside
