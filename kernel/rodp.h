@@ -35,6 +35,7 @@
 #include <linux/slab.h>
 #include <rdma/ib_verbs.h>
 
+#include "rodp_live.h"
 #include "rodp_policy.h"
 
 struct ib_umem_odp;
@@ -81,7 +82,8 @@ struct rodp_slot {
  * @uid: effective uid of the process when @proc was created; constant
  * @lock: protects @tree, @regions and @nr_regions
  * @tree: interval tree of the regions' umem ranges
- * @regions: the regions in id order (ids only grow, so append keeps order)
+ * @regions: the regions in id order (ids are allocated cyclically under
+ *	@lock, so append keeps the order until they wrap)
  * @nr_regions: number of regions on @regions
  * @policy: the process's enum rodp_policy; READ_ONCE/WRITE_ONCE, written
  *	under rodp_policy_lock
@@ -105,16 +107,11 @@ struct rodp_proc {
 	struct rcu_head rcu;
 };
 
-/* A live range of a region: [start, last], on rodp_region.ranges. */
-struct rodp_range {
-	struct list_head node;
-	unsigned long start;
-	unsigned long last;
-};
-
 /**
  * struct rodp_region - one tracked ODP umem
- * @id: unique, never reused while the module is loaded; constant
+ * @id: from rodp_ids, unique among tracked regions, reused only after
+ *	2^32 - 1 more regions; set before the region can be found
+ *	(published), constant after
  * @proc: the owner; holds a reference; constant
  * @slot: the wrapper slot the umem uses; constant
  * @start: the umem's user virtual address; constant
@@ -136,10 +133,12 @@ struct rodp_range {
  * @it_subtree_last: interval tree augmentation
  * @proc_node: on @proc->regions, under @proc->lock
  * @hnode: in rodp_umems while the umem is wrapped and not released
- * @lock: protects @ranges, @state, @bound, @lkey, @binder, @releasing
- *	and @ntf_pending
- * @ranges: live ranges (struct rodp_range), sorted, disjoint
- * @state: enum rodp_region_state
+ * @lock: protects @live, @state, @bound, @lkey, @binder, @releasing and
+ *	@ntf_pending
+ * @live: the live ranges (rodp_live.h): an UNMAP removes its part, a
+ *	device fault or prefetch that mapped part of the umem adds it back
+ * @state: enum rodp_region_state: RODP_REGION_DEAD exactly while @live
+ *	has no range
  * @releasing: ib_umem_odp_release() was entered; no new @inflight users
  * @bound: @lkey and @binder are valid
  * @lkey: MR lkey given by REGION_BIND
@@ -179,7 +178,7 @@ struct rodp_region {
 	struct rhash_head hnode;
 
 	spinlock_t lock;		/* see @lock above */
-	struct list_head ranges;
+	struct rodp_live live;
 	u8 state;
 	bool releasing;
 	bool bound;
@@ -201,6 +200,7 @@ struct rodp_region {
 
 #define RODP_NTF_SHRUNK	0
 #define RODP_NTF_DEAD	1
+#define RODP_NTF_GROWN	2
 
 /* rodp_main.c */
 extern struct workqueue_struct *rodp_wq;
@@ -219,14 +219,13 @@ struct rodp_slot *rodp_slot_get(const struct mmu_interval_notifier_ops *orig);
 void rodp_slot_put(struct rodp_slot *slot);
 
 /* rodp_region.c */
-int rodp_region_init(void);
+int rodp_region_init(void (*notify)(struct rodp_region *region, u8 cmd));
 void rodp_region_exit(void);
 struct rodp_proc *rodp_proc_get(struct pid *pid, bool create, gfp_t gfp);
 void rodp_proc_put(struct rodp_proc *proc);
 unsigned int rodp_proc_policy(struct rodp_proc *proc);
 int rodp_proc_set_policy(struct rodp_proc *proc, unsigned int policy);
 struct rodp_region *rodp_region_alloc(gfp_t gfp);
-void rodp_region_abort(struct rodp_region *region);
 int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem);
 void rodp_region_unhash(struct rodp_region *region);
 void rodp_region_detach(struct rodp_region *region);
@@ -243,12 +242,14 @@ int rodp_region_walk(unsigned long *tgid, u64 *after_id,
 		     void *arg);
 unsigned int rodp_regions_gen(void);
 void rodp_region_shrink(struct rodp_region *region, unsigned long start,
-			unsigned long end, bool blockable);
+			unsigned long end);
+void rodp_region_grow(struct rodp_region *region, unsigned long start,
+		      unsigned long end);
 
 /* rodp_downgrade.c */
 bool rodp_umem_any_writable(struct ib_umem_odp *umem, unsigned long start,
 			    unsigned long end);
-long rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
+void rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
 			 unsigned long end);
 bool rodp_can_downgrade(struct rodp_region *region);
 bool rodp_wp_enforced(struct rodp_region *region);
@@ -261,9 +262,6 @@ unsigned int rodp_range_revokes(struct ib_umem_odp *umem, struct mm_struct *mm,
 int rodp_attach(void);
 void rodp_detach(void);
 u64 rodp_probes_missed(unsigned int stat);
-unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n);
-void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
-		       unsigned long val);
 
 /* rodp_trust.c */
 struct module;

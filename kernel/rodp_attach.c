@@ -23,19 +23,28 @@
  *	FTRACE_OPS_FL_PERMANENT also keeps the ftrace_enabled sysctl from
  *	turning it off, as livepatch does. A kretprobe on the same function
  *	drops the region's module reference when the redirected call
- *	returns: that runs in the rethook trampoline, after the last
- *	instruction of rodp's own code, so rmmod can never free code that is
- *	still running. If that kretprobe missed (instance pool empty, kprobes
- *	switched off), the module reference is kept and counted as
- *	release-missed: rmmod stays busy, which is safe.
+ *	returns, so that the hook's own code has finished by then. The
+ *	return handler itself is rodp code that still runs after its
+ *	module_put(): it is safe because it runs with preemption disabled,
+ *	and rmmod's rodp_detach() unregisters the kretprobe, whose
+ *	synchronize_rcu() waits for every handler still running. If that
+ *	kretprobe missed (instance pool empty, kprobes switched off), the
+ *	module reference is kept and counted as release-missed: rmmod stays
+ *	busy, which is safe.
  *
  * ib_umem_odp_map_dma_and_lock()
  *	kretprobe counting the driver's faults, and the pages of rodp's own
  *	prefetches (told apart by region->prefetcher == current).
  *
+ * rodp calls ib_umem_odp_release() and ib_umem_odp_map_dma_and_lock()
+ * itself; both are EXPORT_SYMBOL in ib_core (checked in Debian's 7.2.13
+ * drivers/infiniband/core/umem_odp.c), so rodp.ko links them like any
+ * module: modversions checks their signatures at load, and modprobe loads
+ * ib_core first. Only the probes need kprobes.
+ *
  * Probe handlers run with preemption disabled: no sleeping, GFP_NOWAIT.
- * All argument access goes through rodp_arch_get_arg()/rodp_arch_set_arg()
- * and rodp_arch_func_entry(), the only architecture-specific code.
+ * All argument access goes through rodp_arch_get_arg()/rodp_arch_set_arg(),
+ * the only architecture-specific code.
  */
 #include <linux/ftrace.h>
 #include <linux/hmm.h>
@@ -58,19 +67,15 @@
 #endif
 
 /*
- * Protects rodp_is_attached, the probes' registration and
+ * Protects rodp_is_attached (written under it with WRITE_ONCE, read
+ * without it by rodp_prefetch()), the probes' registration and
  * rodp_missed_attach.
  */
 static DEFINE_MUTEX(rodp_attach_lock);
 static bool rodp_is_attached;
 
-/* ftrace site of ib_umem_odp_release() while attached. */
+/* What rodp_release_ops filters on while attached: ib_umem_odp_release(). */
 static unsigned long rodp_release_site;
-
-/* The real functions, called by rodp; set while attached. */
-static void (*rodp_real_release)(struct ib_umem_odp *umem_odp);
-static int (*rodp_real_map)(struct ib_umem_odp *umem_odp, u64 user_virt,
-			    u64 bcnt, u64 access_mask, bool fault);
 
 /*
  * kretprobe instances. The kernel's default (register_kretprobe() in
@@ -98,7 +103,7 @@ static u64 rodp_missed_attach;
  *
  * Return: the argument's value.
  */
-unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n)
+static unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n)
 {
 	return regs_get_kernel_argument(regs, n - 1);
 }
@@ -109,8 +114,8 @@ unsigned long rodp_arch_get_arg(struct pt_regs *regs, unsigned int n)
  * @n: argument number, from 1 to 6
  * @val: the new value
  */
-void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
-		       unsigned long val)
+static void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
+			      unsigned long val)
 {
 	switch (n) {
 	case 1:
@@ -134,23 +139,6 @@ void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
 	default:
 		WARN_ON_ONCE(1);
 	}
-}
-
-/*
- * The callable entry of a probed function: kprobes moves a function-entry
- * probe past the ENDBR64, and an indirect call must land on it.
- */
-static unsigned long rodp_arch_func_entry(unsigned long probe_addr)
-{
-#ifdef CONFIG_X86_KERNEL_IBT
-	u32 insn;
-
-	if (!copy_from_kernel_nofault(&insn,
-				      (void *)(probe_addr - ENDBR_INSN_SIZE),
-				      sizeof(insn)) && __is_endbr(insn))
-		return probe_addr - ENDBR_INSN_SIZE;
-#endif
-	return probe_addr;
 }
 
 /* ---- creation: ib_umem_odp_get(), ib_umem_odp_alloc_child() ---- */
@@ -195,7 +183,7 @@ static int rodp_wrap_entry(struct kretprobe_instance *ri,
 out_put_slot:
 	rodp_slot_put(slot);
 out_abort_region:
-	rodp_region_abort(region);
+	rodp_region_put(region);	/* never published: frees it */
 	return 1;
 }
 
@@ -229,7 +217,7 @@ static int rodp_wrap_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (IS_ERR_OR_NULL(umem)) {
 		/* No notifier was inserted: nothing uses the slot. */
 		rodp_slot_put(region->slot);
-		rodp_region_abort(region);
+		rodp_region_put(region);	/* never published: frees it */
 		module_put(THIS_MODULE);
 		return 0;
 	}
@@ -243,7 +231,7 @@ static int rodp_wrap_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		 */
 		pr_warn_ratelimited("rodp: cannot track a umem (%d); rmmod will stay busy\n",
 				    ret);
-		rodp_region_abort(region);
+		rodp_region_put(region);	/* never published: frees it */
 	}
 	return 0;
 }
@@ -274,7 +262,7 @@ static noinline void rodp_release_hook(struct ib_umem_odp *umem)
 	bool armed;
 
 	if (WARN_ON_ONCE(!region)) {
-		rodp_real_release(umem);
+		ib_umem_odp_release(umem);
 		return;
 	}
 
@@ -285,7 +273,7 @@ static noinline void rodp_release_hook(struct ib_umem_odp *umem)
 
 	/* From here the probes pass this umem through untouched. */
 	rodp_region_unhash(region);
-	rodp_real_release(umem);
+	ib_umem_odp_release(umem);
 
 	/* The notifier is gone: nothing calls through the slot for it. */
 	rodp_region_detach(region);
@@ -382,6 +370,8 @@ static long rodp_umem_small_pages(struct ib_umem_odp *umem, int n)
 
 struct rodp_map_data {
 	struct rodp_region *region;
+	unsigned long start;
+	unsigned long end;
 	long pages_per_umem_page;
 	bool prefetch;
 	bool fault;
@@ -392,10 +382,16 @@ static int rodp_map_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct ib_umem_odp *umem = (void *)rodp_arch_get_arg(regs, 1);
 	struct rodp_map_data *d = (void *)ri->data;
 	struct rodp_region *region = rodp_region_get_umem(umem);
+	unsigned long virt = rodp_arch_get_arg(regs, 2);
+	unsigned long umem_page;
 
 	if (!region)
 		return 1;
+	umem_page = 1UL << umem->page_shift;
 	d->region = region;
+	/* What a successful call mapped: its range in whole umem pages. */
+	d->start = ALIGN_DOWN(virt, umem_page);
+	d->end = ALIGN(virt + rodp_arch_get_arg(regs, 3), umem_page);
 	d->pages_per_umem_page = rodp_umem_small_pages(umem, 1);
 	d->prefetch = READ_ONCE(region->prefetcher) == current;
 	d->fault = !!(rodp_arch_get_arg(regs, 5) & 0xff);
@@ -407,6 +403,15 @@ static int rodp_map_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	int ret = (int)regs_return_value(regs);
 	struct rodp_map_data *d = (void *)ri->data;
 	struct rodp_region *region = d->region;
+
+	/*
+	 * A faulting call that succeeded mapped its whole range: it is live
+	 * again if an UNMAP had taken it off (a snapshot call maps only what
+	 * is present and is not counted). The caller still holds umem_mutex,
+	 * so an invalidation of the range cannot have finished in between.
+	 */
+	if (d->fault && ret >= 0)
+		rodp_region_grow(region, d->start, d->end);
 
 	if (d->prefetch) {
 		if (ret > 0)
@@ -440,10 +445,12 @@ static struct kretprobe rodp_map_krp = {
  *
  * Calls ib_umem_odp_map_dma_and_lock() like a driver's own prefetch, so
  * the pages land in the umem's pfn list. The release hook waits for it.
+ * A dead region (nothing of its range mapped when rodp last looked) is
+ * prefetched too: the range may have been mapped again since.
  *
  * Context: process; sleeps.
  * Return: PAGE_SIZE pages mapped (>= 0); -ENODEV when rodp is not attached;
- * -ENOENT when the region is being released or is dead; -EPERM for a
+ * -ENOENT when the region is being released; -EPERM for a
  * write prefetch of a read-only region; -EFAULT when the range is outside
  * the umem; or the error of ib_umem_odp_map_dma_and_lock() (-EINVAL when
  * the owner exited, -EBUSY, -ENOMEM, -EFAULT from hmm_range_fault()).
@@ -456,7 +463,7 @@ long rodp_prefetch(struct rodp_region *region, u64 addr, u64 length,
 	u64 mask = 0;
 	int ret;
 
-	if (!READ_ONCE(rodp_real_map))
+	if (!READ_ONCE(rodp_is_attached))
 		return -ENODEV;
 	if (flags & RODP_PREFETCH_WRITE) {
 		if (!ib_access_writable(region->access))
@@ -465,7 +472,7 @@ long rodp_prefetch(struct rodp_region *region, u64 addr, u64 length,
 	}
 
 	spin_lock(&region->lock);
-	if (region->releasing || region->state == RODP_REGION_DEAD) {
+	if (region->releasing) {
 		spin_unlock(&region->lock);
 		return -ENOENT;
 	}
@@ -476,7 +483,8 @@ long rodp_prefetch(struct rodp_region *region, u64 addr, u64 length,
 	mutex_lock(&region->prefetch_lock);
 	WRITE_ONCE(region->prefetcher, current);
 	rodp_stat_add(region, RODP_STAT_PREFETCH_CALLS, 1);
-	ret = rodp_real_map(region->umem, addr, length, mask, fault);
+	ret = ib_umem_odp_map_dma_and_lock(region->umem, addr, length, mask,
+					   fault);
 	if (ret >= 0) {
 		mutex_unlock(&region->umem->umem_mutex);
 		pages = rodp_umem_small_pages(region->umem, ret);
@@ -525,37 +533,19 @@ static void rodp_kprobe_reset(struct kprobe *kp)
 	kp->nmissed = 0;
 }
 
-/*
- * The callable entry of a function, and in @site (if not NULL) the
- * address a function-entry probe lands on, its ftrace call site.
- */
-static unsigned long rodp_symbol_entry(const char *name, unsigned long *site)
-{
-	struct kprobe kp = { .symbol_name = name };
-	unsigned long addr;
-
-	if (register_kprobe(&kp))
-		return 0;
-	addr = rodp_arch_func_entry((unsigned long)kp.addr);
-	if (site)
-		*site = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
-	return addr;
-}
-
 /**
  * rodp_attach() - attach to the ODP core
  *
  * Idempotent. Called at load and whenever ib_core or ib_uverbs goes live.
  *
  * Context: process; takes rodp_attach_lock.
- * Return: 0 if attached; -ENOENT when the ODP core (ib_core) is not loaded;
- * or the error of register_kprobe()/register_kretprobe() (-EBUSY when
- * another ftrace user modifies the IP of ib_umem_odp_release(), -EINVAL).
+ * Return: 0 if attached, or the error of ftrace or register_kretprobe()
+ * (-EINVAL when ib_umem_odp_release() has no ftrace call site, -EBUSY when
+ * another ftrace user modifies its IP).
  */
 int rodp_attach(void)
 {
-	unsigned long release, release_site = 0, map;
+	unsigned long release_site;
 	unsigned int maxactive;
 	int ret = 0;
 
@@ -563,15 +553,9 @@ int rodp_attach(void)
 	if (rodp_is_attached)
 		goto out_unlock;
 
-	release = rodp_symbol_entry("ib_umem_odp_release", &release_site);
-	map = rodp_symbol_entry("ib_umem_odp_map_dma_and_lock", NULL);
-	if (!release || !map) {
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	rodp_real_release = (void *)release;
+	/* ftrace finds the function's call site from its address. */
+	release_site = (unsigned long)ib_umem_odp_release;
 	rodp_release_site = release_site;
-	WRITE_ONCE(rodp_real_map, (void *)map);
 
 	/* A probe can be registered again only with its results cleared. */
 	rodp_kprobe_reset(&rodp_release_krp.kp);
@@ -592,7 +576,7 @@ int rodp_attach(void)
 	/* Release first: nothing may be wrapped that cannot be released. */
 	ret = ftrace_set_filter_ip(&rodp_release_ops, release_site, 0, 0);
 	if (ret)
-		goto out_clear_fns;
+		goto out_warn;
 	ret = register_ftrace_function(&rodp_release_ops);
 	if (ret)
 		goto out_clear_filter;
@@ -612,7 +596,7 @@ int rodp_attach(void)
 	if (register_kprobe(&rodp_heartbeat_kp))
 		rodp_heartbeat_kp.addr = NULL;
 
-	rodp_is_attached = true;
+	WRITE_ONCE(rodp_is_attached, true);
 	pr_info("rodp: attached to the ODP core\n");
 	goto out_unlock;
 
@@ -626,9 +610,7 @@ out_unregister_release_ops:
 	unregister_ftrace_function(&rodp_release_ops);
 out_clear_filter:
 	ftrace_set_filter_ip(&rodp_release_ops, release_site, 1, 0);
-out_clear_fns:
-	WRITE_ONCE(rodp_real_map, NULL);
-	rodp_real_release = NULL;
+out_warn:
 	pr_warn("rodp: cannot attach to the ODP core: %d\n", ret);
 out_unlock:
 	mutex_unlock(&rodp_attach_lock);
@@ -716,10 +698,9 @@ void rodp_attach_state(struct rodp_attach_state *st)
 	rodp_state_add(st, "ib_umem_odp_release", "ftrace",
 		       rodp_is_attached &&
 		       (rodp_release_ops.flags & FTRACE_OPS_FL_ENABLED), 0);
-	rodp_state_add(st, "ib_umem_odp_release", "call",
-		       !!rodp_real_release, 0);
-	rodp_state_add(st, "ib_umem_odp_map_dma_and_lock", "call",
-		       !!READ_ONCE(rodp_real_map), 0);
+	/* Linked: resolved by the module loader, so always there. */
+	rodp_state_add(st, "ib_umem_odp_release", "call", true, 0);
+	rodp_state_add(st, "ib_umem_odp_map_dma_and_lock", "call", true, 0);
 	mutex_unlock(&rodp_attach_lock);
 }
 
@@ -745,9 +726,7 @@ void rodp_detach(void)
 				     0);
 		rodp_missed_attach += rodp_missed(&rodp_get_krp) +
 				      rodp_missed(&rodp_child_krp);
-		WRITE_ONCE(rodp_real_map, NULL);
-		rodp_real_release = NULL;
-		rodp_is_attached = false;
+		WRITE_ONCE(rodp_is_attached, false);
 		pr_info("rodp: detached from the ODP core\n");
 	}
 	mutex_unlock(&rodp_attach_lock);

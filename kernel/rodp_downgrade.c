@@ -131,18 +131,15 @@ bool rodp_umem_any_writable(struct ib_umem_odp *umem, unsigned long start,
  * HMM_PFN_WRITE. Valid read-only and invalid entries are left alone.
  *
  * Context: umem_mutex held, after mmu_interval_set_seq();
- * rodp_can_downgrade() was true for the umem's region.
- * Return: the number of PAGE_SIZE pages downgraded (all those of each huge
- * page the range touches, for a huge page umem), or -EOPNOTSUPP when the
- * pfn-list format is unknown.
+ * rodp_can_downgrade() was true for the umem's region, so the pfn-list
+ * format is known (without it this does nothing).
  */
-long rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
+void rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
 			 unsigned long end)
 {
 #ifdef HAVE_UMEM_ODP_HMM_MAP
 	const unsigned long rw = HMM_PFN_VALID | HMM_PFN_WRITE;
 	size_t idx, last;
-	long n = 0;
 
 	lockdep_assert_held(&umem->umem_mutex);
 
@@ -154,10 +151,6 @@ long rodp_umem_downgrade(struct ib_umem_odp *umem, unsigned long start,
 			continue;
 		set_page_dirty(compound_head(hmm_pfn_to_page(pfn)));
 		umem->map.pfn_list[idx] = pfn & ~HMM_PFN_WRITE;
-		n++;
 	}
-	return n;
-#else
-	return -EOPNOTSUPP;
 #endif
 }

@@ -2,10 +2,12 @@
 /*
  * rodp: event-aware RDMA On-Demand Paging shim - module init and exit.
  *
- * rodp attaches to the ODP core (ib_umem_odp_*() in ib_core) with probes;
- * if it is not loaded yet, a module notifier attaches when ib_core or
- * ib_uverbs goes live. Each wrapped umem holds a module reference, so
- * rmmod is refused while any exists, and unloading leaves nothing behind.
+ * rodp attaches to the ODP core (ib_umem_odp_*() in ib_core) with probes
+ * at load; it links two of ib_core's exports, so ib_core is loaded first
+ * and stays while rodp is. A module notifier attaches again when ib_core
+ * or ib_uverbs goes live, should the first attach have failed. Each
+ * wrapped umem holds a module reference, so rmmod is refused while any
+ * exists, and unloading leaves nothing behind.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -115,7 +117,7 @@ static int __init rodp_init(void)
 {
 	int ret;
 
-	ret = rodp_region_init();
+	ret = rodp_region_init(rodp_netlink_notify);
 	if (ret)
 		return ret;
 

@@ -120,7 +120,7 @@ static int rodp_put_ranges(struct sk_buff *skb, struct rodp_region *region)
 	ranges = nla_nest_start(skb, RODP_A_REGION_RANGES);
 	if (!ranges)
 		return -EMSGSIZE;
-	list_for_each_entry(range, &region->ranges, node) {
+	list_for_each_entry(range, &region->live.ranges, node) {
 		one = nla_nest_start(skb, RODP_A_RANGE);
 		if (!one)
 			goto out_cancel_ranges;

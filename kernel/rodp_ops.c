@@ -57,6 +57,17 @@ static unsigned int rodp_region_policy(struct rodp_region *region)
 }
 
 /*
+ * exit_mmap() unmaps everything once the last user of the mm is gone:
+ * nothing can map the range again, and the region is released when its
+ * MR goes (the process's files are closed after its mm). Shrinking then
+ * would only tell the owner that every region died.
+ */
+static bool rodp_mm_torn_down(struct mm_struct *mm)
+{
+	return !atomic_read(&mm->mm_users);
+}
+
+/*
  * The policy engine. Every decision that does not simply delegate is
  * taken under umem_mutex after mmu_interval_set_seq(), so a concurrent
  * ib_umem_odp_map_dma_and_lock() retries (DESIGN.md invariant 4).
@@ -94,6 +105,13 @@ static bool rodp_invalidate_common(struct rodp_call *c)
 	}
 
 	rodp_stat_add(region, rodp_event_stat(event), 1);
+	/*
+	 * Only the OOM reaper and process_mrelease() (__oom_reap_task_mm())
+	 * invalidate without being allowed to sleep; the drivers refuse
+	 * those that need their lock, and the reaper retries or gives up.
+	 */
+	if (!blockable)
+		rodp_stat_add(region, RODP_STAT_INVAL_NONBLOCK, 1);
 	if (end > start)
 		rodp_stat_add(region, RODP_STAT_INVAL_PAGES,
 			      (end - start) >> PAGE_SHIFT);
@@ -157,8 +175,9 @@ delegate:
 	ret = rodp_delegate(slot, c);
 	if (!ret)
 		return false;
-	if (act == RODP_ACTION_SHRINK && region) {
-		rodp_region_shrink(region, start, end, blockable);
+	if (act == RODP_ACTION_SHRINK && region &&
+	    !rodp_mm_torn_down(range->mm)) {
+		rodp_region_shrink(region, start, end);
 		rodp_stat_add(region, RODP_STAT_ACT_SHRUNK, 1);
 	} else {
 		rodp_stat_add(region, RODP_STAT_ACT_DELEGATED, 1);

@@ -10,9 +10,12 @@
  *		 and proc->regions (dumps, id lookups), under proc->lock.
  *   rodp_umems  rhashtable, umem pointer -> region, for the invalidate
  *		 wrappers and the probes; RCU readers.
+ *   rodp_ids    allocating xarray, region id -> region, for the requests
+ *		 that name a region; RCU readers.
  *
- * Lock order: rodp_procs.xa_lock -> proc->lock -> region->lock. The attach
- * probes take these from atomic context; nobody sleeps under them.
+ * Lock order: rodp_procs.xa_lock -> proc->lock -> region->lock, and
+ * proc->lock -> rodp_ids.xa_lock. The attach probes take these from atomic
+ * context; nobody sleeps under them.
  */
 #include <linux/interval_tree_generic.h>
 #include <linux/module.h>
@@ -29,6 +32,22 @@
 #include "rodp.h"
 #include "rodp_trust.h"
 
+/* The live sets' nodes: allocated under region->lock, so GFP_NOWAIT. */
+static struct rodp_range *rodp_live_new_node(void)
+{
+	struct rodp_range *range;
+
+	return kzalloc_obj(*range, GFP_NOWAIT | __GFP_NOWARN);
+}
+
+static void rodp_live_free_node(struct rodp_range *range)
+{
+	kfree(range);
+}
+
+#define RODP_LIVE_FUNCTIONS
+#include "rodp_live.h"
+
 static DEFINE_XARRAY(rodp_procs);
 
 /* Serialises proc->policy changes with the reference they carry. */
@@ -37,10 +56,20 @@ static DEFINE_SPINLOCK(rodp_policy_lock);
 /* Changes whenever a region is published or detached (dump consistency). */
 static atomic_t rodp_gen = ATOMIC_INIT(1);
 
-/* Next region id; ids start at 1 and are never reused. */
-static atomic64_t rodp_next_id = ATOMIC64_INIT(0);
+/*
+ * Region ids: a region is in rodp_ids from rodp_region_publish() to
+ * rodp_region_detach(), and holds its attachment reference all that time,
+ * so a reader under RCU that finds it can take a reference with
+ * refcount_inc_not_zero(). Ids are allocated cyclically from 1, after
+ * @rodp_ids_next: one is used again only after 2^32 - 1 more regions.
+ */
+static DEFINE_XARRAY_ALLOC1(rodp_ids);
+static u32 rodp_ids_next;		/* under rodp_ids.xa_lock */
 
 static struct rhashtable rodp_umems;
+
+/* The owner's notification callback; set by rodp_region_init(), constant. */
+static void (*rodp_region_notify)(struct rodp_region *region, u8 cmd);
 static const struct rhashtable_params rodp_umems_params = {
 	.key_len = sizeof(struct ib_umem_odp *),
 	.key_offset = offsetof(struct rodp_region, umem),
@@ -201,16 +230,24 @@ static void rodp_region_ntf_work(struct work_struct *work)
 	struct rodp_region *region =
 		container_of(work, struct rodp_region, ntf_work);
 	unsigned long pending;
+	bool dead;
 
 	spin_lock(&region->lock);
 	pending = region->ntf_pending;
 	region->ntf_pending = 0;
+	dead = region->state == RODP_REGION_DEAD;
 	spin_unlock(&region->lock);
 
-	if (pending & BIT(RODP_NTF_DEAD))
-		rodp_netlink_notify(region, RODP_CMD_REGION_DEAD_NTF);
-	else if (pending & BIT(RODP_NTF_SHRUNK))
-		rodp_netlink_notify(region, RODP_CMD_REGION_SHRUNK_NTF);
+	/*
+	 * The message carries the ranges as they are now, so one message
+	 * says everything; its command names the latest change.
+	 */
+	if (dead)
+		rodp_region_notify(region, RODP_CMD_REGION_DEAD_NTF);
+	else if (pending & BIT(RODP_NTF_GROWN))
+		rodp_region_notify(region, RODP_CMD_REGION_GROWN_NTF);
+	else if (pending)
+		rodp_region_notify(region, RODP_CMD_REGION_SHRUNK_NTF);
 
 	rodp_region_put(region);
 }
@@ -221,7 +258,7 @@ static void rodp_region_ntf_work(struct work_struct *work)
  *
  * The region gets its one live range and its attachment reference; the
  * caller sets @proc, @slot and @access, then either publishes it with
- * rodp_region_publish() or frees it with rodp_region_abort().
+ * rodp_region_publish() or frees it with rodp_region_put().
  *
  * Return: the region, or NULL when memory ran out.
  */
@@ -239,8 +276,8 @@ struct rodp_region *rodp_region_alloc(gfp_t gfp)
 		return NULL;
 	}
 	spin_lock_init(&region->lock);
-	INIT_LIST_HEAD(&region->ranges);
-	list_add(&range->node, &region->ranges);
+	/* The range is set when the umem is known, at publish. */
+	rodp_live_init(&region->live, range, 0, 0);
 	INIT_LIST_HEAD(&region->proc_node);
 	RB_CLEAR_NODE(&region->rb);
 	INIT_WORK(&region->ntf_work, rodp_region_ntf_work);
@@ -253,25 +290,11 @@ struct rodp_region *rodp_region_alloc(gfp_t gfp)
 
 static void rodp_region_free(struct rodp_region *region)
 {
-	struct rodp_range *range, *tmp;
-
-	list_for_each_entry_safe(range, tmp, &region->ranges, node)
-		kfree(range);
+	rodp_live_destroy(&region->live);
 	if (region->proc)
 		rodp_proc_put(region->proc);
 	mutex_destroy(&region->prefetch_lock);
 	kfree_rcu(region, rcu);
-}
-
-/**
- * rodp_region_abort() - free a region that was never published
- * @region: from rodp_region_alloc()
- *
- * Context: any; does not sleep.
- */
-void rodp_region_abort(struct rodp_region *region)
-{
-	rodp_region_free(region);
 }
 
 static bool rodp_device_is_software(struct ib_device *ibdev)
@@ -292,8 +315,8 @@ static bool rodp_device_is_software(struct ib_device *ibdev)
  *
  * Context: any; does not sleep (called from the get return probe).
  * Return: 0, or the error of the umem index insert (-ENOMEM, -EBUSY,
- * -EEXIST); the region is then not published and still owned by the
- * caller.
+ * -EEXIST) or of the id allocation (-ENOMEM, -EBUSY: every id in use); the
+ * region is then not published and still owned by the caller.
  */
 int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 {
@@ -301,6 +324,7 @@ int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 	struct rodp_proc *proc = region->proc;
 	struct rodp_range *range;
 	struct module *owner;
+	u32 id;
 	int ret;
 
 	region->umem = umem;
@@ -318,7 +342,8 @@ int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 						 owner->version);
 	rodp_trust_note_module(owner);
 	strscpy(region->device, dev_name(&ibdev->dev), sizeof(region->device));
-	range = list_first_entry(&region->ranges, struct rodp_range, node);
+	range = list_first_entry(&region->live.ranges, struct rodp_range,
+				 node);
 	range->start = region->it_start;
 	range->last = region->it_last;
 
@@ -328,8 +353,21 @@ int rodp_region_publish(struct rodp_region *region, struct ib_umem_odp *umem)
 		return ret;
 
 	spin_lock(&proc->lock);
-	/* Under the lock, so that proc->regions stays in id order. */
-	region->id = atomic64_inc_return(&rodp_next_id);
+	/*
+	 * Under the lock, so that proc->regions stays in id order (until the
+	 * ids wrap). Reserved first (a reserved slot reads as empty), stored
+	 * once @id is set; the store into the reserved slot cannot fail.
+	 */
+	ret = xa_alloc_cyclic(&rodp_ids, &id, NULL, xa_limit_32b,
+			      &rodp_ids_next, GFP_NOWAIT | __GFP_NOWARN);
+	if (ret < 0) {
+		spin_unlock(&proc->lock);
+		rhashtable_remove_fast(&rodp_umems, &region->hnode,
+				       rodp_umems_params);
+		return ret;
+	}
+	region->id = id;
+	xa_store(&rodp_ids, id, region, GFP_NOWAIT);
 	rodp_rtree_insert(region, &proc->tree);
 	list_add_tail(&region->proc_node, &proc->regions);
 	proc->nr_regions++;
@@ -370,6 +408,7 @@ void rodp_region_detach(struct rodp_region *region)
 	list_del_init(&region->proc_node);
 	proc->nr_regions--;
 	spin_unlock(&proc->lock);
+	xa_erase(&rodp_ids, region->id);
 
 	atomic_inc(&rodp_gen);
 	rodp_stat_add(region, RODP_STAT_UMEMS_RELEASED, 1);
@@ -417,34 +456,22 @@ struct rodp_region *rodp_region_get_umem(struct ib_umem_odp *umem)
  * rodp_region_get_id() - look a region up by id
  * @id: region id
  *
- * Walks the processes; ids are for control-plane requests only.
- *
- * Context: process; takes spinlocks.
+ * Context: any; does not sleep.
  * Return: the region with a reference, or NULL if no tracked region has
  * @id.
  */
 struct rodp_region *rodp_region_get_id(u64 id)
 {
-	struct rodp_region *region, *found = NULL;
-	struct rodp_proc *proc;
-	unsigned long tgid;
+	struct rodp_region *region;
 
-	xa_lock(&rodp_procs);
-	xa_for_each(&rodp_procs, tgid, proc) {
-		spin_lock(&proc->lock);
-		list_for_each_entry(region, &proc->regions, proc_node) {
-			if (region->id != id)
-				continue;
-			refcount_inc(&region->ref);
-			found = region;
-			break;
-		}
-		spin_unlock(&proc->lock);
-		if (found)
-			break;
-	}
-	xa_unlock(&rodp_procs);
-	return found;
+	if (!id || id > U32_MAX)
+		return NULL;
+	rcu_read_lock();
+	region = xa_load(&rodp_ids, id);
+	if (region && !refcount_inc_not_zero(&region->ref))
+		region = NULL;
+	rcu_read_unlock();
+	return region;
 }
 
 /**
@@ -512,58 +539,64 @@ static void rodp_region_queue_ntf(struct rodp_region *region,
  * @region: the region
  * @start: first unmapped byte, inside the region
  * @end: byte after the last unmapped one
- * @blockable: the invalidation may sleep (it still never reclaims here)
  *
- * A range split in two needs one more node; if that allocation fails the
- * live set keeps the whole range (it over-approximates, never loses a
- * mapped byte). A region left with no live range becomes dead. Either
- * change is notified from rodp_wq.
+ * A region left with no live range is dead until rodp_region_grow().
+ * Either change is notified from rodp_wq.
  *
- * Context: an invalidate callback; allocates with GFP_NOWAIT only.
+ * Context: an invalidate callback; allocates with GFP_NOWAIT, and only to
+ * split a range (rodp_live_remove()).
  */
 void rodp_region_shrink(struct rodp_region *region, unsigned long start,
-			unsigned long end, bool blockable)
+			unsigned long end)
 {
-	struct rodp_range *range, *tmp, *spare;
-	unsigned long last = end - 1;
-	bool changed = false;
-
 	if (end <= start)
 		return;
-	spare = kzalloc_obj(*spare, GFP_NOWAIT | __GFP_NOWARN);
 
 	spin_lock(&region->lock);
-	list_for_each_entry_safe(range, tmp, &region->ranges, node) {
-		if (range->last < start || range->start > last)
-			continue;
-		if (range->start >= start && range->last <= last) {
-			list_del(&range->node);
-			kfree(range);
-		} else if (range->start < start && range->last > last) {
-			if (!spare)
-				continue;
-			spare->start = end;
-			spare->last = range->last;
-			range->last = start - 1;
-			list_add(&spare->node, &range->node);
-			spare = NULL;
-		} else if (range->start < start) {
-			range->last = start - 1;
-		} else {
-			range->start = end;
-		}
-		changed = true;
-	}
-	if (changed) {
-		if (list_empty(&region->ranges)) {
-			region->state = RODP_REGION_DEAD;
-			rodp_region_queue_ntf(region, RODP_NTF_DEAD);
-		} else {
-			rodp_region_queue_ntf(region, RODP_NTF_SHRUNK);
-		}
+	switch (rodp_live_remove(&region->live, start, end - 1)) {
+	case RODP_LIVE_EMPTY:
+		region->state = RODP_REGION_DEAD;
+		rodp_region_queue_ntf(region, RODP_NTF_DEAD);
+		break;
+	case RODP_LIVE_SHRUNK:
+		rodp_region_queue_ntf(region, RODP_NTF_SHRUNK);
+		break;
+	default:
+		break;
 	}
 	spin_unlock(&region->lock);
-	kfree(spare);
+}
+
+/**
+ * rodp_region_grow() - add a range the device just mapped to the live set
+ * @region: the region
+ * @start: first mapped byte
+ * @end: byte after the last mapped one
+ *
+ * ODP resolves addresses when it faults, so a range that was unmapped
+ * (the region shrunk, or died) works again once something is mapped
+ * there (mmap(MAP_FIXED), mremap() back) and the device faults or
+ * prefetches it. The range is clipped to the region; a dead region
+ * becomes live. Notified from rodp_wq.
+ *
+ * Context: the fault probe's return handler (atomic); allocates with
+ * GFP_NOWAIT, only when the range touches no live range
+ * (rodp_live_add()).
+ */
+void rodp_region_grow(struct rodp_region *region, unsigned long start,
+		      unsigned long end)
+{
+	start = max(start, region->it_start);
+	end = min(end, region->it_last + 1);
+	if (end <= start)
+		return;
+
+	spin_lock(&region->lock);
+	if (rodp_live_add(&region->live, start, end - 1) == RODP_LIVE_GREW) {
+		region->state = RODP_REGION_LIVE;
+		rodp_region_queue_ntf(region, RODP_NTF_GROWN);
+	}
+	spin_unlock(&region->lock);
 }
 
 /**
@@ -646,11 +679,15 @@ void rodp_region_unbind_portid(u32 portid)
 
 /**
  * rodp_region_init() - set up the indexes
+ * @notify: called from rodp_wq, where it may sleep, with the region (the
+ *	caller holds a reference) and RODP_CMD_REGION_*_NTF when a region
+ *	shrank, died or grew
  *
  * Return: 0, or the error of rhashtable_init().
  */
-int rodp_region_init(void)
+int rodp_region_init(void (*notify)(struct rodp_region *region, u8 cmd))
 {
+	rodp_region_notify = notify;
 	return rhashtable_init(&rodp_umems, &rodp_umems_params);
 }
 
@@ -672,5 +709,7 @@ void rodp_region_exit(void)
 		kfree(proc);
 	}
 	xa_destroy(&rodp_procs);
+	WARN_ON_ONCE(!xa_empty(&rodp_ids));
+	xa_destroy(&rodp_ids);
 	rhashtable_destroy(&rodp_umems);
 }

@@ -225,7 +225,8 @@ static int rodp_nl_is_ntf(struct nlmsghdr *nlh)
 		return 0;
 	g = nlmsg_data(nlh);
 	return g->cmd == RODP_CMD_REGION_SHRUNK_NTF ||
-	       g->cmd == RODP_CMD_REGION_DEAD_NTF;
+	       g->cmd == RODP_CMD_REGION_DEAD_NTF ||
+	       g->cmd == RODP_CMD_REGION_GROWN_NTF;
 }
 
 /*

@@ -166,7 +166,8 @@ int rodp_ntf_parse_ranges(const void *buf, size_t len, int family,
 		return EPROTO;
 	g = nlmsg_data(nlh);
 	if (g->cmd != RODP_CMD_REGION_SHRUNK_NTF &&
-	    g->cmd != RODP_CMD_REGION_DEAD_NTF)
+	    g->cmd != RODP_CMD_REGION_DEAD_NTF &&
+	    g->cmd != RODP_CMD_REGION_GROWN_NTF)
 		return ENOMSG;
 	if (genlmsg_parse(nlh, 0, tb, RODP_A_MAX,
 			  (struct nla_policy *)rodp_attr_policy) < 0)
@@ -179,7 +180,9 @@ int rodp_ntf_parse_ranges(const void *buf, size_t len, int family,
 
 	memset(ev, 0, sizeof(*ev));
 	ev->type = g->cmd == RODP_CMD_REGION_DEAD_NTF ?
-		   RODP_EVENT_REGION_DEAD : RODP_EVENT_REGION_SHRUNK;
+		   RODP_EVENT_REGION_DEAD :
+		   g->cmd == RODP_CMD_REGION_GROWN_NTF ?
+		   RODP_EVENT_REGION_GROWN : RODP_EVENT_REGION_SHRUNK;
 	ev->region_id = nla_get_u64(tb[RODP_A_REGION_ID]);
 	ev->state = nla_get_u32(tb[RODP_A_REGION_STATE]);
 	if (tb[RODP_A_LKEY])

@@ -47,6 +47,7 @@ static const size_t rodp_stat_offset[RODP_STAT_MAX + 1] = {
 					       skip_soft_dirty),
 	[RODP_STAT_ATTACH_MISSED] = offsetof(struct rodp_stats, attach_missed),
 	[RODP_STAT_RELEASE_MISSED] = offsetof(struct rodp_stats, release_missed),
+	[RODP_STAT_INVAL_NONBLOCK] = offsetof(struct rodp_stats, inval_nonblock),
 };
 
 int rodp_stats_from_nest(struct nlattr *nest, struct rodp_stats *stats)

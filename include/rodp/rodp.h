@@ -164,9 +164,11 @@ struct rodp_stats {
 	uint64_t skip_soft_dirty;
 	uint64_t attach_missed;		/* creation probe missed (global) */
 	uint64_t release_missed;	/* release probe missed (global) */
+	/* invalidations that may not sleep (OOM reaper), also in inval[] */
+	uint64_t inval_nonblock;
 	/* Room for later counters, so that rodp_stats can be embedded in
 	 * struct rodp_mr_stats and rodp_region_info and still grow. */
-	uint64_t reserved[12];
+	uint64_t reserved[11];
 };
 
 /*
@@ -386,12 +388,15 @@ const char *rodp_policy_str(enum rodp_policy_mode policy);
 
 enum rodp_event_type {
 	RODP_EVENT_REGION_SHRUNK = 1,	/* part of an MR was unmapped */
-	RODP_EVENT_REGION_DEAD,		/* all of it: the MR cannot work */
+	RODP_EVENT_REGION_DEAD,		/* all of it: none of it is live */
 	/* Since RODP_1.2: events of this context were dropped here (its
 	 * queue was full, or the kernel's socket overran); .lost says how
 	 * many (at least), the other fields are zero. Consumers of older
 	 * releases ignore types they do not know. */
 	RODP_EVENT_LOST,
+	/* a device fault or prefetch mapped part of it again (after
+	 * mmap(MAP_FIXED) or mremap() back); a dead MR is live again */
+	RODP_EVENT_REGION_GROWN,
 };
 
 /* One event. Grows only at the end; pass sizeof as compiled. */

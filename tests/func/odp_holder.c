@@ -7,13 +7,18 @@
  *   odp_holder stat COUNTER        print a global counter (umems_live,
  *                                  umems_created, umems_released, wrap_full,
  *                                  attach_missed, release_missed)
- *   odp_holder hold [-d DEV] [-n MRS] [-p THREADS]
+ *   odp_holder hold [-d DEV] [-n MRS] [-p THREADS] [-w]
  *                                  register MRS ODP MRs of 1 MiB on DEV
  *                                  (default $RODP_DEV or rxe0), print
  *                                  "ready" and wait to be killed; with -p,
  *                                  THREADS threads prefetch (ibv_advise_mr
  *                                  and rodp's PREFETCH) while the main
- *                                  thread discards and rewrites the pages
+ *                                  thread discards and rewrites the pages;
+ *                                  with -w, once a byte arrives on stdin,
+ *                                  write one to stdout and wait there
+ *                                  (test_nonblock blocks that write in the
+ *                                  pipe's lock, so that a SIGKILL leaves
+ *                                  the process dying with its memory)
  *   odp_holder policy MODE         set this process's own policy (stock,
  *                                  event-aware, default) and exit
  *   odp_holder storm [-d DEV] [-t THREADS] [-r ROUNDS]
@@ -35,6 +40,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +73,7 @@ static const struct {
 	{ "wrap_full", RODP_STAT_WRAP_FULL },
 	{ "attach_missed", RODP_STAT_ATTACH_MISSED },
 	{ "release_missed", RODP_STAT_RELEASE_MISSED },
+	{ "inval_nonblock", RODP_STAT_INVAL_NONBLOCK },
 };
 
 static int stat_cmd(const char *name)
@@ -155,12 +162,17 @@ static int hold_cmd(int argc, char **argv)
 	struct ibv_device **list;
 	struct ibv_context *ctx = NULL;
 	unsigned int n = 1, threads = 0, i;
+	bool write_stuck = false;
 	struct nl_raw nl;
 	pthread_t tid;
+	char c;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "d:n:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:n:p:w")) != -1) {
 		switch (opt) {
+		case 'w':
+			write_stuck = true;
+			break;
 		case 'd':
 			dev = optarg;
 			break;
@@ -226,6 +238,10 @@ static int hold_cmd(int argc, char **argv)
 		}
 	printf("ready\n");
 	fflush(stdout);
+	if (write_stuck && read(0, &c, 1) == 1)
+		for (;;)
+			if (write(1, &c, 1) < 0)
+				pause();
 	for (i = 0; threads; i = (i + 1) % nr_mrs) {
 		/* Invalidations under the prefetchers' feet. */
 		madvise(mrs[i]->addr, MR_LEN / 2, MADV_DONTNEED);

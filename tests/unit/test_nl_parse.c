@@ -116,6 +116,20 @@ static void test_dead_notification(void)
 	nlmsg_free(msg);
 }
 
+/* A dead region mapped again and faulted in: live, with its ranges. */
+static void test_grown_notification(void)
+{
+	struct spec s = { .cmd = RODP_CMD_REGION_GROWN_NTF, .nranges = 1 };
+	struct nl_msg *msg = build(&s);
+	struct rodp_event ev;
+
+	CU_ASSERT_EQUAL(parse(msg, nlmsg_hdr(msg)->nlmsg_len, &ev), 0);
+	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_GROWN);
+	CU_ASSERT_EQUAL(ev.state, RODP_STATE_LIVE);
+	CU_ASSERT_EQUAL(ev.live_ranges, 1);
+	nlmsg_free(msg);
+}
+
 static void test_not_a_notification(void)
 {
 	struct spec s = { .cmd = RODP_CMD_REGION_GET, .nranges = 1 };
@@ -293,6 +307,7 @@ int main(void)
 	static const struct rodp_test tests[] = {
 		RODP_TEST(test_shrunk_notification),
 		RODP_TEST(test_dead_notification),
+		RODP_TEST(test_grown_notification),
 		RODP_TEST(test_not_a_notification),
 		RODP_TEST(test_truncated),
 		RODP_TEST(test_lying_lengths),

@@ -55,6 +55,7 @@ static void test_every_counter(void)
 	CU_ASSERT_EQUAL(st.skip_soft_dirty, 1000 + RODP_STAT_SKIP_SOFT_DIRTY);
 	CU_ASSERT_EQUAL(st.attach_missed, 1000 + RODP_STAT_ATTACH_MISSED);
 	CU_ASSERT_EQUAL(st.release_missed, 1000 + RODP_STAT_RELEASE_MISSED);
+	CU_ASSERT_EQUAL(st.inval_nonblock, 1000 + RODP_STAT_INVAL_NONBLOCK);
 	nlmsg_free(msg);
 }
 

@@ -55,7 +55,8 @@ static bool print_event(struct cli *c, const struct rodp_event *ev,
 	int n = 0;
 
 	kv[n++] = (struct kv){ "event", KV_STR, 0,
-		ev->type == RODP_EVENT_REGION_DEAD ? "dead" : "shrunk" };
+		ev->type == RODP_EVENT_REGION_DEAD ? "dead" :
+		ev->type == RODP_EVENT_REGION_GROWN ? "grown" : "shrunk" };
 	kv[n++] = (struct kv){ "id", KV_U64, ev->region_id, NULL };
 	kv[n++] = (struct kv){ "pid", KV_U64, ev->pid, NULL };
 	if (*dev)

@@ -37,6 +37,7 @@ const struct rodp_stat_field rodp_stat_fields[] = {
 	F("skip-soft-dirty", skip_soft_dirty),
 	F("attach-missed", attach_missed),
 	F("release-missed", release_missed),
+	F("inval-nonblock", inval_nonblock),
 };
 
 const size_t rodp_stat_nfields =

@@ -49,7 +49,14 @@ enum rodp_device_kind {
 /* RODP_A_REGION_STATE. */
 enum rodp_region_state {
 	RODP_REGION_LIVE = 0,
-	/* Every byte of the range was unmapped; the MR can never work again. */
+	/*
+	 * No live range now: every byte of the range was unmapped. ODP
+	 * resolves addresses at fault time, so the MR works again once
+	 * memory is mapped there (mmap(MAP_FIXED), mremap() back): the next
+	 * device fault or prefetch into the range makes the region live again
+	 * (RODP_CMD_REGION_GROWN_NTF). The process's exit does not kill its
+	 * regions; they go when their MRs are destroyed.
+	 */
 	RODP_REGION_DEAD,
 };
 
@@ -121,6 +128,13 @@ enum rodp_stat {
 	 */
 	RODP_STAT_ATTACH_MISSED,
 	RODP_STAT_RELEASE_MISSED,
+	/*
+	 * Invalidations that may not sleep (mmu_notifier_range_blockable()
+	 * false: the OOM reaper, process_mrelease()), also counted by event
+	 * above. A driver refuses those it needs its lock for; the reaper
+	 * then retries and gives up on the process's memory.
+	 */
+	RODP_STAT_INVAL_NONBLOCK,
 
 	__RODP_STAT_MAX,
 	RODP_STAT_MAX = __RODP_STAT_MAX - 1
@@ -214,7 +228,10 @@ enum rodp_cmd {
 	 * fills its own page table in its own prefetch, which rodp cannot do.
 	 */
 	RODP_CMD_PREFETCH,
-	/* Notifications: unicast to the binder and to RODP_MCGRP_EVENTS. */
+	/*
+	 * Notifications: unicast to the binder and to RODP_MCGRP_EVENTS, each
+	 * with the region's state and live ranges as they are when sent.
+	 */
 	RODP_CMD_REGION_SHRUNK_NTF,
 	RODP_CMD_REGION_DEAD_NTF,
 	/*
@@ -223,6 +240,12 @@ enum rodp_cmd {
 	 * release-missed among them) and the rdma_rxe it saw.
 	 */
 	RODP_CMD_STATUS_GET,
+	/*
+	 * Notification: a device fault or prefetch mapped part of the range
+	 * that was not live (after mmap(MAP_FIXED) or mremap() over a shrunk
+	 * or dead region); a dead region is live again.
+	 */
+	RODP_CMD_REGION_GROWN_NTF,
 
 	__RODP_CMD_MAX,
 	RODP_CMD_MAX = __RODP_CMD_MAX - 1
