@@ -859,6 +859,7 @@ static void *churn_thread(void *arg)
 {
 	unsigned long n = (unsigned long)(uintptr_t)arg;
 	struct ibv_mr *mr;
+	size_t mapped;
 	uint8_t *buf;
 
 	while (!atomic_load(&churn_stop)) {
@@ -881,12 +882,20 @@ static void *churn_thread(void *arg)
 		}
 		atomic_fetch_add(&churn_made, 1);
 		atomic_store(&churn_addr, (uintptr_t)buf);
+		/*
+		 * What is still mapped after this is unmapped at the end, and
+		 * only that: another thread may map its buffer into a range
+		 * this one gave back.
+		 */
+		mapped = CHURN_LEN;
 		switch (n++ % 4) {
 		case 1:
 			munmap(buf + CHURN_LEN / 2, CHURN_LEN / 2);
+			mapped = CHURN_LEN / 2;
 			break;
 		case 2:
 			munmap(buf, CHURN_LEN);
+			mapped = 0;
 			break;
 		case 3:
 			madvise(buf, CHURN_LEN, MADV_DONTNEED);
@@ -899,7 +908,8 @@ static void *churn_thread(void *arg)
 			       strerror(errno));
 			atomic_fetch_add(&churn_errors, 1);
 		}
-		munmap(buf, CHURN_LEN);
+		if (mapped)
+			munmap(buf, mapped);
 	}
 	return NULL;
 }
