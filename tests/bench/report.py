@@ -503,7 +503,7 @@ def detail_tables(figs):
         for f in m3:
             out.append(f"| {f['key']} | {f['bytes'] >> 20} MiB | {f['pinned_ms']:.1f} | "
                        f"{f['odp_ms']:.1f} | {fmt(f['figure']['median'])} |")
-    m5 = [f for f in figs if f.get("id") == "M5" and "kind" in f and f["figure"]]
+    m5 = [f for f in figs if f.get("id") == "M5" and "policy" in f and f["figure"]]
     if m5:
         out += ["", "### M5 in detail: device refaults per churn event (rodp counters, median)", "",
                 "Source: the buffer RDMA READ reads (the server's); sink: the buffer it "
