@@ -986,10 +986,10 @@ static int restore_policies(struct nl_raw *nl, uint32_t global)
 		printf("FAIL: restoring the global policy %u: %s\n", global,
 		       ret ? strerror(-ret) : "another read back");
 		rc = 1;
-	} else {
+	}
+	if (!rc)
 		printf("policies restored: global %u, pids %u %u 1 default (read back)\n",
 		       global, t.self, t.parent);
-	}
 	return rc;
 }
 
