@@ -5,7 +5,11 @@
  * on doit-only operations, unknown, missing, duplicated, oversized and
  * wrongly sized attributes, lying attribute and message lengths, bad
  * family ids, header pids and RODP_A_PID values, region ids and ranges
- * around a real ODP region this process registers.
+ * around a real ODP region this process registers. The churn phase sends
+ * the same requests while other threads create and destroy ODP regions
+ * (register, shrink by munmap, discard, deregister), the requests aiming
+ * at those regions' ids and addresses, so the handlers race with region
+ * creation and teardown.
  *
  * Every answer is checked: an error must carry a plausible errno and
  * well-formed extended-ACK attributes; a reply must be a well-formed rodp
@@ -15,7 +19,7 @@
  * the global policy. The guest harness fails the run on any kernel report
  * (WARN, KASAN, lockdep), so a crash of the kernel is caught there.
  *
- *   fuzz_netlink [-n COUNT] [-s SEED] [-r | -u] [-v]
+ *   fuzz_netlink [-n COUNT] [-s SEED] [-r | -u | -c] [-t THREADS] [-v]
  *
  * Half the messages are well-formed requests with values worth trying (so
  * the handlers, not only the attribute policies, see them); the other
@@ -23,15 +27,23 @@
  *
  * -n messages per phase (default 5000; 100000 for the full run), -s the
  * seed (default: from the clock; printed, and the same seed replays the
- * same messages), -r only the root phase, -u only the unprivileged one.
- * Exit: 0 clean, 1 a bad answer, 77 no rodp family (a failure when
- * RODP_REQUIRE_MODULE is set).
+ * same messages; the churn threads' timing does not replay), -r only the
+ * root phase, -u only the unprivileged one, -c only the churn phase, -t
+ * the churn threads (default 2). As root the fuzzer needs its live ODP
+ * region: it fails when it cannot register one or rodp does not list it.
+ * It reads the global policy before and puts it back after, with the
+ * per-process policies it may have set, and fails unless reading them
+ * again confirms it.
+ * Exit: 0 clean, 1 a bad answer or a set-up or restore failure, 77 no
+ * rodp family (a failure when RODP_REQUIRE_MODULE is set).
  */
 #include <config.h>
 
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +61,7 @@
 
 #define NOBODY 65534
 #define REQ_CAP 32768
+#define CHURN_LEN (16 * 4096UL)
 
 /* xorshift64*: deterministic across libcs, so a seed replays anywhere. */
 static uint64_t rng_state;
@@ -78,7 +91,16 @@ static struct {
 	uint32_t self, parent;
 	uint64_t region_id, addr, len;
 	bool verbose;
+	bool churn;		/* the churn threads are running */
 } t;
+
+/*
+ * What the churn threads publish for the requests to aim at: regions
+ * created so far (their ids follow the live region's, nobody else
+ * registers meanwhile) and the address of the newest one.
+ */
+static atomic_uint_fast64_t churn_made, churn_addr, churn_errors;
+static atomic_bool churn_stop;
 
 /* What one message asked, for checking its answer. */
 struct request {
@@ -125,7 +147,14 @@ static uint64_t interesting_u64(void)
 		0x8000000000000000ULL, ~0ULL, ~0ULL - 4095,
 	};
 
-	switch (below(6)) {
+	/* The churn phase adds its two cases; the others replay as before. */
+	switch (below(t.churn ? 8 : 6)) {
+	case 6:
+		return t.region_id + 1 +
+		       below((uint32_t)atomic_load(&churn_made) + 2);
+	case 7:
+		return atomic_load(&churn_addr) + (rnd() % (CHURN_LEN + 8192)) -
+		       4096;
 	case 0:
 		return fixed[below(sizeof(fixed) / sizeof(fixed[0]))];
 	case 1:
@@ -785,103 +814,183 @@ static struct ibv_mr *make_region(struct nl_raw *nl)
 	if (list)
 		ibv_free_device_list(list);
 	if (!ctx) {
-		printf("note: no RDMA device %s: fuzzing without a live region\n",
-		       name);
+		printf("FAIL: no RDMA device %s for the live region\n", name);
 		return NULL;
 	}
 	t.len = 64 * 4096;
 	buf = mmap(NULL, t.len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	pd = ibv_alloc_pd(ctx);
-	if (buf == MAP_FAILED || !pd)
+	if (buf == MAP_FAILED || !pd) {
+		printf("FAIL: buffer or PD for the live region: %s\n",
+		       strerror(errno));
 		return NULL;
+	}
 	memset(buf, 0x5a, t.len);
 	mr = ibv_reg_mr(pd, buf, t.len, IBV_ACCESS_ON_DEMAND |
 			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
 	if (!mr) {
-		printf("note: no ODP MR on %s (%s): fuzzing without a live region\n",
+		printf("FAIL: no ODP MR on %s for the live region: %s\n",
 		       name, strerror(errno));
+		munmap(buf, t.len);
 		return NULL;
 	}
 	t.addr = (uintptr_t)buf;
 	ret = nl_raw_rodp_first_region(nl, t.family, t.self, &t.region_id);
-	if (ret || !t.region_id)
-		printf("note: the ODP MR is not listed by rodp (%s)\n",
+	if (ret || !t.region_id) {
+		printf("FAIL: rodp does not list the live ODP MR (%s)\n",
 		       ret ? strerror(-ret) : "no region");
-	else
-		printf("live region %" PRIu64 " at 0x%" PRIx64 ", %" PRIu64 " bytes\n",
-		       t.region_id, t.addr, t.len);
+		ibv_dereg_mr(mr);
+		munmap(buf, t.len);
+		return NULL;
+	}
+	printf("live region %" PRIu64 " at 0x%" PRIx64 ", %" PRIu64 " bytes\n",
+	       t.region_id, t.addr, t.len);
 	return mr;
 }
 
-/* Puts the global policy and the per-process policies the root phase may
- * have set (on the processes it names most) back. */
-static void restore_policies(struct nl_raw *nl, uint32_t global)
+/*
+ * A churn thread: ODP regions of CHURN_LEN created and destroyed as fast
+ * as it can, each time one of four ways (deregistered whole; half
+ * unmapped first, so rodp shrinks it; all unmapped first, so it dies
+ * before its deregistration; pages discarded first).
+ */
+static void *churn_thread(void *arg)
 {
-	uint32_t pids[] = { t.self, t.parent, 1 };
-	unsigned char req[128];
-	struct nlmsghdr *nlh = (void *)req;
-	struct genlmsghdr *g = NLMSG_DATA(nlh);
-	unsigned int i;
-	size_t off;
+	unsigned long n = (unsigned long)(uintptr_t)arg;
+	struct ibv_mr *mr;
+	size_t mapped;
+	uint8_t *buf;
 
-	for (i = 0; i <= 3; i++) {
-		uint32_t scope = i < 3 ? RODP_POLICY_SCOPE_PROCESS :
-			RODP_POLICY_SCOPE_GLOBAL;
-		uint32_t policy = i < 3 ? RODP_POLICY_DEFAULT : global;
-
-		memset(req, 0, NLMSG_HDRLEN + GENL_HDRLEN);
-		g->cmd = RODP_CMD_POLICY_SET;
-		g->version = 1;
-		off = 0;
-		nl_raw_put(req + NLMSG_HDRLEN + GENL_HDRLEN, 100, &off,
-			   RODP_A_POLICY_SCOPE, &scope, 4);
-		nl_raw_put(req + NLMSG_HDRLEN + GENL_HDRLEN, 100, &off,
-			   RODP_A_POLICY, &policy, 4);
-		if (i < 3)
-			nl_raw_put(req + NLMSG_HDRLEN + GENL_HDRLEN, 100, &off,
-				   RODP_A_PID, &pids[i], 4);
-		nlh->nlmsg_len = (uint32_t)(NLMSG_HDRLEN + GENL_HDRLEN + off);
-		nlh->nlmsg_type = (uint16_t)t.family;
-		nlh->nlmsg_flags = NLM_F_REQUEST;
-		nlh->nlmsg_seq = nl->seq++;
-		nl_raw_send(nl, req, nlh->nlmsg_len);
+	while (!atomic_load(&churn_stop)) {
+		buf = mmap(NULL, CHURN_LEN, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED) {
+			atomic_fetch_add(&churn_errors, 1);
+			break;
+		}
+		memset(buf, (int)n, CHURN_LEN);
+		mr = ibv_reg_mr(pd, buf, CHURN_LEN, IBV_ACCESS_ON_DEMAND |
+				IBV_ACCESS_LOCAL_WRITE |
+				IBV_ACCESS_REMOTE_WRITE);
+		if (!mr) {
+			printf("FAIL: churn: ODP registration: %s\n",
+			       strerror(errno));
+			atomic_fetch_add(&churn_errors, 1);
+			munmap(buf, CHURN_LEN);
+			break;
+		}
+		atomic_fetch_add(&churn_made, 1);
+		atomic_store(&churn_addr, (uintptr_t)buf);
+		/*
+		 * What is still mapped after this is unmapped at the end, and
+		 * only that: another thread may map its buffer into a range
+		 * this one gave back.
+		 */
+		mapped = CHURN_LEN;
+		switch (n++ % 4) {
+		case 1:
+			munmap(buf + CHURN_LEN / 2, CHURN_LEN / 2);
+			mapped = CHURN_LEN / 2;
+			break;
+		case 2:
+			munmap(buf, CHURN_LEN);
+			mapped = 0;
+			break;
+		case 3:
+			madvise(buf, CHURN_LEN, MADV_DONTNEED);
+			break;
+		default:
+			break;
+		}
+		if (ibv_dereg_mr(mr)) {
+			printf("FAIL: churn: deregistration: %s\n",
+			       strerror(errno));
+			atomic_fetch_add(&churn_errors, 1);
+		}
+		if (mapped)
+			munmap(buf, mapped);
 	}
+	return NULL;
 }
 
-/* The global policy, from the first reply to a POLICY_GET. */
-static uint32_t global_policy(struct nl_raw *nl)
+/* The root phase's requests while nthreads churn threads run. */
+static int churn_phase(uint64_t seed, unsigned long count,
+		       unsigned int nthreads)
 {
-	unsigned char buf[4096];
-	struct nlmsghdr *nlh = (void *)buf;
-	uint32_t policy = RODP_POLICY_EVENT_AWARE;
-	int n;
+	pthread_t th[64];
+	unsigned int i, started = 0;
+	uint64_t made;
+	int rc;
 
-	memset(buf, 0, NLMSG_HDRLEN + GENL_HDRLEN);
-	((struct genlmsghdr *)NLMSG_DATA(nlh))->cmd = RODP_CMD_POLICY_GET;
-	((struct genlmsghdr *)NLMSG_DATA(nlh))->version = 1;
-	nlh->nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN;
-	nlh->nlmsg_type = (uint16_t)t.family;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = nl->seq++;
-	if (nl_raw_send(nl, buf, nlh->nlmsg_len))
-		return policy;
-	n = nl_raw_recv(nl, buf, sizeof(buf), 10000);
-	if (n > (int)(NLMSG_HDRLEN + GENL_HDRLEN) && nlh->nlmsg_type == t.family) {
-		const unsigned char *p = buf + NLMSG_HDRLEN + GENL_HDRLEN;
-		size_t off = 0, len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	atomic_store(&churn_stop, false);
+	atomic_store(&churn_made, 0);
+	atomic_store(&churn_errors, 0);
+	atomic_store(&churn_addr, t.addr);
+	for (i = 0; i < nthreads && i < 64; i++) {
+		if (pthread_create(&th[i], NULL, churn_thread,
+				   (void *)(uintptr_t)(i * 1000)))
+			break;
+		started++;
+	}
+	t.churn = true;
+	rc = fuzz(seed, count, "root, regions churning");
+	t.churn = false;
+	atomic_store(&churn_stop, true);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	made = atomic_load(&churn_made);
+	printf("churn: %u threads created and destroyed %" PRIu64 " ODP regions, %" PRIu64 " errors\n",
+	       started, made, (uint64_t)atomic_load(&churn_errors));
+	if (started != nthreads || !made || atomic_load(&churn_errors)) {
+		printf("FAIL: churn: %u of %u threads started, %" PRIu64 " regions, %" PRIu64 " errors\n",
+		       started, nthreads, made,
+		       (uint64_t)atomic_load(&churn_errors));
+		rc = 1;
+	}
+	return rc;
+}
 
-		while (off + NLA_HDRLEN + 4 <= len) {
-			const struct nlattr *nla = (const void *)(p + off);
+/*
+ * Puts the global policy and the per-process policies the root phase may
+ * have set (on the processes it names most) back, then reads them again:
+ * 0, or 1 with the reason when a policy is not what it must be.
+ */
+static int restore_policies(struct nl_raw *nl, uint32_t global)
+{
+	uint32_t pids[] = { t.self, t.parent, 1 };
+	uint32_t now;
+	unsigned int i;
+	int ret, rc = 0;
 
-			if (nla->nla_len < NLA_HDRLEN)
-				break;
-			if (nla->nla_type == RODP_A_POLICY)
-				memcpy(&policy, p + off + NLA_HDRLEN, 4);
-			off += NLA_ALIGN(nla->nla_len);
+	for (i = 0; i < 3; i++) {
+		ret = nl_raw_rodp_set_policy_of(nl, t.family,
+						RODP_POLICY_SCOPE_PROCESS,
+						pids[i], RODP_POLICY_DEFAULT);
+		if (!ret)
+			ret = nl_raw_rodp_get_policy(nl, t.family,
+						     RODP_POLICY_SCOPE_PROCESS,
+						     pids[i], &now);
+		if (ret || now != RODP_POLICY_DEFAULT) {
+			printf("FAIL: restoring pid %u's policy to default: %s\n",
+			       pids[i], ret ? strerror(-ret) : "another read back");
+			rc = 1;
 		}
 	}
-	return policy;
+	ret = nl_raw_rodp_set_policy(nl, t.family, RODP_POLICY_SCOPE_GLOBAL,
+				     global);
+	if (!ret)
+		ret = nl_raw_rodp_get_policy(nl, t.family,
+					     RODP_POLICY_SCOPE_GLOBAL, 0, &now);
+	if (ret || now != global) {
+		printf("FAIL: restoring the global policy %u: %s\n", global,
+		       ret ? strerror(-ret) : "another read back");
+		rc = 1;
+	}
+	if (!rc)
+		printf("policies restored: global %u, pids %u %u 1 default (read back)\n",
+		       global, t.self, t.parent);
+	return rc;
 }
 
 static int unprivileged_phase(uint64_t seed, unsigned long count)
@@ -921,13 +1030,14 @@ int main(int argc, char **argv)
 {
 	unsigned long count = 5000;
 	uint64_t seed = 0;
-	bool root_phase = true, user_phase = true;
+	bool root_phase = true, user_phase = true, churn = true;
+	unsigned int threads = 2;
 	struct ibv_mr *mr = NULL;
 	struct nl_raw nl;
 	uint32_t policy = 0;
 	int opt, rc = 0, ret;
 
-	while ((opt = getopt(argc, argv, "n:s:ruvh")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:ruct:vh")) != -1) {
 		switch (opt) {
 		case 'n':
 			count = strtoul(optarg, NULL, 0);
@@ -936,16 +1046,27 @@ int main(int argc, char **argv)
 			seed = strtoull(optarg, NULL, 0);
 			break;
 		case 'r':
-			user_phase = false;
+			user_phase = churn = false;
 			break;
 		case 'u':
-			root_phase = false;
+			root_phase = churn = false;
+			break;
+		case 'c':
+			root_phase = user_phase = false;
+			break;
+		case 't':
+			threads = (unsigned int)strtoul(optarg, NULL, 0);
+			if (!threads || threads > 64) {
+				fprintf(stderr, "%s: -t takes 1 to 64\n",
+					argv[0]);
+				return 2;
+			}
 			break;
 		case 'v':
 			t.verbose = true;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-n COUNT] [-s SEED] [-r | -u] [-v]\n",
+			fprintf(stderr, "usage: %s [-n COUNT] [-s SEED] [-r | -u | -c] [-t THREADS] [-v]\n",
 				argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
@@ -978,9 +1099,20 @@ int main(int argc, char **argv)
 
 	if (t.privileged) {
 		mr = make_region(&nl);
-		policy = global_policy(&nl);
+		ret = nl_raw_rodp_get_policy(&nl, t.family,
+					     RODP_POLICY_SCOPE_GLOBAL, 0,
+					     &policy);
+		if (!mr || ret) {
+			if (ret)
+				printf("FAIL: reading the global policy: %s\n",
+				       strerror(-ret));
+			rc = 1;
+			root_phase = user_phase = churn = false;
+		} else {
+			printf("global policy %u before fuzzing\n", policy);
+		}
 	} else {
-		root_phase = false;
+		root_phase = churn = false;
 	}
 	if (root_phase)
 		rc |= fuzz(seed, count, "root");
@@ -988,8 +1120,10 @@ int main(int argc, char **argv)
 		rc |= unprivileged_phase(seed + 1, count);
 	else if (user_phase)
 		rc |= fuzz(seed + 1, count, "unprivileged");
-	if (t.privileged)
-		restore_policies(&nl, policy);
+	if (churn)
+		rc |= churn_phase(seed + 2, count, threads);
+	if (t.privileged && mr)
+		rc |= restore_policies(&nl, policy);
 	if (mr) {
 		ibv_dereg_mr(mr);
 		munmap((void *)(uintptr_t)t.addr, t.len);

@@ -382,6 +382,12 @@ int nl_raw_rodp_first_region(struct nl_raw *nl, int family, uint32_t tgid,
 int nl_raw_rodp_set_policy(struct nl_raw *nl, int family, uint32_t scope,
 			   uint32_t policy)
 {
+	return nl_raw_rodp_set_policy_of(nl, family, scope, 0, policy);
+}
+
+int nl_raw_rodp_set_policy_of(struct nl_raw *nl, int family, uint32_t scope,
+			      uint32_t pid, uint32_t policy)
+{
 	char req[64];
 	size_t off;
 
@@ -389,9 +395,48 @@ int nl_raw_rodp_set_policy(struct nl_raw *nl, int family, uint32_t scope,
 	if (!nl_raw_put(req, sizeof(req), &off, RODP_A_POLICY_SCOPE, &scope,
 			sizeof(scope)) ||
 	    !nl_raw_put(req, sizeof(req), &off, RODP_A_POLICY, &policy,
-			sizeof(policy)))
+			sizeof(policy)) ||
+	    (pid && !nl_raw_put(req, sizeof(req), &off, RODP_A_PID, &pid,
+				sizeof(pid))))
 		return -EINVAL;
 	return nl_raw_transact(nl, req, off, NULL, NULL);
+}
+
+struct policy_arg {
+	uint32_t *policy;
+	bool found;
+};
+
+static void policy_reply(const void *attrs, size_t alen, void *arg)
+{
+	struct find_arg f = { .want = RODP_A_POLICY };
+	struct policy_arg *p = arg;
+
+	if (nl_raw_walk(attrs, alen, find_attr, &f) && f.payload &&
+	    f.plen == 4) {
+		memcpy(p->policy, f.payload, 4);
+		p->found = true;
+	}
+}
+
+int nl_raw_rodp_get_policy(struct nl_raw *nl, int family, uint32_t scope,
+			   uint32_t pid, uint32_t *policy)
+{
+	struct policy_arg p = { .policy = policy };
+	char req[64];
+	size_t off;
+	int ret;
+
+	off = genl_start(req, family, RODP_CMD_POLICY_GET, 0, nl->seq++);
+	if (!nl_raw_put(req, sizeof(req), &off, RODP_A_POLICY_SCOPE, &scope,
+			sizeof(scope)) ||
+	    (pid && !nl_raw_put(req, sizeof(req), &off, RODP_A_PID, &pid,
+				sizeof(pid))))
+		return -EINVAL;
+	ret = nl_raw_transact(nl, req, off, policy_reply, &p);
+	if (!ret && !p.found)
+		ret = -ENODATA;
+	return ret;
 }
 
 int nl_raw_rodp_region_cmd(struct nl_raw *nl, int family, uint8_t cmd,

@@ -75,6 +75,14 @@ int nl_raw_rodp_first_region(struct nl_raw *nl, int family, uint32_t tgid,
  * caller's own; 0 or the negative errno the kernel answered. */
 int nl_raw_rodp_set_policy(struct nl_raw *nl, int family, uint32_t scope,
 			   uint32_t policy);
+/* The same for process pid (RODP_A_PID; 0 leaves it out: the caller). */
+int nl_raw_rodp_set_policy_of(struct nl_raw *nl, int family, uint32_t scope,
+			      uint32_t pid, uint32_t policy);
+/* POLICY_GET: the global policy, or (RODP_POLICY_SCOPE_PROCESS) that of
+ * process pid (0: the caller), RODP_POLICY_DEFAULT when it has none of its
+ * own; 0 or the negative errno (-ENODATA: a reply without a policy). */
+int nl_raw_rodp_get_policy(struct nl_raw *nl, int family, uint32_t scope,
+			   uint32_t pid, uint32_t *policy);
 
 /* A request naming one region by id (RODP_CMD_REGION_GET,
  * RODP_CMD_PREFETCH of all of it); 0 or the negative errno the kernel

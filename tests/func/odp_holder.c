@@ -19,8 +19,11 @@
  *                                  (test_nonblock blocks that write in the
  *                                  pipe's lock, so that a SIGKILL leaves
  *                                  the process dying with its memory)
- *   odp_holder policy MODE         set this process's own policy (stock,
- *                                  event-aware, default) and exit
+ *   odp_holder policy MODE         check that this process starts without
+ *                                  a policy of its own (exit 3 if it
+ *                                  inherited one), set its own policy
+ *                                  (stock, event-aware, default), read it
+ *                                  back and exit
  *   odp_holder storm [-d DEV] [-t THREADS] [-r ROUNDS]
  *                                  THREADS threads (default 512), released
  *                                  at once, each register and deregister
@@ -548,9 +551,9 @@ static int policy_race_cmd(int argc, char **argv)
 
 static int policy_cmd(const char *mode)
 {
-	uint32_t policy;
+	uint32_t policy, inherited, now;
 	struct nl_raw nl;
-	int ret;
+	int family, ret;
 
 	if (!strcmp(mode, "stock"))
 		policy = RODP_POLICY_STOCK;
@@ -565,12 +568,39 @@ static int policy_cmd(const char *mode)
 	ret = nl_raw_open(&nl);
 	if (!ret)
 		ret = nl_raw_family(&nl, RODP_FAMILY_NAME);
-	if (ret >= 0)
-		ret = nl_raw_rodp_set_policy(&nl, ret, RODP_POLICY_SCOPE_PROCESS,
-					     policy);
+	if (ret < 0)
+		goto out;
+	family = ret;
+	/*
+	 * A new process has no policy of its own: one it finds already set
+	 * was inherited from an earlier process with the same tgid.
+	 */
+	ret = nl_raw_rodp_get_policy(&nl, family, RODP_POLICY_SCOPE_PROCESS, 0,
+				     &inherited);
+	if (ret < 0)
+		goto out;
+	if (inherited != RODP_POLICY_DEFAULT) {
+		fprintf(stderr, "odp_holder: pid %d starts with policy %u, not default (%u): inherited from an earlier process\n",
+			(int)getpid(), inherited, RODP_POLICY_DEFAULT);
+		nl_raw_close(&nl);
+		return 3;
+	}
+	ret = nl_raw_rodp_set_policy(&nl, family, RODP_POLICY_SCOPE_PROCESS,
+				     policy);
+	if (!ret)
+		ret = nl_raw_rodp_get_policy(&nl, family,
+					     RODP_POLICY_SCOPE_PROCESS, 0,
+					     &now);
+	if (!ret && now != policy) {
+		fprintf(stderr, "odp_holder: policy %u set, %u read back\n",
+			policy, now);
+		nl_raw_close(&nl);
+		return 1;
+	}
+out:
 	nl_raw_close(&nl);
 	if (ret < 0) {
-		fprintf(stderr, "odp_holder: setting the policy: %s\n",
+		fprintf(stderr, "odp_holder: reading or setting the policy: %s\n",
 			strerror(-ret));
 		return 1;
 	}

@@ -8,6 +8,14 @@
  * ratio to the warm pass of the same run (TCG makes absolute times
  * meaningless), the verdict is on the counters, which are exact.
  *
+ * A policy that saves refaults by keeping mappings it must not keep would
+ * pass on counters alone, so the data is checked too: every device read
+ * returns the region's pattern; after the pass a device write of the
+ * first MiB lands in the parent; after fork the child, alive until then,
+ * still holds the pre-fork pattern (COW isolation); after clear_refs the
+ * device-written pages read soft-dirty and pages nothing wrote read clean
+ * (DESIGN.md invariants 1 and 2).
+ *
  * RODP_COMPARE_MB overrides the region size (MiB).
  */
 #include <config.h>
@@ -25,6 +33,11 @@
 #include "func_util.h"
 
 #define CHUNK (1U << 20)
+/* Soft-dirty is per PMD on a transparent huge page: clean pages are
+ * looked for from the next 2 MiB boundary past the device's write. */
+#define HUGE (2U << 20)
+#define SEED_CPU 0x21
+#define SEED_DEV 0x77
 
 static struct lb lb;
 static struct rodp_ctx *rodp;
@@ -42,69 +55,157 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* One device read pass over the region; seconds, or -1. */
-static double read_pass(uint8_t *buf, struct ibv_mr *mr)
+static size_t differing(const uint8_t *a, const uint8_t *b, size_t len)
 {
-	double t0 = now();
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += a[i] != b[i];
+	return n;
+}
+
+/*
+ * One device read pass over the region; seconds, or -1. Bytes read that
+ * differ from what the CPU sees there (the CPU's pattern: the checks
+ * after the device's write confirm it) are added to *wrong; the compare
+ * is outside the timed transfers.
+ */
+static double read_pass(uint8_t *buf, struct ibv_mr *mr, size_t *wrong)
+{
+	double spent = 0, t0;
 	size_t off;
 
-	for (off = 0; off < region_len; off += CHUNK)
+	for (off = 0; off < region_len; off += CHUNK) {
+		t0 = now();
 		if (lb_rdma(&lb, IBV_WR_RDMA_READ, loc, loc_mr->lkey, CHUNK,
 			    (uintptr_t)buf + off, mr->rkey) != IBV_WC_SUCCESS)
 			return -1;
-	return now() - t0;
+		spent += now() - t0;
+		*wrong += differing(loc, buf + off, CHUNK);
+	}
+	return spent;
 }
 
-static void cause(enum event ev)
+/*
+ * Clears soft-dirty, or forks a child that waits on *go and then exits
+ * with the number of bytes of its copy that are not the pre-fork pattern
+ * (capped at 254): its pid, or 0 for clear_refs.
+ */
+static pid_t cause(enum event ev, uint8_t *buf, int *go)
 {
-	int status;
+	int fds[2];
 	pid_t pid;
+	char c;
 
 	if (ev == EV_SOFT_DIRTY) {
 		CU_ASSERT_EQUAL_FATAL(func_clear_soft_dirty(), 0);
-		return;
+		return 0;
 	}
+	CU_ASSERT_FATAL(pipe(fds) == 0);
 	fflush(stdout);
 	pid = fork();
-	if (pid == 0)
-		_exit(0);
+	if (pid == 0) {
+		size_t wrong;
+
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(255);
+		wrong = func_check(buf, region_len, SEED_CPU);
+		if (wrong)
+			fprintf(stderr, "fork child sees %zu bytes changed\n",
+				wrong);
+		_exit(wrong > 254 ? 254 : (int)wrong);
+	}
 	CU_ASSERT_FATAL(pid > 0);
-	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	close(fds[0]);
+	*go = fds[1];
+	return pid;
+}
+
+/* Lets the fork child check its copy: the bytes it found changed. */
+static int child_changed(pid_t pid, int go)
+{
+	int status;
+
+	CU_ASSERT_EQUAL(write(go, "g", 1), 1);
+	close(go);
+	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_FATAL(WIFEXITED(status));
+	return WEXITSTATUS(status);
 }
 
 struct result {
 	uint64_t inval, faults, fault_pages, downgraded, skipped, delegated;
 	double ratio;
+	/* The data: wrong bytes read after the event, wrong bytes after
+	 * the device's write, in the parent and in the fork child, and the
+	 * soft-dirty pages of what the device wrote and of what nothing
+	 * wrote (of how many). */
+	size_t read_wrong, write_wrong, child_wrong;
+	long dirty_written, dirty_clean, clean_pages;
 };
 
 static void run_case(uint32_t policy, enum event ev, struct result *res)
 {
 	struct rodp_stats before, after;
 	double warm, cold;
+	size_t wrong = 0, clean_from;
 	struct ibv_mr *mr;
+	int go = -1;
 	uint8_t *buf;
+	pid_t child;
 
+	memset(res, 0, sizeof(*res));
 	CU_ASSERT_EQUAL_FATAL(rodp_set_policy(rodp, policy), 0);
 	buf = mmap(NULL, region_len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CU_ASSERT_FATAL(buf != MAP_FAILED);
-	memset(buf, 0x5a, region_len);	/* CPU-written: mapped writable */
+	/* CPU-written, so mapped writable; unique per byte offset. */
+	func_fill(buf, region_len, SEED_CPU);
 	mr = lb_reg_odp(&lb, buf, region_len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
 
 	/* Two passes: the first may fault, the second is the warm one. */
-	CU_ASSERT_FATAL(read_pass(buf, mr) >= 0);
+	CU_ASSERT_FATAL(read_pass(buf, mr, &wrong) >= 0);
 	func_proc_stats(rodp, &before);
-	warm = read_pass(buf, mr);
+	warm = read_pass(buf, mr, &wrong);
 	func_proc_stats(rodp, &after);
 	CU_ASSERT_FATAL(warm > 0);
 	CU_ASSERT_EQUAL(after.fault_calls, before.fault_calls);
+	CU_ASSERT_EQUAL(wrong, 0);
 
 	func_proc_stats(rodp, &before);
-	cause(ev);
-	cold = read_pass(buf, mr);
+	child = cause(ev, buf, &go);
+	cold = read_pass(buf, mr, &res->read_wrong);
 	func_proc_stats(rodp, &after);
 	CU_ASSERT_FATAL(cold > 0);
+
+	/*
+	 * The device writes the first MiB after the event (the counters
+	 * above are taken): the parent sees it, the rest is unchanged.
+	 */
+	func_fill(loc, CHUNK, SEED_DEV);
+	CU_ASSERT_EQUAL(lb_rdma(&lb, IBV_WR_RDMA_WRITE, loc, loc_mr->lkey,
+				CHUNK, (uintptr_t)buf, mr->rkey),
+			IBV_WC_SUCCESS);
+	res->write_wrong = func_check(buf, CHUNK, SEED_DEV) +
+			   func_check_from(buf, CHUNK, region_len - CHUNK,
+					   SEED_CPU);
+	if (ev == EV_FORK) {
+		res->child_wrong = (size_t)child_changed(child, go);
+	} else {
+		/* The next 2 MiB boundary past what the device wrote. */
+		clean_from = (((uintptr_t)buf + CHUNK + HUGE - 1) &
+			      ~(uintptr_t)(HUGE - 1)) - (uintptr_t)buf;
+		res->dirty_written = func_soft_dirty_pages(buf, CHUNK);
+		if (region_len > clean_from) {
+			res->clean_pages =
+				(long)((region_len - clean_from) / page);
+			res->dirty_clean =
+				func_soft_dirty_pages(buf + clean_from,
+						      region_len - clean_from);
+		}
+	}
 
 	res->inval = after.inval[ev == EV_FORK ? RODP_INVAL_PROTECTION_PAGE :
 				 RODP_INVAL_SOFT_DIRTY] -
@@ -119,6 +220,19 @@ static void run_case(uint32_t policy, enum event ev, struct result *res)
 
 	CU_ASSERT_EQUAL(ibv_dereg_mr(mr), 0);
 	munmap(buf, region_len);
+}
+
+static void print_data(const struct result *r, const char *name,
+		       enum event ev)
+{
+	printf("      %-12s read after the event: %zu bytes wrong; device write of 1 MiB: %zu bytes wrong",
+	       name, r->read_wrong, r->write_wrong);
+	if (ev == EV_FORK)
+		printf("; fork child: %zu bytes changed\n", r->child_wrong);
+	else
+		printf("; soft-dirty: %ld/%zu written pages, %ld/%ld pages nothing wrote\n",
+		       r->dirty_written, (size_t)(CHUNK / page),
+		       r->dirty_clean, r->clean_pages);
 }
 
 static void compare(enum event ev, const char *name)
@@ -147,6 +261,24 @@ static void compare(enum event ev, const char *name)
 	       (unsigned long long)aware.skipped,
 	       (unsigned long long)aware.faults,
 	       (unsigned long long)aware.fault_pages, aware.ratio);
+
+	print_data(&stock, "stock", ev);
+	print_data(&aware, "event-aware", ev);
+
+	/* The data is right under both policies. */
+	CU_ASSERT_EQUAL(stock.read_wrong, 0);
+	CU_ASSERT_EQUAL(aware.read_wrong, 0);
+	CU_ASSERT_EQUAL(stock.write_wrong, 0);
+	CU_ASSERT_EQUAL(aware.write_wrong, 0);
+	if (ev == EV_FORK) {
+		CU_ASSERT_EQUAL(stock.child_wrong, 0);
+		CU_ASSERT_EQUAL(aware.child_wrong, 0);
+	} else {
+		CU_ASSERT_EQUAL(stock.dirty_written, (long)(CHUNK / page));
+		CU_ASSERT_EQUAL(aware.dirty_written, (long)(CHUNK / page));
+		CU_ASSERT_EQUAL(stock.dirty_clean, 0);
+		CU_ASSERT_EQUAL(aware.dirty_clean, 0);
+	}
 
 	/* Both saw the event; stock refaults every page, event-aware none. */
 	CU_ASSERT(stock.inval >= 1);

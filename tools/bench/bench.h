@@ -47,6 +47,11 @@ struct bench_opts {
 	bool loopback;			/* both sides in this process */
 	bool against_pinned;		/* loopback: alternate with pinned MRs */
 	bool churn_alternate;		/* runs alternate quiet and churned */
+	/*
+	 * --policy-alternate=A,B: this process's policy alternates too,
+	 * blocks of four runs (see run_cond() in main.c); -1: not used.
+	 */
+	int alt_policy[2];
 	bool odp_source_only;		/* loopback: the written buffer pinned */
 	bool json;
 	bool quiet;			/* no progress lines */
@@ -104,6 +109,8 @@ int bench_prefetch(struct bench_ep *ep);
 struct bench_result {
 	unsigned long run;		/* 1..runs for this size */
 	const char *cond;		/* alternating runs: this run's side */
+	int policy;			/* --policy-alternate: this run's, or -1 */
+	char slot;			/* --policy-alternate: 'A' or 'B' */
 	size_t bytes;
 	unsigned long iters;
 	double bw_peak;			/* MiB/s */

@@ -42,6 +42,9 @@ static void usage(FILE *f)
 "      --against-pinned   loopback: alternate the runs between the ODP MRs\n"
 "                         and pinned MRs of the same size, A B B A\n"
 "      --churn-alternate  alternate the runs between quiet and churned\n"
+"      --policy-alternate=A,B  with --churn-alternate: alternate this\n"
+"                         process's policy too (stock or event-aware each;\n"
+"                         A,A is the noise control), blocks of 4 runs\n"
 "      --odp-source-only  loopback: pin the buffer the device writes\n"
 "  -t, --tx-depth=N       operations outstanding (default 128)\n"
 "  -p, --port=PORT        rdma_cm port (default 18515)\n"
@@ -81,11 +84,35 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+/* "A,B", each stock or event-aware, into pol[0] and pol[1]. */
+static int parse_policy_pair(const char *arg, int pol[2])
+{
+	const char *comma = strchr(arg, ',');
+	enum rodp_policy_mode p;
+	char first[32];
+	size_t n;
+
+	if (!comma)
+		return -1;
+	n = (size_t)(comma - arg);
+	if (n >= sizeof(first))
+		return -1;
+	memcpy(first, arg, n);
+	first[n] = 0;
+	if (tool_policy_parse(first, &p) || p == RODP_POLICY_MODE_DEFAULT)
+		return -1;
+	pol[0] = p;
+	if (tool_policy_parse(comma + 1, &p) || p == RODP_POLICY_MODE_DEFAULT)
+		return -1;
+	pol[1] = p;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
 	enum { O_ODP = 256, O_PREFETCH, O_CHURN, O_CHURN_RATE, O_POLICY,
 	       O_JSON, O_BUFFER, O_BIND, O_RUNS, O_AGAINST_PINNED,
-	       O_CHURN_ALTERNATE, O_ODP_SOURCE_ONLY };
+	       O_CHURN_ALTERNATE, O_ODP_SOURCE_ONLY, O_POLICY_ALTERNATE };
 	static const struct option longopts[] = {
 		{ "ib-dev", required_argument, NULL, 'd' },
 		{ "size", required_argument, NULL, 's' },
@@ -103,6 +130,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "runs", required_argument, NULL, O_RUNS },
 		{ "against-pinned", no_argument, NULL, O_AGAINST_PINNED },
 		{ "churn-alternate", no_argument, NULL, O_CHURN_ALTERNATE },
+		{ "policy-alternate", required_argument, NULL,
+		  O_POLICY_ALTERNATE },
 		{ "odp-source-only", no_argument, NULL, O_ODP_SOURCE_ONLY },
 		{ "loopback", no_argument, NULL, 'L' },
 		{ "json", no_argument, NULL, O_JSON },
@@ -117,6 +146,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	*o = (struct bench_opts){
 		.policy = -1, .port = 18515, .size = 65536, .iters = 5000,
 		.tx_depth = 128, .churn_rate = 10, .runs = 1,
+		.alt_policy = { -1, -1 },
 	};
 	while ((c = getopt_long(argc, argv, "d:s:an:t:p:FLqh", longopts,
 				NULL)) != -1) {
@@ -200,6 +230,13 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			break;
 		case O_AGAINST_PINNED: o->against_pinned = true; break;
 		case O_CHURN_ALTERNATE: o->churn_alternate = true; break;
+		case O_POLICY_ALTERNATE:
+			if (parse_policy_pair(optarg, o->alt_policy)) {
+				fprintf(stderr, "rodp-bench: --policy-alternate takes "
+					"two policies, A,B (stock, event-aware)\n");
+				return -1;
+			}
+			break;
 		case O_ODP_SOURCE_ONLY: o->odp_source_only = true; break;
 		case 'L': o->loopback = true; break;
 		case O_JSON: o->json = true; break;
@@ -247,6 +284,14 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	if (o->churn_alternate && (o->churn == CHURN_NONE || o->against_pinned)) {
 		fprintf(stderr, "rodp-bench: --churn-alternate needs --churn, "
 			"and not --against-pinned\n");
+		return -1;
+	}
+	if (o->alt_policy[0] >= 0 &&
+	    (!o->churn_alternate || o->policy >= 0 || o->mem == MEM_PINNED ||
+	     o->runs % 4)) {
+		fprintf(stderr, "rodp-bench: --policy-alternate needs "
+			"--churn-alternate, --odp or --prefetch, --runs a "
+			"multiple of 4, and not --policy\n");
 		return -1;
 	}
 	if (o->odp_source_only &&
@@ -432,6 +477,25 @@ static bool run_is_b(unsigned long run)
 	return ((run - 1) % 2) ^ (((run - 1) / 2) % 2);
 }
 
+/*
+ * --policy-alternate=A,B: runs 1-4 | 5-8 | ... are blocks, each a quiet
+ * and a churned run under one policy, then a churned and a quiet run
+ * under the other: quiet(A) churn(A) churn(B) quiet(B) in even blocks,
+ * quiet(B) churn(B) churn(A) quiet(A) in odd ones. So within a block both
+ * policies' losses (1 - churn / quiet) are measured in the same process,
+ * on the same MRs and connection, a few seconds apart, and drift hits
+ * them alike. Returns the slot (0: A, 1: B); *churned says whether the
+ * run is churned.
+ */
+static int run_cond(unsigned long run, bool *churned)
+{
+	unsigned long pos = (run - 1) % 4, block = (run - 1) / 4;
+	int first = (int)(block % 2);
+
+	*churned = pos == 1 || pos == 2;
+	return pos < 2 ? first : 1 - first;
+}
+
 static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 {
 	struct bench_churn_ctl churn = { .kind = o->churn, .rate = o->churn_rate };
@@ -494,7 +558,23 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 			}
 			r.cond = pinned ? "pinned" : "odp";
 		}
-		if (o->churn_alternate) {
+		r.policy = -1;
+		if (o->churn_alternate && o->alt_policy[0] >= 0) {
+			bool churned;
+			int slot = run_cond(run, &churned), err;
+
+			churn.kind = churned ? o->churn : CHURN_NONE;
+			r.cond = churned ? "churn" : "quiet";
+			r.policy = o->alt_policy[slot];
+			r.slot = slot ? 'B' : 'A';
+			err = rodp ? rodp_set_policy(rodp, r.policy) : ENODEV;
+			if (err) {
+				fprintf(stderr, "rodp-bench: setting policy %s: %s\n",
+					rodp_policy_str(r.policy), strerror(err));
+				ret = -1;
+				goto out;
+			}
+		} else if (o->churn_alternate) {
 			/* The same A B, B A order: quiet churn, churn quiet. */
 			churn.kind = run_is_b(run) ? o->churn : CHURN_NONE;
 			r.cond = churn.kind == CHURN_NONE ? "quiet" : "churn";

@@ -40,6 +40,8 @@ static struct json_object *doc, *results;
 
 static const char *policy_str(const struct bench_opts *o)
 {
+	if (o->alt_policy[0] >= 0)
+		return "alternating";
 	if (o->policy < 0)
 		return "unchanged";
 	return rodp_policy_str(o->policy);
@@ -115,6 +117,15 @@ void bench_print_result(const struct bench_opts *o,
 		if (r->cond)
 			json_object_object_add(res, "cond",
 					       json_object_new_string(r->cond));
+		if (r->policy >= 0) {
+			char slot[2] = { r->slot, 0 };
+
+			json_object_object_add(res, "policy",
+					json_object_new_string(
+						rodp_policy_str(r->policy)));
+			json_object_object_add(res, "slot",
+					       json_object_new_string(slot));
+		}
 		json_object_object_add(res, "bytes",
 				       json_object_new_uint64(r->bytes));
 		json_object_object_add(res, "iterations",
@@ -143,7 +154,10 @@ void bench_print_result(const struct bench_opts *o,
 		json_object_array_add(results, res);
 		return;
 	}
-	if (r->cond)
+	if (r->cond && r->policy >= 0)
+		printf(" # run %lu: %s, policy %s (%c)\n", r->run, r->cond,
+		       rodp_policy_str(r->policy), r->slot);
+	else if (r->cond)
 		printf(" # run %lu: %s\n", r->run, r->cond);
 	printf(" %-7zu    %-7lu          %-7.2f            %-7.2f\t\t   %-7.6f",
 	       r->bytes, r->iters, r->bw_peak, r->bw_avg, r->msg_rate);
