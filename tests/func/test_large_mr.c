@@ -37,7 +37,8 @@ static size_t offsets(size_t len, size_t *off)
 
 	off[n++] = SMALL + 1;
 	off[n++] = len / 2 - 5;
-	off[n++] = 2 * GIB - SMALL - 100;		/* across 2 GiB */
+	if (len > 2 * GIB)
+		off[n++] = 2 * GIB - SMALL - 100;	/* across 2 GiB */
 	if (len > 4 * GIB) {
 		off[n++] = 4 * GIB - 2 * SMALL - 7;	/* across 4 GiB */
 		off[n++] = 4 * GIB + SMALL + 1;	/* the alias of off[0] */
