@@ -35,13 +35,15 @@ static size_t offsets(size_t len, size_t *off)
 {
 	size_t n = 0;
 
-	off[n++] = SMALL + 1;
+	/* 5 pages in, so that its alias 4 GiB up keeps clear of the guard
+	 * page of the write across 4 GiB. */
+	off[n++] = 5 * SMALL + 1;
 	off[n++] = len / 2 - 5;
 	if (len > 2 * GIB)
 		off[n++] = 2 * GIB - SMALL - 100;	/* across 2 GiB */
 	if (len > 4 * GIB) {
 		off[n++] = 4 * GIB - 2 * SMALL - 7;	/* across 4 GiB */
-		off[n++] = 4 * GIB + SMALL + 1;	/* the alias of off[0] */
+		off[n++] = 4 * GIB + 5 * SMALL + 1;	/* the alias of off[0] */
 	}
 	off[n++] = len - XFER;				/* the very end */
 	return n;
