@@ -136,6 +136,13 @@ void rodp_arch_set_arg(struct pt_regs *regs, unsigned int n,
 	}
 }
 
+/* 6.13 renamed the value test to __is_endbr() (is_endbr() takes a pointer). */
+#ifdef HAVE_KERNEL___IS_ENDBR
+#define rodp_is_endbr(insn) __is_endbr(insn)
+#else
+#define rodp_is_endbr(insn) is_endbr(insn)
+#endif
+
 /*
  * The callable entry of a probed function: kprobes moves a function-entry
  * probe past the ENDBR64, and an indirect call must land on it.
@@ -147,7 +154,7 @@ static unsigned long rodp_arch_func_entry(unsigned long probe_addr)
 
 	if (!copy_from_kernel_nofault(&insn,
 				      (void *)(probe_addr - ENDBR_INSN_SIZE),
-				      sizeof(insn)) && __is_endbr(insn))
+				      sizeof(insn)) && rodp_is_endbr(insn))
 		return probe_addr - ENDBR_INSN_SIZE;
 #endif
 	return probe_addr;
