@@ -77,6 +77,7 @@ AC_DEFUN([RODP_AC_KERNEL], [
 		RODP_AC_KERNEL_SRC_UMEM_ODP_GET
 		RODP_AC_KERNEL_SRC_UMEM_ODP_MAP
 		RODP_AC_KERNEL_SRC_MMU_INTERVAL_INVALIDATE_START
+		RODP_AC_KERNEL_SRC_IS_ENDBR
 
 		AC_MSG_CHECKING([kernel APIs (one Kbuild run)])
 		${MAKE-make} -C "$LINUX_OBJ" M="$rodp_conftest" -k -j2 modules \
@@ -86,6 +87,7 @@ AC_DEFUN([RODP_AC_KERNEL], [
 		RODP_AC_KERNEL_UMEM_ODP_GET
 		RODP_AC_KERNEL_UMEM_ODP_MAP
 		RODP_AC_KERNEL_MMU_INTERVAL_INVALIDATE_START
+		RODP_AC_KERNEL_IS_ENDBR
 
 		AS_IF([test "$rodp_have_umem_odp_get_ops" != yes], [
 			AC_MSG_WARN([ib_umem_odp_get() has an unknown signature on $LINUX_VERSION (kernel/conftest/build.log): rodp.ko is skipped])

@@ -19,7 +19,15 @@ AC_DEFUN([RODP_AC_RXE], [
 		AS_IF([test -z "$RXE_SOURCE"],
 			[RXE_SOURCE=/usr/src/linux-source-$rodp_kver_xy.tar.xz])
 		AC_MSG_CHECKING([for rxe sources of $rodp_kver_xy])
-		AS_IF([test -f "$RXE_SOURCE" || test -d "$RXE_SOURCE/drivers/infiniband/sw/rxe"], [
+		dnl rxe has ODP from 6.15 and advise_mr from 6.17; the patches
+		dnl fix that code, so older kernels have nothing to patch.
+		rodp_rxe_old=no
+		AS_VERSION_COMPARE([$rodp_kver_xy], [6.17], [rodp_rxe_old=yes])
+		AS_IF([test "$rodp_rxe_old" = yes], [
+			AC_MSG_RESULT([not wanted])
+			AC_MSG_NOTICE([rodp's rdma_rxe patches need 6.17 or newer (rxe ODP prefetch): no fixed rdma_rxe for $rodp_kver_xy])
+			rodp_rxe_summary="no ($rodp_kver_xy is older than 6.17, which the patches need)"
+		], [test -f "$RXE_SOURCE" || test -d "$RXE_SOURCE/drivers/infiniband/sw/rxe"], [
 			AC_MSG_RESULT([$RXE_SOURCE])
 			dnl Patching needs patch(1); the tarball and Debian's module
 			dnl compression (modules_install) need xz(1).

@@ -28,6 +28,11 @@
 #include "rodp.h"
 #include "rodp_trust.h"
 
+/* 6.13 renamed NL_ASSERT_DUMP_CTX_FITS() (6.12, Debian trixie's kernel). */
+#ifndef NL_ASSERT_CTX_FITS
+#define NL_ASSERT_CTX_FITS(type_name) NL_ASSERT_DUMP_CTX_FITS(type_name)
+#endif
+
 static struct genl_family rodp_family;
 
 enum rodp_mcgrp {

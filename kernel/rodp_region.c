@@ -17,6 +17,7 @@
  * proc->lock -> rodp_ids.xa_lock. The attach probes take these from atomic
  * context; nobody sleeps under them.
  */
+#include <linux/cred.h>
 #include <linux/interval_tree_generic.h>
 #include <linux/module.h>
 #include <linux/pid.h>
@@ -113,7 +114,8 @@ struct rodp_proc *rodp_proc_get(struct pid *pid, bool create, gfp_t gfp)
 		new->pid = get_pid(pid);
 		rcu_read_lock();
 		task = pid_task(pid, PIDTYPE_TGID);
-		new->uid = task ? task_euid(task) : INVALID_UID;
+		/* task_euid() is gone in 7.3; task_cred_xxx() is in all. */
+		new->uid = task ? task_cred_xxx(task, euid) : INVALID_UID;
 		rcu_read_unlock();
 		spin_lock_init(&new->lock);
 		new->tree = RB_ROOT_CACHED;

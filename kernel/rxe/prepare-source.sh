@@ -13,7 +13,11 @@
 # which is what Debian's linux-source-X.Y package installs.
 # PATCHDIR (default: the patches/ directory next to this script) holds the
 # patches and a "series" file listing them in order; they are relative to
-# the kernel tree root and are applied with patch -p1.
+# the kernel tree root and are applied with patch -p1.  Where a kernel
+# version's rxe differs enough that a patch does not apply, PATCHDIR/X.Y/
+# holds that patch's form for X.Y under the same name, used in its place
+# for sources of X.Y (read from KERNELRELEASE, from a linux-source-X.Y
+# name, or from a tree's Makefile).
 # DEST is replaced.  Build the result with
 #   make -C KBUILD M=DEST CONFIG_RDMA_RXE=m CONFIG_INFINIBAND_ON_DEMAND_PAGING=y modules
 set -eu
@@ -51,6 +55,16 @@ else
 fi
 
 [ -f "$patchdir/series" ] || die "no series file in $patchdir"
+
+# The X.Y of a source given by name: linux-source-X.Y[.tar.*], or a tree's
+# top Makefile.  Empty when neither says (then no per-version variant).
+if [ -z "$kver" ]; then
+	xy=$(basename "$src" | sed -n 's/^linux-source-\([0-9]*\.[0-9]*\)\(\.tar\..*\)\{0,1\}$/\1/p')
+	if [ -z "$xy" ] && [ -f "$src/Makefile" ]; then
+		xy=$(awk '$1 == "VERSION" { v = $3 } $1 == "PATCHLEVEL" { p = $3 }
+			END { if (v != "" && p != "") print v "." p }' "$src/Makefile")
+	fi
+fi
 command -v patch > /dev/null || die "patch(1) is missing (apt-get install patch)"
 
 rm -rf "$dest"
@@ -77,8 +91,13 @@ else
 fi
 
 sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$patchdir/series" | while read -r p; do
+	f=$patchdir/$p
+	if [ -n "$xy" ] && [ -f "$patchdir/$xy/$p" ]; then
+		f=$patchdir/$xy/$p
+		p="$xy/$p"
+	fi
 	echo "  PATCH   $p"
-	patch -p1 -s --batch --forward -d "$tree" < "$patchdir/$p" ||
+	patch -p1 -s --batch --forward -d "$tree" < "$f" ||
 		die "$p does not apply to $src"
 done
 

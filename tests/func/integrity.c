@@ -18,7 +18,12 @@
  *   states       of the destination memory: cold (freshly mmapped and
  *                registered, never touched), warm, after madvise(DONTNEED),
  *                after ibv_advise_mr() prefetch (the last two ODP only:
- *                a pinned MR keeps the old pages by design)
+ *                a pinned MR keeps the old pages by design). Where
+ *                ibv_advise_mr() cannot reach the device (rdma-core older
+ *                than 65 on rxe: EOPNOTSUPP) and rodp.ko is loaded, ODP
+ *                MRs are registered through librodp and prefetched with
+ *                rodp_prefetch_mr(), rodp.ko's own prefetch: that is the
+ *                path applications take there (Debian trixie)
  *
  * plus MRs registered with an iova other than their address,
  * ibv_advise_mr() on a pinned MR, and an atomic on QPs reset after an
@@ -51,6 +56,8 @@
 #include <CUnit/CUnit.h>
 #include <infiniband/verbs.h>
 
+#include <rodp/rodp.h>
+
 #if !HAVE_DECL_IBV_WR_FLUSH
 /*
  * rdma-core older than 45 cannot post FLUSH. Naming every flush capability
@@ -68,6 +75,11 @@ static inline void ibv_wr_flush(struct ibv_qp_ex *qp, uint32_t rkey,
 	(void)qp; (void)rkey; (void)addr; (void)len; (void)type; (void)level;
 	abort();
 }
+#endif
+#if HAVE_DECL_IBV_WR_FLUSH && !HAVE_DECL_IBV_ODP_SUPPORT_FLUSH
+/* rdma-core (56, Debian trixie) that can post FLUSH but cannot see it
+ * advertised for ODP: the FLUSH cases report themselves skipped. */
+#define IBV_ODP_SUPPORT_FLUSH		0
 #endif
 #if !HAVE_DECL_IBV_ODP_SUPPORT_ATOMIC_WRITE
 /* rdma-core that can post ATOMIC WRITE but cannot see it advertised for ODP:
@@ -306,6 +318,9 @@ struct side {
 static struct side req, resp;		/* requester, responder */
 static bool same_device;
 static bool have_flush, have_atomic_write, have_advise;
+/* Prefetch of ODP MRs works: through ibv_advise_mr(), or (prefetch_rodp)
+ * through librodp and rodp.ko where advise_mr answers EOPNOTSUPP. */
+static bool have_prefetch, prefetch_rodp;
 static bool fixed_module;
 static char module_version[64] = "none";
 static uint64_t send_ops;
@@ -497,6 +512,7 @@ struct buf {
 	size_t size;
 	struct ibv_mr *mr;
 	uint64_t iova;		/* device address of p[0] */
+	bool rodp;		/* registered by rodp_reg_mr() */
 };
 
 static int mr_access(enum kind kind)
@@ -516,9 +532,14 @@ static int buf_alloc(struct buf *b, struct ibv_pd *pd, size_t size,
 		return -1;
 	}
 	b->iova = (uintptr_t)b->p + iova_shift;
+	/* librodp registers ODP (it adds IBV_ACCESS_ON_DEMAND) and knows
+	 * the MR, so rodp_prefetch_mr() can prefetch it. */
+	b->rodp = prefetch_rodp && kind == KIND_ODP && !iova_shift;
 	if (iova_shift)
 		b->mr = ibv_reg_mr_iova(pd, b->p, size, b->iova,
 					mr_access(kind));
+	else if (b->rodp)
+		b->mr = rodp_reg_mr(pd, b->p, size, mr_access_base, 0);
 	else
 		b->mr = ibv_reg_mr(pd, b->p, size, mr_access(kind));
 	if (!b->mr) {
@@ -533,7 +554,9 @@ static int buf_alloc(struct buf *b, struct ibv_pd *pd, size_t size,
 
 static void buf_free(struct buf *b)
 {
-	if (b->mr)
+	if (b->mr && b->rodp)
+		rodp_dereg_mr(b->mr);
+	else if (b->mr)
 		ibv_dereg_mr(b->mr);
 	if (b->p)
 		munmap(b->p, b->size);
@@ -548,6 +571,9 @@ static int prefetch(struct buf *b, size_t off, size_t len)
 		.lkey = b->mr->lkey,
 	};
 
+	if (b->rodp)
+		return rodp_prefetch_mr(b->mr, b->p + off, len,
+					RODP_PREFETCH_F_WRITE);
 	return ibv_advise_mr(b->mr->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
 			     IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1);
 }
@@ -1031,7 +1057,7 @@ static void run_op(enum op op, enum kind kind)
 	for (st = 0; st < ST_NUM; st++) {
 		if (!state_applies(kind, st))
 			continue;
-		if (!have_advise && (st == ST_DONTNEED || st == ST_PREFETCH))
+		if (!have_prefetch && (st == ST_DONTNEED || st == ST_PREFETCH))
 			continue;
 		switch (op) {
 		case OP_WRITE:
@@ -1398,15 +1424,33 @@ static int setup(const char *dev, const char *peer)
 			buf_free(&b);
 		}
 	}
+	have_prefetch = have_advise;
+	/* Without it, rodp.ko's prefetch through librodp, if it works. */
+	if (!have_advise) {
+		struct buf b;
+
+		prefetch_rodp = true;
+		if (!buf_alloc(&b, req.pd, PAGE, KIND_ODP, 0)) {
+			have_prefetch = !prefetch(&b, 0, PAGE);
+			if (!have_prefetch)
+				printf("integrity: rodp_prefetch_mr: %s\n",
+				       rodp_last_error_msg());
+			buf_free(&b);
+		}
+		prefetch_rodp = have_prefetch;
+	}
 
 	read_module_version();
 	printf("integrity: %s -> %s (%s), path MTU %d, rdma_rxe %s%s\n",
 	       dev, peer, same_device ? "loopback" : "two devices",
 	       128 << req.mtu, module_version,
 	       fixed_module ? " (rodp)" : "");
-	printf("integrity: flush %s, atomic write %s, advise_mr %s\n",
+	printf("integrity: flush %s, atomic write %s, advise_mr %s, prefetch %s\n",
 	       have_flush ? "yes" : "no", have_atomic_write ? "yes" : "no",
-	       have_advise ? "yes" : "no (dontneed/prefetch states not run)");
+	       have_advise ? "yes" : "no",
+	       have_advise ? "ibv_advise_mr" :
+	       prefetch_rodp ? "rodp_prefetch_mr (rodp.ko; iova != address cases not prefetched)" :
+	       "none (dontneed/prefetch states not run)");
 	return 0;
 }
 

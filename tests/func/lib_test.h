@@ -110,4 +110,38 @@ static inline void lt_teardown(void)
 #define LT_RW (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 	       IBV_ACCESS_REMOTE_READ)
 
+/*
+ * Whether ibv_advise_mr() reaches the device, asked of libibverbs itself
+ * once: 1 it does (rdma-core 65 on rxe), 0 EOPNOTSUPP (rdma-core 56, as in
+ * Debian trixie: librodp then prefetches through rodp.ko), and any other
+ * answer fails the running test.
+ */
+static inline int lt_advise_works(void)
+{
+	static int works = -1;
+	struct ibv_mr *mr;
+	struct ibv_sge sge;
+	char *buf;
+	int err = EINVAL;
+
+	if (works >= 0)
+		return works;
+	buf = lt_map(4096UL);
+	mr = buf ? ibv_reg_mr(pd, buf, 4096UL, LT_RW | IBV_ACCESS_ON_DEMAND) :
+		   NULL;
+	if (mr) {
+		sge = (struct ibv_sge){ (uintptr_t)buf, 4096UL, mr->lkey };
+		err = ibv_advise_mr(pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+				    IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1);
+		ibv_dereg_mr(mr);
+	}
+	if (buf)
+		munmap(buf, 4096UL);
+	CU_ASSERT(err == 0 || err == EOPNOTSUPP);
+	works = !err;
+	printf("\n    ibv_advise_mr on %s: %s\n", dev_name,
+	       works ? "works" : strerror(err));
+	return works;
+}
+
 #endif /* RODP_LIB_TEST_H */

@@ -13,7 +13,9 @@
  *  - FETCH_AND_ADDs, from the peer, a word of the malloc'd buffer;
  *  - prefetches (ibv_advise_mr, synchronous) an untouched mapping, which
  *    must create a child (rodp.ko's umems_live goes up), and fails to
- *    prefetch an unmapped one;
+ *    prefetch an unmapped one (rdma-core older than 65, as in Debian
+ *    trixie, cannot send advise_mr to rxe: EOPNOTSUPP every round, and
+ *    the test says this step did not run);
  *  - munmaps the touched mmap'd buffer: the next WRITE through the rkey
  *    must fail with a remote access error, and the children of that range
  *    must go while the MR stays (umems_live back down);
@@ -50,6 +52,9 @@ static struct rodp_ctx *rodp;
 static uint8_t *loc;			/* pinned, at the peer's end */
 static struct ibv_mr *loc_mr;
 static uint64_t live_at_start;
+/* ibv_advise_mr reaches rxe: -1 not asked yet, 0 EOPNOTSUPP (rdma-core
+ * older than 65), 1 yes. */
+static int have_advise = -1;
 
 /* rodp.ko's global count of live ODP umems: 0, or -1 with errno. */
 static int global_umems_live(uint64_t *live)
@@ -201,6 +206,7 @@ static void one_round(unsigned int round)
 	uint8_t *heap, *map, *fresh, *gone;
 	uint64_t before, after, *word;
 	struct ibv_mr *imr;
+	int err;
 
 	heap = malloc(HEAP_LEN);
 	map = map_aligned(MAP_LEN);
@@ -236,11 +242,19 @@ static void one_round(unsigned int round)
 
 	/* Prefetch creates the child of an untouched chunk... */
 	before = umems_live();
-	CU_ASSERT_EQUAL(prefetch(imr, fresh, CHUNK), 0);
-	CU_ASSERT_EQUAL(umems_live(), before + 1);
-	/* ...and fails, leaving none behind, on an unmapped one. */
-	CU_ASSERT_NOT_EQUAL(prefetch(imr, gone, 4096), 0);
-	CU_ASSERT_EQUAL(umems_live(), before + 1);
+	err = prefetch(imr, fresh, CHUNK);
+	if (have_advise < 0)
+		have_advise = err != EOPNOTSUPP;
+	if (have_advise) {
+		CU_ASSERT_EQUAL(err, 0);
+		CU_ASSERT_EQUAL(umems_live(), before + 1);
+		/* ...and fails, leaving none behind, on an unmapped one. */
+		CU_ASSERT_NOT_EQUAL(prefetch(imr, gone, 4096), 0);
+		CU_ASSERT_EQUAL(umems_live(), before + 1);
+	} else {
+		CU_ASSERT_EQUAL(err, EOPNOTSUPP);
+		CU_ASSERT_EQUAL(umems_live(), before);
+	}
 
 	/* munmap: access fails, the two children of map go, the MR stays. */
 	before = umems_live();
@@ -281,6 +295,9 @@ static void test_implicit_rounds(void)
 		one_round(i);
 	printf("\n    %u of %u rounds, umems_live %llu at start", i, ROUNDS,
 	       (unsigned long long)live_at_start);
+	if (!have_advise)
+		printf("\n    prefetch step not run: ibv_advise_mr answers EOPNOTSUPP on %s (rdma-core older than 65)",
+		       func_dev_name());
 }
 
 /* 0 unless the loaded rdma_rxe is rodp.6 or later (implicit ODP). */

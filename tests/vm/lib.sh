@@ -2,12 +2,38 @@
 # shellcheck shell=bash
 
 RODP_CACHE=${RODP_CACHE:-/var/cache/rodp}
-RODP_SUITE=${RODP_SUITE:-sid}
 
 die() {
 	echo "rodp-vm: error: $*" >&2
 	exit 2
 }
+
+# vm_dist_select DIST: which Debian the guest is, and which suite its
+# kernel comes from (RODP_SUITE, RODP_KERNEL_SUITE). One switch,
+# RODP_VM_DIST or tests/vm/run --kernel:
+#   sid     sid's kernel, rdma-core and compiler (the default)
+#   trixie  Debian 13 with the trixie-backports kernel (7.3.x, rxe with ODP
+#           and advise_mr) and trixie's own rdma-core 56, whose
+#           ibv_advise_mr answers EOPNOTSUPP on rxe: librodp's shim
+#           prefetch is the path taken there. The rootfs also holds the
+#           headers and image of trixie's own kernel (6.12, rxe without
+#           ODP) for tests/vm/build-oldkernel and trixie-6.12.
+#   trixie-6.12  the same rootfs booting trixie's own 6.12 kernel: no fixed
+#           rdma_rxe (nothing to fix: its rxe has no ODP), so runs take
+#           --stock-rxe; only for checking what librodp says there.
+# RODP_BOOT_OWN_KERNEL=1 boots the suite's own (oldest) kernel.
+vm_dist_select() {
+	RODP_BOOT_OWN_KERNEL=0
+	case "$1" in
+	sid) RODP_SUITE=sid RODP_KERNEL_SUITE=sid ;;
+	trixie) RODP_SUITE=trixie RODP_KERNEL_SUITE=trixie-backports ;;
+	trixie-6.12) RODP_SUITE=trixie RODP_KERNEL_SUITE=trixie-backports RODP_BOOT_OWN_KERNEL=1 ;;
+	*) die "unknown guest kernel '$1' (want sid, trixie or trixie-6.12)" ;;
+	esac
+	RODP_VM_DIST=$1
+	export RODP_VM_DIST
+}
+vm_dist_select "${RODP_VM_DIST:-sid}"
 
 note() {
 	echo "rodp-vm: $*" >&2
@@ -62,6 +88,20 @@ rootfs_kernel() {
 	k=$(ls "$root/boot" 2>/dev/null | sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
 	[ -n "$k" ] || die "no kernel in $root/boot"
 	echo "$k"
+}
+
+# rootfs_boot_kernel ROOT: the kernel the guest boots: the newest, or with
+# RODP_BOOT_OWN_KERNEL=1 the oldest (trixie's own next to backports').
+rootfs_boot_kernel() {
+	local root=$1 k
+	if [ "${RODP_BOOT_OWN_KERNEL:-0}" = 1 ]; then
+		k=$(ls "$root/boot" 2>/dev/null | sed -n 's/^vmlinuz-//p' | sort -V | head -n 1)
+		[ -n "$k" ] && [ "$k" != "$(rootfs_kernel "$root")" ] ||
+			die "$root has only one kernel; no older one of the suite's own to boot"
+		echo "$k"
+	else
+		rootfs_kernel "$root"
+	fi
 }
 
 # mounts_under DIR: mount points at or below DIR, deepest first.
