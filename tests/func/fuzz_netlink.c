@@ -702,6 +702,19 @@ static long scan_kernel_addresses(const struct nlmsghdr *nlh)
 }
 
 /* Reads the answer to r. Returns false when the socket failed. */
+/* A REGION_*_NTF message of the family. */
+static bool is_region_ntf(const struct nlmsghdr *nlh)
+{
+	const struct genlmsghdr *g = NLMSG_DATA(nlh);
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*g)) ||
+	    nlh->nlmsg_type < NLMSG_MIN_TYPE)
+		return false;
+	return g->cmd == RODP_CMD_REGION_SHRUNK_NTF ||
+	       g->cmd == RODP_CMD_REGION_DEAD_NTF ||
+	       g->cmd == RODP_CMD_REGION_GROWN_NTF;
+}
+
 static bool read_answer(struct nl_raw *nl, const struct request *r)
 {
 	static unsigned char buf[65536];
@@ -726,6 +739,16 @@ static bool read_answer(struct nl_raw *nl, const struct request *r)
 			if (at >= 0)
 				fail(r, "something shaped like a kernel address in the answer",
 				     nlh, nlh->nlmsg_len);
+			/*
+			 * A region notification (sequence 0, from the
+			 * kernel): a fuzzed REGION_BIND may have made this
+			 * socket the owner of a region that the churn
+			 * threads then unmap. Not an answer; checked above
+			 * for kernel addresses like one.
+			 */
+			if (nlh->nlmsg_seq == 0 && nlh->nlmsg_pid == 0 &&
+			    is_region_ntf(nlh))
+				continue;
 			if (nlh->nlmsg_seq != r->seq) {
 				fail(r, "answer to another request", nlh,
 				     nlh->nlmsg_len);

@@ -58,8 +58,9 @@ static void test_reg_and_prefetch_without_module(void)
 	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
 	rodp_get_lib_stats(&l1, sizeof(l1));
 	CU_ASSERT_EQUAL(l1.reg_odp, l0.reg_odp + 1);
+	/* Nothing bound; with lazy binding (rodp_reg_mr(3)) and the module
+	 * known absent, no bind need even be tried. */
 	CU_ASSERT_EQUAL(l1.bind_ok, l0.bind_ok);
-	CU_ASSERT_TRUE(l1.bind_failed > l0.bind_failed);
 	munmap(buf, LEN);
 }
 

@@ -155,14 +155,17 @@ static int rdma_counts(const char *dev, size_t mrlen, struct odp_counts *c)
 		       getpid(), mrlen);
 		return -1;
 	}
-	snprintf(cmd, sizeof(cmd), "rdma -j stat show mr dev %s", dev);
-	st = run_json(cmd);
+	/* rdma(8) takes no dev filter for stat mr: match dev and mrn. */
+	st = run_json("rdma -j stat show mr");
 	if (!st)
 		return -1;
 	for (i = 0; i < json_object_array_length(st); i++) {
 		struct json_object *o = json_object_array_get_idx(st, i);
+		struct json_object *name;
 
-		if (num(o, "mrn") != mrn)
+		if (num(o, "mrn") != mrn ||
+		    (json_object_object_get_ex(o, "ifname", &name) &&
+		     strcmp(json_object_get_string(name), dev)))
 			continue;
 		odp_from(o, c);
 		printf("rdma stat mr: %s\n", json_object_to_json_string(o));
