@@ -21,6 +21,25 @@ static int wait_event(int fd)
 }
 
 /*
+ * ctx's next event, as rodp_get_event_fd(3) says to wait for one: poll
+ * fd, then take it; a readable fd may only mean that the library's
+ * socket holds data it has not read yet (EAGAIN then), so poll again, for
+ * at most 5 s in all. 0, or rodp_get_event()'s last answer.
+ */
+static int next_event(struct rodp_ctx *ctx, int fd, struct rodp_event *ev)
+{
+	int i, err = EAGAIN;
+
+	for (i = 0; i < 50 && err == EAGAIN; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		poll(&p, 1, 100);
+		err = rodp_get_event(ctx, ev, sizeof(*ev));
+	}
+	return err;
+}
+
+/*
  * While no context listens for events, registering and prefetching make
  * no bind (no netlink round trip); the first subscription binds the MRs
  * registered before it, so their events arrive all the same, and from
@@ -57,8 +76,7 @@ static void test_events_bind_on_subscribe(void)
 	CU_ASSERT_EQUAL(l1.bind_ok, l0.bind_ok + 2);
 
 	CU_ASSERT_EQUAL_FATAL(munmap(buf, 2 * PAGE), 0);
-	CU_ASSERT_EQUAL_FATAL(wait_event(fd), 1);
-	CU_ASSERT_EQUAL_FATAL(rodp_get_event(rodp, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL_FATAL(next_event(rodp, fd, &ev), 0);
 	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_SHRUNK);
 	CU_ASSERT_PTR_EQUAL(ev.mr, mr);
 	CU_ASSERT_EQUAL(ev.live_bytes, len - 2 * PAGE);
@@ -96,8 +114,7 @@ static void test_events_on_munmap(void)
 	CU_ASSERT_EQUAL(wait_event(fd) == 1 ? 1 : 0, 0);
 
 	CU_ASSERT_EQUAL_FATAL(munmap(buf, 4 * PAGE), 0);
-	CU_ASSERT_EQUAL_FATAL(wait_event(fd), 1);
-	CU_ASSERT_EQUAL_FATAL(rodp_get_event(rodp, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL_FATAL(next_event(rodp, fd, &ev), 0);
 	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_SHRUNK);
 	CU_ASSERT_EQUAL(ev.state, RODP_STATE_LIVE);
 	CU_ASSERT_EQUAL(ev.region_id, st.region_id);
@@ -116,8 +133,7 @@ static void test_events_on_munmap(void)
 	CU_ASSERT_EQUAL(rodp_get_event(NULL, &ev, sizeof(ev)), EAGAIN);
 
 	CU_ASSERT_EQUAL_FATAL(munmap(buf + 4 * PAGE, 12 * PAGE), 0);
-	CU_ASSERT_EQUAL_FATAL(wait_event(fd), 1);
-	CU_ASSERT_EQUAL_FATAL(rodp_get_event(rodp, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL_FATAL(next_event(rodp, fd, &ev), 0);
 	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_DEAD);
 	CU_ASSERT_EQUAL(ev.state, RODP_STATE_DEAD);
 	CU_ASSERT_PTR_EQUAL(ev.mr, mr);
@@ -188,24 +204,6 @@ static int drain(struct rodp_ctx *ctx)
 	return n;
 }
 
-/*
- * ctx's next event, as rodp_get_event_fd(3) says to wait for one: poll
- * fd, then take it; a readable fd may only mean that the library's
- * socket holds data it has not read yet (EAGAIN then), so poll again, for
- * at most 5 s in all. 0, or rodp_get_event()'s last answer.
- */
-static int next_event(struct rodp_ctx *ctx, int fd, struct rodp_event *ev)
-{
-	int i, err = EAGAIN;
-
-	for (i = 0; i < 50 && err == EAGAIN; i++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		poll(&p, 1, 100);
-		err = rodp_get_event(ctx, ev, sizeof(*ev));
-	}
-	return err;
-}
 
 /*
  * An application and a middleware library in one process each open their
@@ -273,7 +271,7 @@ static void test_event_after_dereg_has_no_mr(void)
 	CU_ASSERT_EQUAL_FATAL(munmap(buf, PAGE), 0);
 	CU_ASSERT_EQUAL_FATAL(wait_event(fd), 1);
 	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
-	CU_ASSERT_EQUAL_FATAL(rodp_get_event(rodp, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL_FATAL(next_event(rodp, fd, &ev), 0);
 	CU_ASSERT_EQUAL(ev.type, RODP_EVENT_REGION_SHRUNK);
 	CU_ASSERT_PTR_NULL(ev.mr);
 	munmap(buf + PAGE, len - PAGE);
