@@ -115,8 +115,9 @@ void out_end(struct cli *c);
 /* The value as both outputs print it: decimal, "0x..." or the string. */
 const char *kv_value_str(const struct kv *kv, char *buf, size_t size);
 int kv_add_stats(struct kv *kv, int n, const struct rodp_stats *s);
-/* mlx5's per-MR ODP counter names (rdma stat mr), from a region's. */
-int kv_add_mlx5_odp(struct kv *kv, int n, const struct rodp_stats *s);
+/* A region's counters: kv_add_stats()'s, then the names mlx5 gives its
+ * per-MR ODP counters in rdma stat mr (computed from them). */
+int kv_add_region_stats(struct kv *kv, int n, const struct rodp_stats *s);
 
 /* args.c */
 bool kv_match(const struct kv *kv, int n, const char *key, const char *value);

@@ -41,10 +41,7 @@ int region_kv(const struct rodp_region_info *r, bool details, bool stats,
 		kv[n++] = (struct kv){ "ranges", KV_U64, r->nr_ranges, NULL };
 		kv[n++] = (struct kv){ "live-bytes", KV_U64, live, NULL };
 	}
-	if (!stats)
-		return n;
-	n = kv_add_stats(kv, n, &r->stats);
-	return kv_add_mlx5_odp(kv, n, &r->stats);
+	return stats ? kv_add_region_stats(kv, n, &r->stats) : n;
 }
 
 /*
@@ -57,7 +54,7 @@ int region_kv(const struct rodp_region_info *r, bool details, bool stats,
  * agree; under event-aware the difference is what rodp spared the
  * device (rodp(8)).
  */
-int kv_add_mlx5_odp(struct kv *kv, int n, const struct rodp_stats *s)
+static int kv_add_mlx5_odp(struct kv *kv, int n, const struct rodp_stats *s)
 {
 	uint64_t notified = 0;
 	size_t i;
@@ -78,6 +75,11 @@ int kv_add_mlx5_odp(struct kv *kv, int n, const struct rodp_stats *s)
 	return n;
 }
 
+int kv_add_region_stats(struct kv *kv, int n, const struct rodp_stats *s)
+{
+	return kv_add_mlx5_odp(kv, kv_add_stats(kv, n, s), s);
+}
+
 /* Every key region_kv() can print but rodp_stats' counters, for checking
  * filters without a region at hand. */
 const struct key_spec region_keys[] = {
@@ -85,7 +87,7 @@ const struct key_spec region_keys[] = {
 	{ "kind", KEY_STR }, { "addr", KEY_NUM }, { "length", KEY_NUM },
 	{ "access", KEY_NUM }, { "lkey", KEY_NUM }, { "state", KEY_STR },
 	{ "ranges", KEY_NUM }, { "live-bytes", KEY_NUM },
-	/* kv_add_mlx5_odp()'s, which are counters but not rodp_stats'. */
+	/* kv_add_region_stats()'s mlx5 names: counters, not rodp_stats'. */
 	{ "page_faults", KEY_NUM }, { "page_faults_handled", KEY_NUM },
 	{ "page_invalidations", KEY_NUM },
 	{ "page_invalidations_handled", KEY_NUM }, { "page_prefetch", KEY_NUM },

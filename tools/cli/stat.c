@@ -87,8 +87,7 @@ static int show_region_stats(const struct rodp_region_info *r, void *arg)
 		kv[n++] = (struct kv){ "pid", KV_U64, r->pid, NULL };
 		kv[n++] = (struct kv){ "dev", KV_STR, 0, r->device };
 	}
-	n = kv_add_stats(kv, n, &r->stats);
-	n = kv_add_mlx5_odp(kv, n, &r->stats);
+	n = kv_add_region_stats(kv, n, &r->stats);
 	out_object(c, kv, n);
 	return 0;
 }
