@@ -87,6 +87,13 @@
  *      - a chunk that failed may have write-faulted the pages of its range
  *        before the one that failed (hmm_range_fault() walks in order):
  *        those may read 1 (may, not must).
+ *      - a write chunk that failed on a read-only page may have
+ *        write-faulted that very page while it was still writable: the
+ *        fault succeeds, mprotect's invalidation makes the driver retry
+ *        (mmu_interval_read_retry()), and the retry gets -EPERM. Only
+ *        while the page was writable at an instant that may lie within
+ *        the flight (not ended by an atom known to precede the post)
+ *        and not zapped or cleared since: then it may read 1.
  *      - munmap + mmap: the new VMA gets VM_SOFTDIRTY (mm/vma.c
  *        __mmap_region()), which is sticky when it merges with the rest of
  *        the region (VMA_STICKY_FLAGS): the remapped page must read 1, and
@@ -192,6 +199,7 @@ struct sim {
 	bool sd_may;		/* ... and whether the kernel may set it anyway */
 	enum gap gap;
 	bool ro, child_taken, child_abs, fail_here;
+	bool wr_seen;	/* writable at an instant that may be in flight (E) */
 };
 
 struct ctx {
@@ -594,14 +602,18 @@ static void run_item(struct ctx *c, struct sim *m, const struct item *it,
 	case IT_CLEAR:
 		m->sd = false;
 		m->sd_may = false;
+		m->wr_seen = false;	/* a fault before it left no bit */
 		return;
 	case IT_CHUNK:
 		break;
 	}
 	if (m->gap != G_MAPPED || (m->ro && c->writes)) {
-		if (it->failing)
+		if (it->failing) {
 			m->fail_here = true;
-		else
+			/* (E) faulted while writable, failed on the retry */
+			if (m->gap == G_MAPPED && m->wr_seen)
+				m->sd_may = true;
+		} else
 			*ok = false;	/* (B) an executed chunk needs the page */
 		return;
 	}
@@ -645,6 +657,7 @@ static void run_atom(struct sim *m, enum atom a, int nseg)
 		m->out = K_Z;
 		m->sd = false;	/* no PTE left (E) */
 		m->sd_may = false;
+		m->wr_seen = false;
 		if (a == A_UNMAP)
 			m->gap = G_UNMAPPED;
 		return;
@@ -742,6 +755,10 @@ static void dfs(struct ctx *c, struct sim m, int it, int pos[ST_EV_MAX])
 		    c->items[it].val <= 4 * c->nt - 2)
 			continue;
 		n = m;
+		/* (E) the writable interval this atom ends may overlap the
+		 * flight unless the atom is known to precede the post. */
+		if (!st->before[h] && n.gap == G_MAPPED && !n.ro)
+			n.wr_seen = true;
 		run_atom(&n, st->a[h], p->nseg);
 		pos[j]++;
 		dfs(c, n, it, pos);
