@@ -123,6 +123,8 @@ struct rodp_proc {
  * @wp_trusted: the device's driver is known to refuse a device write
  *	through a pfn-list entry without HMM_PFN_WRITE (rodp_driver_trusted());
  *	constant
+ * @implicit_child: the umem is a child of an implicit ODP MR
+ *	(ib_umem_odp_alloc_child()), not an MR's own; constant
  * @device: ib device name at registration; constant
  * @umem: the umem, also the key in rodp_umems; constant. Dereferenced
  *	only by callers that pin the umem: its own invalidate and fault
@@ -166,6 +168,7 @@ struct rodp_region {
 	u8 kind;
 	bool virt_dma;
 	bool wp_trusted;
+	bool implicit_child;
 	char device[IB_DEVICE_NAME_MAX];
 
 	struct ib_umem_odp *umem;

@@ -149,7 +149,7 @@ struct rodp_get_data {
 
 static int rodp_wrap_entry(struct kretprobe_instance *ri,
 			   struct pt_regs *regs, unsigned int ops_arg,
-			   struct pid *owner, u32 access)
+			   struct pid *owner, u32 access, bool implicit_child)
 {
 	const struct mmu_interval_notifier_ops *orig;
 	struct rodp_get_data *d = (void *)ri->data;
@@ -176,6 +176,7 @@ static int rodp_wrap_entry(struct kretprobe_instance *ri,
 
 	region->slot = slot;
 	region->access = access;
+	region->implicit_child = implicit_child;
 	rodp_arch_set_arg(regs, ops_arg, (unsigned long)&slot->ops);
 	d->region = region;
 	return 0;
@@ -192,7 +193,7 @@ static int rodp_get_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	u32 access = rodp_arch_get_arg(regs, 4);
 
-	return rodp_wrap_entry(ri, regs, 5, task_tgid(current), access);
+	return rodp_wrap_entry(ri, regs, 5, task_tgid(current), access, false);
 }
 
 /* ib_umem_odp_alloc_child(root, addr, size, ops): owner is root's. */
@@ -204,7 +205,7 @@ static int rodp_child_entry(struct kretprobe_instance *ri,
 
 	if (root->umem.writable)
 		access |= IB_ACCESS_LOCAL_WRITE;
-	return rodp_wrap_entry(ri, regs, 4, root->tgid, access);
+	return rodp_wrap_entry(ri, regs, 4, root->tgid, access, true);
 }
 
 static int rodp_wrap_ret(struct kretprobe_instance *ri, struct pt_regs *regs)

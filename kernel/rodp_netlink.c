@@ -170,7 +170,8 @@ static int rodp_region_fill(struct sk_buff *skb, struct rodp_region *region,
 	    nla_put_u32(skb, RODP_A_ACCESS, region->access) ||
 	    nla_put_string(skb, RODP_A_DEVICE, region->device) ||
 	    nla_put_u32(skb, RODP_A_DEVICE_KIND, region->kind) ||
-	    nla_put_u8(skb, RODP_A_DEVICE_TRUSTED, region->wp_trusted))
+	    nla_put_u8(skb, RODP_A_DEVICE_TRUSTED, region->wp_trusted) ||
+	    nla_put_u8(skb, RODP_A_IMPLICIT_CHILD, region->implicit_child))
 		goto out_cancel_msg;
 
 	spin_lock(&region->lock);

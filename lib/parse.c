@@ -86,6 +86,8 @@ int rodp_region_from_attrs(struct nlattr **tb, struct rodp_region_info *info,
 	}
 	if (tb[RODP_A_REGION_STATE])
 		info->state = nla_get_u32(tb[RODP_A_REGION_STATE]);
+	if (tb[RODP_A_IMPLICIT_CHILD])
+		info->implicit_child = nla_get_u8(tb[RODP_A_IMPLICIT_CHILD]);
 	if (tb[RODP_A_REGION_RANGES]) {
 		err = rodp_ranges_parse(tb[RODP_A_REGION_RANGES], NULL, 0, &n,
 					&live);
@@ -136,6 +138,7 @@ const struct nla_policy rodp_attr_policy[RODP_A_MAX + 1] = {
 	[RODP_A_KPROBES_LIVE] = { .type = NLA_U8 },
 	[RODP_A_PROBE] = { .type = NLA_NESTED },
 	[RODP_A_RXE_VERSION] = { .type = NLA_STRING },
+	[RODP_A_IMPLICIT_CHILD] = { .type = NLA_U8 },
 };
 
 int rodp_ntf_parse(const void *buf, size_t len, int family,

@@ -463,6 +463,14 @@ struct rodp_region_info {
 	uint32_t nr_ranges;
 	const struct rodp_range *ranges; /* live ranges, nr_ranges of them */
 	struct rodp_stats stats;	/* region-level counters */
+	/*
+	 * 1 when the region is a child of an implicit ODP MR (one of the
+	 * umems the driver makes as the device reaches a part of the address
+	 * space; its MR is the implicit one), 0 for an MR's own. Fields
+	 * are only ever appended: the library owns this struct, a caller
+	 * only reads it.
+	 */
+	uint32_t implicit_child;
 };
 
 /* Called once per region; valid only during the call. Non-zero stops. */

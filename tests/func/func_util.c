@@ -335,8 +335,12 @@ static bool fix_implicit(void)
 	exit(1);
 }
 
-/* rodp.ko's regions of this process cover every page of [addr, +len). */
-static bool fix_covered(struct rodp_ctx *ctx, const uint8_t *addr, size_t len)
+/*
+ * rodp.ko's regions of this process cover every page of [addr, +len), and
+ * those regions are (implicit) or are not the children of an implicit MR.
+ */
+static bool fix_covered(struct rodp_ctx *ctx, const uint8_t *addr, size_t len,
+			bool implicit)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), off;
 	struct func_region r[64];
@@ -351,6 +355,12 @@ static bool fix_covered(struct rodp_ctx *ctx, const uint8_t *addr, size_t len)
 		if (i == n || i == 64) {
 			printf("FAIL: no region of rodp.ko covers %#lx\n",
 			       (unsigned long)a);
+			return false;
+		}
+		if (r[i].implicit_child != implicit) {
+			printf("FAIL: region %llu covering %#lx says implicit-child %d, want %d\n",
+			       (unsigned long long)r[i].id, (unsigned long)a,
+			       r[i].implicit_child, implicit);
 			return false;
 		}
 	}
@@ -386,9 +396,11 @@ void func_fix_init(struct func_fix *f, struct lb *lb, struct rodp_ctx *ctx,
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->mr);
 	CU_ASSERT_EQUAL_FATAL(func_dev_write(f, 0, npages, 1), IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL_FATAL(func_check(f->buf, f->len, 1), 0);
-	/* The device's faults made the children that rodp.ko must track. */
-	if (implicit)
-		CU_ASSERT_FATAL(fix_covered(ctx, f->buf, f->len));
+	/*
+	 * The device's faults made the children that rodp.ko must track (and
+	 * show as such); an explicit MR's umem is its own region.
+	 */
+	CU_ASSERT_FATAL(fix_covered(ctx, f->buf, f->len, implicit));
 }
 
 void func_fix_fini(struct func_fix *f)
@@ -459,6 +471,7 @@ static int region_copy(const struct rodp_region_info *info, void *arg)
 	r->state = info->state;
 	r->bound = info->bound;
 	r->lkey = info->lkey;
+	r->implicit_child = info->implicit_child;
 	for (i = 0; i < info->nr_ranges && i < FUNC_MAX_RANGES; i++) {
 		r->range[i].start = info->ranges[i].start;
 		r->range[i].length = info->ranges[i].length;

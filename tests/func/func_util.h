@@ -109,6 +109,7 @@ struct func_region {
 	uint32_t state;
 	bool bound;
 	uint32_t lkey;
+	bool implicit_child;	/* a child of an implicit ODP MR */
 	unsigned int nranges;
 	struct {
 		uint64_t start, length;

@@ -25,6 +25,7 @@ struct spec {
 	int no_pid;
 	int bad_range;		/* 1: u32 start, 2: wrapping, 3: zero length */
 	int nranges;
+	int implicit_child;	/* 0, 1, or -1: no attribute (an old rodp.ko) */
 };
 
 static struct nl_msg *build(const struct spec *s)
@@ -46,6 +47,8 @@ static struct nl_msg *build(const struct spec *s)
 	nla_put_string(msg, RODP_A_DEVICE, "rxe0");
 	nla_put_u32(msg, RODP_A_DEVICE_KIND, RODP_DEVICE_SOFTWARE);
 	nla_put_u32(msg, RODP_A_LKEY, 0xabcd);
+	if (s->implicit_child >= 0)
+		nla_put_u8(msg, RODP_A_IMPLICIT_CHILD, (uint8_t)s->implicit_child);
 	nla_put_u32(msg, RODP_A_REGION_STATE,
 		    s->nranges ? RODP_REGION_LIVE : RODP_REGION_DEAD);
 	ranges = nla_nest_start(msg, RODP_A_REGION_RANGES);
@@ -246,8 +249,28 @@ static void test_region_from_attrs(void)
 	CU_ASSERT_EQUAL(r[2].length, 0x2000);
 	CU_ASSERT_EQUAL(info.stats.inval[RODP_INVAL_UNMAP], 3);
 	CU_ASSERT_EQUAL(info.stats.fault_pages, 17);
+	CU_ASSERT_EQUAL(info.implicit_child, 0);
 	free(r);
 	nlmsg_free(msg);
+
+	/* A child of an implicit MR; an old rodp.ko says nothing: explicit. */
+	s.implicit_child = 1;
+	msg = build(&s);
+	CU_ASSERT_EQUAL_FATAL(genlmsg_parse(nlmsg_hdr(msg), 0, tb, RODP_A_MAX,
+					    NULL), 0);
+	CU_ASSERT_EQUAL(rodp_region_from_attrs(tb, &info, &r), 0);
+	CU_ASSERT_EQUAL(info.implicit_child, 1);
+	free(r);
+	nlmsg_free(msg);
+	s.implicit_child = -1;
+	msg = build(&s);
+	CU_ASSERT_EQUAL_FATAL(genlmsg_parse(nlmsg_hdr(msg), 0, tb, RODP_A_MAX,
+					    NULL), 0);
+	CU_ASSERT_EQUAL(rodp_region_from_attrs(tb, &info, &r), 0);
+	CU_ASSERT_EQUAL(info.implicit_child, 0);
+	free(r);
+	nlmsg_free(msg);
+	s.implicit_child = 0;
 
 	s.no_pid = 1;
 	msg = build(&s);

@@ -32,8 +32,12 @@ int region_kv(const struct rodp_region_info *r, bool details, bool stats,
 							      "software" };
 	kv[n++] = (struct kv){ "addr", KV_HEX, r->addr, NULL };
 	kv[n++] = (struct kv){ "length", KV_U64, r->length, NULL };
-	if (details)
+	if (details) {
 		kv[n++] = (struct kv){ "access", KV_HEX, r->access, NULL };
+		/* A child of an implicit MR: its lkey is the implicit MR's. */
+		kv[n++] = (struct kv){ "odp", KV_STR, 0,
+			r->implicit_child ? "implicit-child" : "explicit" };
+	}
 	kv[n++] = (struct kv){ "lkey", KV_HEX, r->bound ? r->lkey : 0, NULL };
 	kv[n++] = (struct kv){ "state", KV_STR, 0,
 		r->state == RODP_STATE_DEAD ? "dead" : "live" };
@@ -85,8 +89,8 @@ int kv_add_region_stats(struct kv *kv, int n, const struct rodp_stats *s)
 const struct key_spec region_keys[] = {
 	{ "id", KEY_NUM }, { "pid", KEY_NUM }, { "dev", KEY_STR },
 	{ "kind", KEY_STR }, { "addr", KEY_NUM }, { "length", KEY_NUM },
-	{ "access", KEY_NUM }, { "lkey", KEY_NUM }, { "state", KEY_STR },
-	{ "ranges", KEY_NUM }, { "live-bytes", KEY_NUM },
+	{ "access", KEY_NUM }, { "odp", KEY_STR }, { "lkey", KEY_NUM },
+	{ "state", KEY_STR }, { "ranges", KEY_NUM }, { "live-bytes", KEY_NUM },
 	/* kv_add_region_stats()'s mlx5 names: counters, not rodp_stats'. */
 	{ "page_faults", KEY_NUM }, { "page_faults_handled", KEY_NUM },
 	{ "page_invalidations", KEY_NUM },
@@ -145,8 +149,9 @@ const struct cli_object cli_obj_mr = {
 	.name = "mr",
 	.help =
 "  rodp mr [show] [KEY VALUE...]           ODP regions (-d: every field); any key filters\n"
-"Keys: id pid dev kind addr length access lkey state ranges live-bytes, and the\n"
-"counters of rodp stat. Numbers match in any base (lkey 0x1234 = lkey 4660).\n",
+"Keys: id pid dev kind addr length access odp (explicit, implicit-child) lkey\n"
+"state ranges live-bytes, and the counters of rodp stat. Numbers match in any\n"
+"base (lkey 0x1234 = lkey 4660).\n",
 	.cmds = mr_cmds,
 	.flags = CLI_OBJ_INTERVAL,
 	.parse = mr_parse,

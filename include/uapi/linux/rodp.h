@@ -201,6 +201,12 @@ enum rodp_attr {
 	 * RODP_A_DEVICE_TRUSTED says whether rodp trusts that module.
 	 */
 	RODP_A_RXE_VERSION,
+	/*
+	 * u8, 1 when the region is a child of an implicit ODP MR (one of the
+	 * umems its driver made with ib_umem_odp_alloc_child() as the device
+	 * reached that part of the address space), 0 for an MR's own umem.
+	 */
+	RODP_A_IMPLICIT_CHILD,
 
 	__RODP_A_MAX,
 	RODP_A_MAX = __RODP_A_MAX - 1
