@@ -5,10 +5,13 @@
  * ibv_reg_mr() and ibv_reg_mr_iova() into inline functions that call the
  * exported ibv_reg_mr, ibv_reg_mr_iova or ibv_reg_mr_iova2, so programs
  * reach one of those three (or ibv_reg_mr_ex in rdma-core >= 60).
- * ibv_reg_dmabuf_mr, ibv_reg_dm_mr and ibv_reg_buf_mr (rdma-core 65: a
- * buffer from ibv_alloc_buf(), which may be device memory) are left
- * alone: device and dmabuf memory cannot be paged on demand. ibv_rereg_mr keeps an ODP MR ODP,
- * ibv_dereg_mr forgets it.
+ * rdma-core 65's ibv_reg_buf_mr (a buffer from ibv_alloc_buf(); its
+ * ibv_rc_pingpong registers this way) and ibv_reg_mr_ex with
+ * IBV_REG_MR_MASK_BUF are handled like ibv_reg_mr when the buffer is
+ * ordinary memory, i.e. not backed by a dma-buf (buf_is_dmabuf()).
+ * ibv_reg_dmabuf_mr, ibv_reg_dm_mr and dma-buf backed buffers are left
+ * alone: device and dmabuf memory cannot be paged on demand.
+ * ibv_rereg_mr keeps an ODP MR ODP, ibv_dereg_mr forgets it.
  *
  * Each wrapper finds the next definition with dlvsym(RTLD_NEXT) at the
  * version the program links against, and a per-thread depth keeps the
@@ -29,6 +32,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rodp/rodp.h>
 
@@ -37,6 +41,14 @@
 /* verbs.h makes these two macros; this file defines the real functions. */
 #undef ibv_reg_mr
 #undef ibv_reg_mr_iova
+
+/*
+ * Buffers from ibv_alloc_buf() (rdma-core 65): interposed only when the
+ * buffer's backing can be told, which takes ibv_export_buf_dmabuf_fd().
+ */
+#define PRELOAD_BUF (HAVE_DECL_IBV_REG_BUF_MR && \
+		     HAVE_DECL_IBV_EXPORT_BUF_DMABUF_FD && \
+		     HAVE_DECL_IBV_REG_MR_MASK_BUF)
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -53,6 +65,11 @@ static struct {
 				       uint64_t, unsigned int);
 #if HAVE_DECL_IBV_REG_MR_EX
 	struct ibv_mr *(*reg_mr_ex)(struct ibv_pd *, struct ibv_mr_init_attr *);
+#endif
+#if PRELOAD_BUF
+	struct ibv_mr *(*reg_buf_mr)(struct ibv_pd *, struct ibv_buf *, void *,
+				     size_t, int);
+	int (*export_buf_dmabuf_fd)(struct ibv_buf *);
 #endif
 	int (*rereg_mr)(struct ibv_mr *, int, struct ibv_pd *, void *, size_t,
 			int);
@@ -100,6 +117,11 @@ static void preload_init(void)
 	next.reg_mr_iova2 = next_sym("ibv_reg_mr_iova2", "IBVERBS_1.8");
 #if HAVE_DECL_IBV_REG_MR_EX
 	next.reg_mr_ex = next_sym("ibv_reg_mr_ex", "IBVERBS_1.15");
+#endif
+#if PRELOAD_BUF
+	next.reg_buf_mr = next_sym("ibv_reg_buf_mr", "IBVERBS_1.17");
+	next.export_buf_dmabuf_fd = next_sym("ibv_export_buf_dmabuf_fd",
+					     "IBVERBS_1.18");
 #endif
 	next.rereg_mr = next_sym("ibv_rereg_mr", "IBVERBS_1.1");
 	next.dereg_mr = next_sym("ibv_dereg_mr", "IBVERBS_1.1");
@@ -364,6 +386,61 @@ EXPORT struct ibv_mr *ibv_reg_mr_iova2(struct ibv_pd *pd, void *addr,
 	return done(mr, acc, made);
 }
 
+#if PRELOAD_BUF
+/*
+ * Is the ibv_alloc_buf() buffer @buf backed by a dma-buf (device memory,
+ * left alone), or can that not be told? The handle is opaque; the one
+ * public question is ibv_export_buf_dmabuf_fd(), which answers ENODATA
+ * for ordinary memory (rxe and every provider without its own allocator:
+ * posix_memalign; mlx5: anonymous or huge pages) and an fd, closed here,
+ * for a dma-buf. errno is the caller's again on return.
+ */
+static bool buf_is_dmabuf(struct ibv_buf *buf)
+{
+	int saved = errno, fd;
+	bool dmabuf;
+
+	if (!buf || !next.export_buf_dmabuf_fd)
+		return true;
+	fd = next.export_buf_dmabuf_fd(buf);
+	if (fd >= 0)
+		close(fd);
+	dmabuf = fd >= 0 || errno != ENODATA;
+	errno = saved;
+	return dmabuf;
+}
+
+/* libibverbs' ibv_reg_buf_mr() calls ibv_reg_mr_ex() with the buffer's
+ * mask: the depth passes that call through. */
+EXPORT struct ibv_mr *ibv_reg_buf_mr(struct ibv_pd *pd, struct ibv_buf *buf,
+				     void *addr, size_t length, int access)
+{
+	struct ibv_mr *mr;
+	bool made;
+	long acc;
+
+	ENTER(next.reg_buf_mr);
+	if (depth || buf_is_dmabuf(buf))
+		return next.reg_buf_mr(pd, buf, addr, length, access);
+	acc = decide(pd, access, addr, length, &made);
+	if (acc < 0) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	depth++;
+	mr = next.reg_buf_mr(pd, buf, addr, length, (int)acc);
+	if (!mr && made && retry_pinned(access, length)) {
+		acc = access;
+		made = false;
+		mr = next.reg_buf_mr(pd, buf, addr, length, access);
+		if (mr)
+			preload_count(odp_retry_ok);
+	}
+	depth--;
+	return done(mr, acc, made);
+}
+#endif
+
 #if HAVE_DECL_IBV_REG_MR_EX
 /* The masks came one by one after ibv_reg_mr_ex(); one this rdma-core
  * does not name cannot be set by a program built against it either. */
@@ -387,10 +464,17 @@ EXPORT struct ibv_mr *ibv_reg_mr_ex(struct ibv_pd *pd,
 	long acc;
 
 	ENTER(next.reg_mr_ex);
-	/* Only ordinary memory: no dmabuf fd, no device buffer. */
+	/* Only ordinary memory: no dmabuf fd, no dma-buf backed buffer. */
 	if (depth || !attr || !(attr->comp_mask & IBV_REG_MR_MASK_ADDR) ||
-	    (attr->comp_mask & (PRELOAD_MASK_FD | PRELOAD_MASK_BUF)))
+	    (attr->comp_mask & PRELOAD_MASK_FD))
 		return next.reg_mr_ex(pd, attr);
+#if PRELOAD_BUF
+	if ((attr->comp_mask & IBV_REG_MR_MASK_BUF) && buf_is_dmabuf(attr->buf))
+		return next.reg_mr_ex(pd, attr);
+#else
+	if (attr->comp_mask & PRELOAD_MASK_BUF)
+		return next.reg_mr_ex(pd, attr);
+#endif
 	acc = decide(pd, attr->access, attr->addr, attr->length, &made);
 	if (acc < 0) {
 		errno = EOPNOTSUPP;
