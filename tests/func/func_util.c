@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -665,4 +666,46 @@ size_t func_check_from(const void *base, size_t off, size_t len,
 size_t func_check(const void *p, size_t len, uint8_t seed)
 {
 	return func_check_from(p, 0, len, seed);
+}
+
+void func_watch_fork(struct func_watch *w, size_t (*check)(void *arg),
+		     void *arg)
+{
+	int fds[2];
+	char c;
+
+	CU_ASSERT_FATAL(pipe(fds) == 0);
+	/* Or the child's exit flushes the parent's pending output again. */
+	fflush(stdout);
+	w->pid = fork();
+	if (w->pid == 0) {
+		size_t wrong;
+
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(255);
+		wrong = check(arg);
+		if (wrong)
+			fprintf(stderr, "fork child: %zu wrong in its copy\n",
+				wrong);
+		_exit(wrong > 254 ? 254 : (int)wrong);
+	}
+	CU_ASSERT_FATAL(w->pid > 0);
+	close(fds[0]);
+	w->go = fds[1];
+}
+
+int func_watch_join(struct func_watch *w)
+{
+	int status;
+
+	CU_ASSERT_EQUAL(write(w->go, "g", 1), 1);
+	close(w->go);
+	CU_ASSERT_EQUAL_FATAL(waitpid(w->pid, &status, 0), w->pid);
+	if (!WIFEXITED(status)) {
+		printf("\n    fork child %d: did not exit (status %#x)",
+		       (int)w->pid, status);
+		return 256;
+	}
+	return WEXITSTATUS(status);
 }

@@ -170,4 +170,27 @@ size_t func_check(const void *p, size_t len, uint8_t seed);
 size_t func_check_from(const void *base, size_t off, size_t len,
 		       uint8_t seed);
 
+/*
+ * A fork child that checks its own copy of memory when told to, for the
+ * tests of what fork() must keep out of a child (DESIGN.md invariant 1)
+ * or let into it (shared memory). func_watch_fork() forks; the child
+ * waits for a byte on a pipe, then runs check(arg) on its own view and
+ * exits with the count check returned (what it found wrong; 0: all as
+ * expected), capped at 254. Meanwhile the parent does what the child must
+ * (not) see; func_watch_join() then sends the byte and reaps the child.
+ * CUnit-fatal when pipe(), fork() or waitpid() fails.
+ */
+struct func_watch {
+	pid_t pid;
+	int go;		/* the write end of the child's pipe */
+};
+
+void func_watch_fork(struct func_watch *w, size_t (*check)(void *arg),
+		     void *arg);
+/*
+ * Lets the child check and reaps it: its count (0 to 254), 255 when it
+ * never got the byte, 256 when it did not exit (a signal killed it).
+ */
+int func_watch_join(struct func_watch *w);
+
 #endif /* RODP_FUNC_UTIL_H */

@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../cunit_run.h"
@@ -35,56 +34,21 @@ static size_t page;
 
 /* ---- 1. COW isolation ------------------------------------------------ */
 
-/*
- * Forks a child that waits for the parent's go, then counts the bytes of
- * the region that are no longer the pre-fork pattern (seed 1); that count
- * (capped) is its exit status.
- */
-static pid_t fork_watcher(struct func_fix *f, int *go)
+/* In the fork child: the bytes no longer the pre-fork pattern (seed 1). */
+static size_t child_check(void *arg)
 {
-	int fds[2];
-	pid_t pid;
-	char c;
+	struct func_fix *f = arg;
 
-	CU_ASSERT_FATAL(pipe(fds) == 0);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		size_t wrong;
-
-		close(fds[1]);
-		if (read(fds[0], &c, 1) != 1)
-			_exit(255);
-		wrong = func_check(f->buf, f->len, 1);
-		if (wrong)
-			fprintf(stderr, "child sees %zu bytes changed\n", wrong);
-		_exit(wrong > 254 ? 254 : (int)wrong);
-	}
-	CU_ASSERT_FATAL(pid > 0);
-	close(fds[0]);
-	*go = fds[1];
-	return pid;
-}
-
-static int child_changed(pid_t pid, int go)
-{
-	int status;
-
-	CU_ASSERT_EQUAL(write(go, "g", 1), 1);
-	close(go);
-	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
-	CU_ASSERT_FATAL(WIFEXITED(status));
-	return WEXITSTATUS(status);
+	return func_check(f->buf, f->len, 1);
 }
 
 static void cow_case(uint32_t policy, bool cpu_breaks_cow_first)
 {
+	struct func_watch child;
 	struct func_fix f;
-	pid_t pid;
-	int go;
 
 	func_fix_init(&f, &lb, rodp, policy, NPAGES);
-	pid = fork_watcher(&f, &go);
+	func_watch_fork(&child, child_check, &f);
 	if (cpu_breaks_cow_first)
 		f.buf[0] ^= 0xff;	/* the parent gets its own page 0 */
 
@@ -92,7 +56,7 @@ static void cow_case(uint32_t policy, bool cpu_breaks_cow_first)
 	/* The parent sees every byte the device wrote ... */
 	CU_ASSERT_EQUAL(func_check(f.buf, f.len, 9), 0);
 	/* ... and the child none. */
-	CU_ASSERT_EQUAL(child_changed(pid, go), 0);
+	CU_ASSERT_EQUAL(func_watch_join(&child), 0);
 	printf("\n    %s%s: parent has the device's data, child unchanged",
 	       policy == RODP_POLICY_STOCK ? "stock" : "event-aware",
 	       cpu_breaks_cow_first ? ", CPU broke COW on page 0 first" : "");

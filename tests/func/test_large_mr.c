@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../cunit_run.h"
@@ -68,15 +67,28 @@ static size_t check(const uint8_t *buf, size_t len, size_t off, uint8_t seed,
 	return bad;
 }
 
+/* What the fork child checks: the far end still holds the CPU's bytes. */
+struct far_end {
+	const uint8_t *buf;
+	size_t len, off;
+	uint8_t seed;
+};
+
+static size_t child_far_end(void *arg)
+{
+	const struct far_end *e = arg;
+
+	return check(e->buf, e->len, e->off, e->seed, true);
+}
+
 static void large_case(size_t len, uint32_t policy)
 {
 	size_t off[8], n, i, bad;
+	struct func_watch child;
 	struct rodp_stats b, s;
+	struct far_end end;
 	struct ibv_mr *mr;
-	int go[2], status;
 	uint8_t *buf;
-	pid_t pid;
-	char c;
 
 	CU_ASSERT_EQUAL_FATAL(rodp_set_policy(m.rodp, policy), 0);
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -121,18 +133,9 @@ static void large_case(size_t len, uint32_t policy)
 	}
 
 	/* fork: the far end still works, in the parent only. */
-	CU_ASSERT_FATAL(pipe(go) == 0);
 	mk_stats(&m, buf, &b);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(255);
-		_exit(check(buf, len, off[n - 1], (uint8_t)n, true) ? 1 : 0);
-	}
-	CU_ASSERT_FATAL(pid > 0);
-	close(go[0]);
+	end = (struct far_end){ buf, len, off[n - 1], (uint8_t)n };
+	func_watch_fork(&child, child_far_end, &end);
 	mk_stats(&m, buf, &s);
 	mk_print_delta("fork", &b, &s);
 	CU_ASSERT(s.inval[RODP_INVAL_PROTECTION_PAGE] >
@@ -146,10 +149,7 @@ static void large_case(size_t len, uint32_t policy)
 			IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL(check(buf, len, off[n - 1], (uint8_t)(n + 50), false),
 			0);
-	CU_ASSERT_EQUAL(write(go[1], "g", 1), 1);
-	close(go[1]);
-	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
-	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CU_ASSERT_EQUAL(func_watch_join(&child), 0);
 
 	CU_ASSERT_EQUAL(ibv_dereg_mr(mr), 0);
 	munmap(buf, len);

@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../cunit_run.h"
@@ -75,50 +74,10 @@ static void area_fini(struct mk_area *a)
 	munmap(p, LEN);
 }
 
-/*
- * Forks a child that waits for a byte on the returned fd, then runs
- * check(a) on its own view and exits with its result.
- */
-static pid_t fork_child(struct mk_area *a, int (*check)(struct mk_area *),
-			int *go)
-{
-	int fds[2];
-	pid_t pid;
-	char c;
-
-	CU_ASSERT_FATAL(pipe(fds) == 0);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		close(fds[1]);
-		if (read(fds[0], &c, 1) != 1)
-			_exit(255);
-		_exit(check(a));
-	}
-	CU_ASSERT_FATAL(pid > 0);
-	close(fds[0]);
-	*go = fds[1];
-	return pid;
-}
-
-static int join_child(pid_t pid, int go)
-{
-	int status;
-
-	CU_ASSERT_EQUAL(write(go, "g", 1), 1);
-	close(go);
-	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 256;
-}
-
 /* The child's view is the pre-fork data (its copy of the shadow). */
-static int child_sees_prefork(struct mk_area *a)
+static size_t child_sees_prefork(void *arg)
 {
-	size_t wrong = mk_diff(a, 0, LEN);
-
-	if (wrong)
-		fprintf(stderr, "child: %zu bytes differ from pre-fork\n", wrong);
-	return wrong ? 1 : 0;
+	return mk_diff(arg, 0, LEN);
 }
 
 static long page_out(struct mk_area *a, struct rodp_stats *b,
@@ -144,15 +103,14 @@ static long page_out(struct mk_area *a, struct rodp_stats *b,
 static void pageout_case(uint32_t policy)
 {
 	struct rodp_stats b, s, f;
+	struct func_watch child;
 	struct mk_area a;
 	size_t wrong;
 	long swapped;
-	pid_t pid;
-	int go;
 
 	area_init(&a, policy, -1);
 	mk_stats(&m, a.buf, &b);
-	pid = fork_child(&a, child_sees_prefork, &go);
+	func_watch_fork(&child, child_sees_prefork, &a);
 	mk_stats(&m, a.buf, &s);
 	mk_print_delta("fork", &b, &s);
 	if (policy == RODP_POLICY_MODE_EVENT_AWARE)
@@ -162,7 +120,7 @@ static void pageout_case(uint32_t policy)
 			IBV_WC_SUCCESS);
 	CU_ASSERT_EQUAL(mk_write(&m, &a, LEN - 3 * SMALL - 1, 2 * SMALL, 4),
 			IBV_WC_SUCCESS);
-	CU_ASSERT_EQUAL(join_child(pid, go), 0);
+	CU_ASSERT_EQUAL(func_watch_join(&child), 0);
 
 	swapped = page_out(&a, &b, &s);
 	mk_print_delta("MADV_PAGEOUT", &b, &s);
@@ -199,8 +157,9 @@ static void pageout_case(uint32_t policy)
 	area_fini(&a);
 }
 
-static int child_unmapped(struct mk_area *a)
+static size_t child_unmapped(void *arg)
 {
+	struct mk_area *a = arg;
 	unsigned char vec[NPAGES];
 
 	/* mincore fails with ENOMEM on a range that is not mapped. */
@@ -211,8 +170,9 @@ static int child_unmapped(struct mk_area *a)
 	return 0;
 }
 
-static int child_zeroes(struct mk_area *a)
+static size_t child_zeroes(void *arg)
 {
+	struct mk_area *a = arg;
 	size_t i;
 
 	for (i = 0; i < LEN; i++)
@@ -234,16 +194,15 @@ static int child_zeroes(struct mk_area *a)
  * region was write-protected.
  */
 static void fork_advice_case(uint32_t policy, int advice, const char *what,
-			     int (*check)(struct mk_area *))
+			     size_t (*check)(void *arg))
 {
 	struct rodp_stats b, s, f;
+	struct func_watch child;
 	struct mk_area a;
-	pid_t pid;
-	int go;
 
 	area_init(&a, policy, advice);
 	mk_stats(&m, a.buf, &b);
-	pid = fork_child(&a, check, &go);
+	func_watch_fork(&child, check, &a);
 	mk_stats(&m, a.buf, &s);
 	CU_ASSERT_EQUAL(mk_write(&m, &a, 3 * SMALL + 1, 9 * SMALL, 6),
 			IBV_WC_SUCCESS);
@@ -263,7 +222,7 @@ static void fork_advice_case(uint32_t policy, int advice, const char *what,
 		CU_ASSERT_EQUAL(s.inval_pages, b.inval_pages);
 		CU_ASSERT_EQUAL(f.fault_pages, s.fault_pages);
 	}
-	CU_ASSERT_EQUAL(join_child(pid, go), 0);
+	CU_ASSERT_EQUAL(func_watch_join(&child), 0);
 	CU_ASSERT_EQUAL(mk_diff(&a, 0, LEN), 0);
 	area_fini(&a);
 }

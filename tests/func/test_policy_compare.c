@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,52 +85,20 @@ static double read_pass(uint8_t *buf, struct ibv_mr *mr, size_t *wrong)
 	return spent;
 }
 
-/*
- * Clears soft-dirty, or forks a child that waits on *go and then exits
- * with the number of bytes of its copy that are not the pre-fork pattern
- * (capped at 254): its pid, or 0 for clear_refs.
- */
-static pid_t cause(enum event ev, uint8_t *buf, int *go)
+/* In the fork child: the bytes of its copy not the pre-fork pattern. */
+static size_t child_check(void *buf)
 {
-	int fds[2];
-	pid_t pid;
-	char c;
-
-	if (ev == EV_SOFT_DIRTY) {
-		CU_ASSERT_EQUAL_FATAL(func_clear_soft_dirty(), 0);
-		return 0;
-	}
-	CU_ASSERT_FATAL(pipe(fds) == 0);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		size_t wrong;
-
-		close(fds[1]);
-		if (read(fds[0], &c, 1) != 1)
-			_exit(255);
-		wrong = func_check(buf, region_len, SEED_CPU);
-		if (wrong)
-			fprintf(stderr, "fork child sees %zu bytes changed\n",
-				wrong);
-		_exit(wrong > 254 ? 254 : (int)wrong);
-	}
-	CU_ASSERT_FATAL(pid > 0);
-	close(fds[0]);
-	*go = fds[1];
-	return pid;
+	return func_check(buf, region_len, SEED_CPU);
 }
 
-/* Lets the fork child check its copy: the bytes it found changed. */
-static int child_changed(pid_t pid, int go)
+/* Clears soft-dirty, or forks a child that checks its copy when joined. */
+static void cause(enum event ev, uint8_t *buf, struct func_watch *child)
 {
-	int status;
-
-	CU_ASSERT_EQUAL(write(go, "g", 1), 1);
-	close(go);
-	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
-	CU_ASSERT_FATAL(WIFEXITED(status));
-	return WEXITSTATUS(status);
+	if (ev == EV_SOFT_DIRTY) {
+		CU_ASSERT_EQUAL_FATAL(func_clear_soft_dirty(), 0);
+	} else {
+		func_watch_fork(child, child_check, buf);
+	}
 }
 
 struct result {
@@ -151,9 +118,8 @@ static void run_case(uint32_t policy, enum event ev, struct result *res)
 	double warm, cold;
 	size_t wrong = 0, clean_from;
 	struct ibv_mr *mr;
-	int go = -1;
 	uint8_t *buf;
-	pid_t child;
+	struct func_watch child;
 
 	memset(res, 0, sizeof(*res));
 	CU_ASSERT_EQUAL_FATAL(rodp_set_policy(rodp, policy), 0);
@@ -175,7 +141,7 @@ static void run_case(uint32_t policy, enum event ev, struct result *res)
 	CU_ASSERT_EQUAL(wrong, 0);
 
 	func_proc_stats(rodp, &before);
-	child = cause(ev, buf, &go);
+	cause(ev, buf, &child);
 	cold = read_pass(buf, mr, &res->read_wrong);
 	func_proc_stats(rodp, &after);
 	CU_ASSERT_FATAL(cold > 0);
@@ -192,7 +158,7 @@ static void run_case(uint32_t policy, enum event ev, struct result *res)
 			   func_check_from(buf, CHUNK, region_len - CHUNK,
 					   SEED_CPU);
 	if (ev == EV_FORK) {
-		res->child_wrong = (size_t)child_changed(child, go);
+		res->child_wrong = (size_t)func_watch_join(&child);
 	} else {
 		/* The next 2 MiB boundary past what the device wrote. */
 		clean_from = (((uintptr_t)buf + CHUNK + HUGE - 1) &

@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../cunit_run.h"
@@ -91,33 +90,23 @@ static void assert_protect_action(uint32_t policy, const struct rodp_stats *b,
 	}
 }
 
+/* The fork child: every byte is still the pre-fork device data. */
+static size_t child_sees_prefork(void *a)
+{
+	return mk_diff(a, 0, LEN);
+}
+
 static void fork_case(uint32_t policy)
 {
 	const size_t off = HUGE - 3 * SMALL - 17, len = 6 * SMALL + 40;
+	struct func_watch child;
 	struct rodp_stats b, s;
 	struct mk_area a;
-	int go[2], status;
 	size_t wrong;
-	pid_t pid;
-	char c;
 
 	thp_init(&a, policy);
-	CU_ASSERT_FATAL(pipe(go) == 0);
 	mk_stats(&m, a.buf, &b);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		/* The child: every byte is still the pre-fork device data. */
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(255);
-		wrong = mk_diff(&a, 0, LEN);
-		if (wrong)
-			fprintf(stderr, "child sees %zu bytes changed\n", wrong);
-		_exit(wrong > 254 ? 254 : (int)wrong);
-	}
-	CU_ASSERT_FATAL(pid > 0);
-	close(go[0]);
+	func_watch_fork(&child, child_sees_prefork, &a);
 	mk_stats(&m, a.buf, &s);
 	mk_print_delta("fork", &b, &s);
 	CU_ASSERT(s.inval[RODP_INVAL_PROTECTION_PAGE] >
@@ -137,10 +126,7 @@ static void fork_case(uint32_t policy)
 	CU_ASSERT_EQUAL(wrong, 0);
 
 	/* The child compares with its own (pre-fork) copy of the shadow. */
-	CU_ASSERT_EQUAL(write(go[1], "g", 1), 1);
-	close(go[1]);
-	CU_ASSERT_EQUAL_FATAL(waitpid(pid, &status, 0), pid);
-	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CU_ASSERT_EQUAL(func_watch_join(&child), 0);
 	thp_fini(&a);
 }
 

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../cunit_run.h"
@@ -122,31 +121,25 @@ static void test_soft_dirty(void)
 }
 
 /* fork: PROTECTION_PAGE; invariant 1 either way. */
+/* The fork child: its page 3 still holds the pre-fork byte. */
+static size_t child_unchanged(void *arg)
+{
+	struct func_fix *f = arg;
+
+	return f->buf[3 * f->page] != 0x11;
+}
+
 static void test_fork(void)
 {
 	struct rodp_stats before, after;
-	int status, pipefd[2];
+	struct func_watch child;
 	struct func_fix f;
 	uint8_t seen;
-	pid_t pid;
 
 	fix_init(&f);
 	f.buf[3 * f.page] = 0x11;
-	CU_ASSERT_EQUAL_FATAL(pipe(pipefd), 0);
 	func_proc_stats(rodp, &before);
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		char go;
-
-		close(pipefd[1]);
-		/* Wait until the parent's device write is done. */
-		if (read(pipefd[0], &go, 1) != 1)
-			_exit(3);
-		_exit(f.buf[3 * f.page] == 0x11 ? 0 : 1);
-	}
-	CU_ASSERT_FATAL(pid > 0);
-	close(pipefd[0]);
+	func_watch_fork(&child, child_unchanged, &f);
 	func_proc_stats(rodp, &after);
 	printf("\n    fork: downgraded %llu fallback %llu delegated %llu",
 	       (unsigned long long)D(downgraded),
@@ -162,10 +155,7 @@ static void test_fork(void)
 	CU_ASSERT_EQUAL(func_dev_write(&f, 3, 1, 9), IBV_WC_SUCCESS);
 	seen = f.buf[3 * f.page];
 	CU_ASSERT_NOT_EQUAL(seen, 0x11);
-	CU_ASSERT_EQUAL(write(pipefd[1], "g", 1), 1);
-	close(pipefd[1]);
-	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
-	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CU_ASSERT_EQUAL(func_watch_join(&child), 0);
 	func_fix_fini(&f);
 }
 
