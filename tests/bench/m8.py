@@ -133,7 +133,7 @@ def findings(figs, fmt):
             f"{c['inval-protection-vma']} PROTECTION_VMA invalidations ({c['skip-protection']} "
             f"skipped), {c['inval-clear']} CLEAR and {c['inval-migrate']} MIGRATE, "
             f"{c['act-delegated']} delegated, {c['fault-pages']} pages refaulted "
-            f"(refault pages per hint: {fmt(rph['median']) if rph else '—'}); its quiet runs "
+            f"(refault pages per hint, i.e. per scan that hit one region: {fmt(rph['median']) if rph else '—'}); its quiet runs "
             f"(balancing off) refaulted {c['quiet_fault_pages']} pages.")
     for f in figs:
         if f.get("id") == "M8" and "resolved" in f:
