@@ -4,7 +4,8 @@
     tests/bench/report.py [--check] DIR
 
 Reads DIR/raw-loopback.ndjson and, when present, DIR/raw-two-hosts.ndjson
-(written in the guest by tests/bench/guest-suite), and writes
+and DIR/raw-numa.ndjson (M8, see m8.py), written in the guest by
+tests/bench/guest-suite, and writes
 DIR/results.json (every figure: median, spread, pairs, target, met),
 DIR/report.md and, with gnuplot, DIR/plots/*.svg and *.png.
 
@@ -19,6 +20,9 @@ import statistics
 import subprocess
 import sys
 from collections import defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import m8 as m8mod  # noqa: E402
 
 PAGE = 4096
 
@@ -482,6 +486,9 @@ def plots(outdir, figs):
                 "set title 'M3: registration time, pinned over ODP (median, min-max)'\n"
                 "plot " + ", ".join(cmds) + "\n", os.path.join(pdir, "m3"))
         made.append(("M3", "plots/m3"))
+    m = m8mod.plot(pdir, figs, gnuplot)
+    if m:
+        made.append(m)
     return made
 
 
@@ -562,6 +569,7 @@ def findings(figs):
                        f"{c.get('inval-protection-vma', 0)} PROTECTION_VMA invalidations in the "
                        f"measured churned runs, {c.get('act-skipped', 0)} skipped, "
                        f"{c.get('act-delegated', 0)} delegated.")
+    out += m8mod.findings(figs, fmt)
     if any(f.get("id") == "M5" and f["host"] == "two-hosts" for f in figs):
         out.append("M5 (two-hosts): no loss ratio stock / event-aware: each of its "
                    "measurements is two processes, so the policies cannot alternate in one.")
@@ -627,6 +635,7 @@ def main(argv):
     outdir = args[0]
     lo = load(os.path.join(outdir, "raw-loopback.ndjson"))
     th = load(os.path.join(outdir, "raw-two-hosts.ndjson"))
+    nu = load(os.path.join(outdir, "raw-numa.ndjson"))
     meta = {}
     mp = os.path.join(outdir, "meta.json")
     if os.path.exists(mp):
@@ -638,6 +647,7 @@ def main(argv):
     f5, table = m5(lo, "loopback")
     f5t, table_t = m5(th, "two-hosts")
     figs += f5 + f5t + m6(table, "loopback") + m6(table_t, "two-hosts") + m7(lo)
+    figs += m8mod.m8(nu, sys.modules[__name__])
     made = plots(outdir, figs)
     notes = ""
     np_ = os.path.join(os.path.dirname(os.path.abspath(__file__)), "analysis.md")
@@ -655,7 +665,7 @@ def main(argv):
               f"[{fmt(s['min']) if s else ''} – {fmt(s['max']) if s else ''}] "
               f"{f['target_text']}: {f['met']}")
     if check:
-        want = {"M1", "M3", "M4", "M5", "M6", "M7"}
+        want = {"M1", "M3", "M4", "M5", "M6", "M7", "M8"}
         have = {f["id"] for f in figs if f["figure"]}
         if want - have:
             print(f"report: no figure for {sorted(want - have)}", file=sys.stderr)

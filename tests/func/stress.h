@@ -205,4 +205,24 @@ int st_child_finish(struct st_workers *w, struct st_step *s);
 
 double st_now(void);
 
+/*
+ * -N, the NUMA mode (stress_numa.c): the balancer's counters of
+ * /proc/vmstat, and which node's CPU the stepping thread is on.
+ */
+struct st_numa {
+	unsigned long pte_updates;	/* numa_pte_updates */
+	unsigned long migrated;		/* numa_pages_migrated */
+	unsigned long hint_faults;	/* numa_hint_faults */
+	int cpu;			/* 0 or 1: node 0 or node 1 */
+	double switched;		/* st_now() of the last move */
+	unsigned long switches;
+};
+
+/* Why the NUMA mode cannot run here, or NULL. */
+const char *st_numa_missing(void);
+/* Reads the balancer's counters into @n. */
+void st_numa_sample(struct st_numa *n);
+/* Moves the calling thread to the other node's CPU when its time is up. */
+int st_numa_tick(struct st_numa *n);
+
 #endif /* RODP_STRESS_H */

@@ -29,8 +29,11 @@
  * (st_pattern_fill()), so a packet that lands at a wrong offset is seen.
  *
  * Usage: stress_odp [-s SEED] [-n STEPS] [-p stock|event-aware|both]
- *                   [-o write,read,fetch_add,cmp_swap] [-v] [-X]
- * -n is per policy (default 1000, or $RODP_STRESS_STEPS). -X is the
+ *                   [-o write,read,fetch_add,cmp_swap] [-v] [-X] [-N]
+ * -n is per policy (default 1000, or $RODP_STRESS_STEPS). -N runs the
+ * steps while the kernel's automatic NUMA balancing churns the process
+ * (stress_numa.c: a two-node guest, tests/vm/run --numa; exit 77 with the
+ * reason elsewhere, 99 if the balancer marked no PTE). -X is the
  * negative control: every step, after its real checks, it corrupts a copy
  * of one observation in one of the classes the checks claim to catch
  * (enum inj_class) and checks the copy; it prints injected and caught per
@@ -96,6 +99,7 @@ static const char *const inj_names[INJ_COUNT] = {
 static unsigned long long seed;
 static uint64_t key;		/* of the data patterns, from the seed */
 static bool verbose, inject;
+static bool numa;		/* -N */
 static bool silent;		/* checking an injected copy: no messages */
 static unsigned int op_mask = (1u << OP_COUNT) - 1;	/* -o */
 
@@ -1144,7 +1148,8 @@ static int run_step(struct run *r, struct st_step *s)
 
 static int run_policy(struct run *r, unsigned long steps)
 {
-	struct rodp_stats b, a;
+	struct rodp_stats b, a, pb, pa;
+	struct st_numa n0 = { 0 }, n1 = { 0 };
 	unsigned long i;
 	double t0 = st_now(), t;
 	int err, c;
@@ -1157,8 +1162,16 @@ static int run_policy(struct run *r, unsigned long steps)
 	}
 	if (region_register(r))
 		return -1;
+	if (numa) {
+		st_numa_sample(&n0);
+		if (rodp_get_stats(r->rodp, getpid(), &pb, sizeof(pb)))
+			return -1;
+	}
 	for (i = 0; i < steps; i++) {
 		struct st_step s = { .no = i };
+
+		if (numa && st_numa_tick(&n0))
+			return -1;
 
 		if (i && i % REGION_STEPS == 0) {
 			/* A fresh umem: rodp sees one released, one created. */
@@ -1182,6 +1195,11 @@ static int run_policy(struct run *r, unsigned long steps)
 		if (run_step(r, &s))
 			return -1;
 		r->steps++;
+	}
+	if (numa) {
+		st_numa_sample(&n1);
+		if (rodp_get_stats(r->rodp, getpid(), &pa, sizeof(pa)))
+			return -1;
 	}
 	region_release(r);
 	t = st_now() - t0;
@@ -1223,6 +1241,26 @@ static int run_policy(struct run *r, unsigned long steps)
 	       r->viol_steps[OP_WRITE], r->viol_steps[OP_READ],
 	       r->viol_steps[OP_FADD], r->viol_steps[OP_CSWAP]);
 	printf("\n");
+	if (numa) {
+		printf("stress:   numa: balancer marked %lu PTEs, %lu hint faults, "
+		       "%lu pages migrated; %lu node switches; this process: "
+		       "PROTECTION_VMA %" PRIu64 " (protection skips %" PRIu64
+		       "), CLEAR %" PRIu64 ", MIGRATE %" PRIu64 "\n",
+		       n1.pte_updates - n0.pte_updates,
+		       n1.hint_faults - n0.hint_faults,
+		       n1.migrated - n0.migrated, n0.switches,
+		       pa.inval[RODP_INVAL_PROTECTION_VMA] -
+		       pb.inval[RODP_INVAL_PROTECTION_VMA],
+		       pa.skip_protection - pb.skip_protection,
+		       pa.inval[RODP_INVAL_CLEAR] - pb.inval[RODP_INVAL_CLEAR],
+		       pa.inval[RODP_INVAL_MIGRATE] - pb.inval[RODP_INVAL_MIGRATE]);
+		/* No scan, no proof: the steps ran without the churn. */
+		if (n1.pte_updates == n0.pte_updates) {
+			printf("stress: numa: the balancer marked no PTE during %.1f s: "
+			       "this run proved nothing about NUMA balancing\n", t);
+			return -1;
+		}
+	}
 	if (inject) {
 		unsigned long ni = 0, nc = 0;
 
@@ -1241,9 +1279,11 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"Usage: stress_odp [-s SEED] [-n STEPS] [-p stock|event-aware|both]\n"
-		"                  [-o write,read,fetch_add,cmp_swap] [-v] [-X]\n"
+		"                  [-o write,read,fetch_add,cmp_swap] [-v] [-X] [-N]\n"
 		"  -n  steps per policy (default 1000)\n"
 		"  -o  only these RDMA operations (default all)\n"
+		"  -N  under automatic NUMA balancing on two nodes (moves between\n"
+		"      them; tests/vm/run --numa)\n"
 		"  -X  negative control: corrupt a copy of one observation every\n"
 		"      step, class by class; exit 1 when every class was injected,\n"
 		"      every injection caught, and nothing else was wrong\n");
@@ -1307,7 +1347,7 @@ int main(int argc, char **argv)
 	if (getenv("RODP_STRESS_OPS") && *getenv("RODP_STRESS_OPS"))
 		parse_ops(op_arg = getenv("RODP_STRESS_OPS"));
 	seed = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 20);
-	while ((opt = getopt(argc, argv, "s:n:p:o:vX")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:p:o:vXN")) != -1) {
 		switch (opt) {
 		case 'o':
 			parse_ops(op_arg = optarg);
@@ -1327,6 +1367,9 @@ int main(int argc, char **argv)
 		case 'X':
 			inject = true;
 			break;
+		case 'N':
+			numa = true;
+			break;
 		default:
 			usage();
 		}
@@ -1335,8 +1378,8 @@ int main(int argc, char **argv)
 			       strcmp(policy, "event-aware")))
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("stress: seed %llu (replay: stress_odp -s %llu -n %lu -p %s%s%s%s)\n",
-	       seed, seed, steps, policy, inject ? " -X" : "",
+	printf("stress: seed %llu (replay: stress_odp -s %llu -n %lu -p %s%s%s%s%s)\n",
+	       seed, seed, steps, policy, inject ? " -X" : "", numa ? " -N" : "",
 	       op_arg ? " -o " : "", op_arg ? op_arg : "");
 
 	/*
@@ -1349,6 +1392,10 @@ int main(int argc, char **argv)
 	}
 	key = (uint64_t)seed * 0x9E3779B97F4A7C15ULL ^ 0x5bd1e995;
 
+	if (numa && st_numa_missing()) {
+		printf("SKIP: -N: %s\n", st_numa_missing());
+		return EXIT_SKIP;
+	}
 	memset(&r, 0, sizeof(r));
 	if (lb_open(&r.lb, func_dev_name())) {
 		printf("SKIP: no usable RDMA device %s\n", func_dev_name());

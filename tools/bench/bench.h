@@ -147,6 +147,14 @@ struct bench_churn_ctl {
 int bench_churn_start(struct bench_churn_ctl *c);
 void bench_churn_stop(struct bench_churn_ctl *c);
 const char *bench_churn_name(enum bench_churn kind);
+/*
+ * --churn=numa --churn-alternate: switch automatic NUMA balancing off for
+ * a quiet run and back to the mode found for a churned one (0 or a
+ * positive errno; ENOTSUP when it was off to begin with), and restore the
+ * mode found at the end.
+ */
+int bench_numa_balancing(bool on);
+void bench_numa_balancing_restore(void);
 int bench_churn_parse(const char *name, enum bench_churn *kind);
 
 /* report.c */

@@ -12,7 +12,10 @@
  * then marks slices of the process PROT_NONE (PROTECTION_VMA) and
  * migrates the pages it finds misplaced (CLEAR, MIGRATE). Its events are
  * the PTEs the balancer marked meanwhile (numa_pte_updates of
- * /proc/vmstat, which counts the whole machine).
+ * /proc/vmstat, which counts the whole machine). With --churn-alternate
+ * its quiet runs are the same process with balancing switched off
+ * (bench_numa_balancing(): kernel.numa_balancing 0, root only), so the
+ * pair compares balancing on and off on the same MRs and connection.
  */
 #include <config.h>
 
@@ -172,6 +175,52 @@ static bool numa_balancing_on(void)
 	}
 	return mode > 0 &&
 	       access("/sys/devices/system/node/node1", F_OK) == 0;
+}
+
+/*
+ * kernel.numa_balancing as this process found it, while it switches it
+ * (-1: never read). Only the client thread switches, so no lock.
+ */
+static int numa_mode_found = -1;
+
+static int numa_mode_write(int mode)
+{
+	FILE *f = fopen("/proc/sys/kernel/numa_balancing", "we");
+	int err = 0;
+
+	if (!f)
+		return errno;
+	if (fprintf(f, "%d\n", mode) < 0)
+		err = EIO;
+	if (fclose(f) && !err)
+		err = errno;
+	return err;
+}
+
+int bench_numa_balancing(bool on)
+{
+	FILE *f;
+
+	if (numa_mode_found < 0) {
+		f = fopen("/proc/sys/kernel/numa_balancing", "re");
+		if (!f)
+			return errno;
+		if (fscanf(f, "%d", &numa_mode_found) != 1)
+			numa_mode_found = -1;
+		fclose(f);
+		if (numa_mode_found <= 0) {
+			/* Off to begin with: there is no "on" to return to. */
+			numa_mode_found = -1;
+			return ENOTSUP;
+		}
+	}
+	return numa_mode_write(on ? numa_mode_found : 0);
+}
+
+void bench_numa_balancing_restore(void)
+{
+	if (numa_mode_found > 0)
+		numa_mode_write(numa_mode_found);
 }
 
 int bench_churn_start(struct bench_churn_ctl *c)

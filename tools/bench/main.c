@@ -54,7 +54,8 @@ static void usage(FILE *f)
 "      --buffer=BYTES     measured buffer per side (default 8 MiB)\n"
 "      --churn=KIND       softdirty, fork, mprotect, dontneed or remap,\n"
 "                         applied to this process's buffer during traffic;\n"
-"                         numa: the kernel's NUMA balancer (must be on)\n"
+"                         numa: the kernel's NUMA balancer (must be on;\n"
+"                         with --churn-alternate quiet runs switch it off)\n"
 "      --churn-rate=HZ    churn events per second (default 10)\n"
 "      --policy=POLICY    rodp policy of this process: stock or event-aware\n"
 "      --bind=ADDR        server: listen on ADDR only\n"
@@ -579,6 +580,17 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 			churn.kind = run_is_b(run) ? o->churn : CHURN_NONE;
 			r.cond = churn.kind == CHURN_NONE ? "quiet" : "churn";
 		}
+		/* numa's quiet runs: the balancer off, not merely unwatched. */
+		if (o->churn == CHURN_NUMA && o->churn_alternate) {
+			int err = bench_numa_balancing(churn.kind == CHURN_NUMA);
+
+			if (err) {
+				fprintf(stderr, "rodp-bench: switching kernel.numa_balancing %s: %s\n",
+					churn.kind == CHURN_NUMA ? "on" : "off", strerror(err));
+				ret = -1;
+				goto out;
+			}
+		}
 		have = read_stats(rodp, &before);
 		r.have_sides = o->loopback &&
 			region_faults(rodp, ep.buf, &r.fault_client) &&
@@ -613,6 +625,8 @@ static int run_client(struct bench_opts *o, struct rodp_ctx *rodp)
 	bench_print_footer(o);
 	ret = 0;
 out:
+	if (o->churn == CHURN_NUMA && o->churn_alternate)
+		bench_numa_balancing_restore();
 	if (ep.id)
 		rdma_disconnect(ep.id);
 	if (server_running) {
