@@ -18,6 +18,10 @@
  *   hugetlb          hugetlb_change_protection(), from change_protection()
  *                    for the same callers; its range may grow to PUD
  *                    alignment for PMD sharing, never past the VMA
+ *   uffd-rwp (7.3)   mrwprotect_range() -> change_protection(), read
+ *                    lock: PTEs made PROT_NONE so every access faults to
+ *                    the tracker, VM_READ/VM_WRITE unchanged, VM_UFFD_RWP
+ *                    set (see rodp_vma_uffd_rwp())
  * So the VMAs the wrapper finds are stable and already carry the
  * protection the change ends with.
  */
@@ -28,6 +32,22 @@
 #include <rdma/ib_umem_odp.h>
 
 #include "rodp.h"
+
+/*
+ * Userfaultfd read-write protect (Linux 7.3, CONFIG_USERFAULTFD_RWP)
+ * revokes reads and writes through the PTEs alone: the VMA keeps VM_READ
+ * and VM_WRITE, like a NUMA hint's, and only VM_UFFD_RWP tells the two
+ * apart. VM_UFFD_RWP is a macro where the kernel has it (VM_NONE when the
+ * option is off) and absent before 7.3, so no configure probe is needed.
+ */
+static bool rodp_vma_uffd_rwp(struct vm_area_struct *vma)
+{
+#ifdef VM_UFFD_RWP
+	return vma->vm_flags & VM_UFFD_RWP;
+#else
+	return false;
+#endif
+}
 
 /**
  * rodp_range_revokes() - what the VMAs of a range revoke from a umem
@@ -62,7 +82,8 @@ unsigned int rodp_range_revokes(struct ib_umem_odp *umem, struct mm_struct *mm,
 		if (!vma || vma->vm_start > addr)
 			return RODP_REVOKE_READ;
 		revoked = max_t(unsigned int, revoked,
-				rodp_vma_revokes(vma->vm_flags & VM_READ,
+				rodp_vma_revokes((vma->vm_flags & VM_READ) &&
+						 !rodp_vma_uffd_rwp(vma),
 						 vma->vm_flags & VM_WRITE,
 						 userfaultfd_wp(vma),
 						 dev_write));
