@@ -424,10 +424,35 @@ static void print_stack(const char *path, const char *who)
 	fclose(f);
 }
 
-/* The stacks of the main thread and of every task in handle_userfault(). */
+/* A thread's state letter and its system time in clock ticks. */
+static bool thread_stat(pid_t tid, char *state, unsigned long long *stime)
+{
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* after "pid (comm) ": state, then stime is the 13th field on */
+	p = strrchr(buf, ')');
+	return p && sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %llu",
+			   state, stime) == 2;
+}
+
+/*
+ * The main thread (its kernel stack, or, when it is running, whether it
+ * spends its time in the kernel: a reset QP waits for its responder in a
+ * cond_resched() loop) and every task in handle_userfault().
+ */
 static void print_waiters(pid_t main_tid)
 {
-	char path[600], stack[4096], comm[64], who[700];
+	char path[600], stack[4096], comm[64], who[700], state = '?';
+	unsigned long long st0 = 0, st1 = 0;
 	struct dirent *d, *t;
 	DIR *procs, *tasks;
 	size_t n;
@@ -435,6 +460,20 @@ static void print_waiters(pid_t main_tid)
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)main_tid);
 	print_stack(path, "the test's main thread");
+	if (thread_stat(main_tid, &state, &st0)) {
+		sleep(1);
+		thread_stat(main_tid, &state, &st1);
+		printf("\n    the test's main thread: state %c, %llu of %ld clock ticks in the kernel over the last second",
+		       state, st1 - st0, sysconf(_SC_CLK_TCK));
+		snprintf(path, sizeof(path), "/proc/self/task/%d/syscall",
+			 (int)main_tid);
+		f = fopen(path, "r");
+		if (f) {
+			if (fgets(stack, sizeof(stack), f))
+				printf(", syscall %s", strtok(stack, "\n"));
+			fclose(f);
+		}
+	}
 	procs = opendir("/proc");
 	if (!procs)
 		return;
