@@ -408,16 +408,22 @@ static double mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Prints a task's kernel stack (root only), each line indented. */
+/*
+ * Prints a task's kernel stack (root only), each line indented; nothing
+ * when it has none to show (a running task's is empty).
+ */
 static void print_stack(const char *path, const char *who)
 {
 	char line[256];
+	bool first = true;
 	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return;
-	printf("\n    kernel stack of %s:", who);
 	while (fgets(line, sizeof(line), f)) {
+		if (first)
+			printf("\n    kernel stack of %s:", who);
+		first = false;
 		line[strcspn(line, "\n")] = 0;
 		printf("\n      %s", line);
 	}
