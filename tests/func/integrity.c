@@ -1391,7 +1391,7 @@ static int read_rdma_core_major(void)
  * rdma-core's rxe provider sums a WR's SGE lengths in
  * ibv_wr_set_sge_list() over the first SGE only, num_sge times, until
  * rdma-core commit 406cd2ad0 ("rxe: Fix dma.length computation in
- * wr_set_sge_list", in 64.0 and the stable 56.4): a 3-SGE WRITE or READ
+ * wr_set_sge_list", in 64.0 and stable releases such as 56.4): a 3-SGE WRITE or READ
  * of 4097 bytes moves 3 x 1365 and leaves the last 2 bytes out, a SEND
  * arrives 2 bytes short. ibv_post_send() is not affected. A SEND of two
  * SGEs of 1 and 3 bytes between pinned MRs tells which this rdma-core
@@ -1755,7 +1755,7 @@ static int capability_verdict(void)
 	else if (!have_advise)
 		note(skips, &sl, "dontneed and prefetch cases not run: ibv_advise_mr refused");
 	if (sge_list_short)
-		note(skips, &sl, "3-SGE cases posted with ibv_post_send, not ibv_wr_set_sge_list: this rdma-core's rxe provider gives such a WR num_sge times its first SGE's length (rdma-core before 64.0 and 56.4, fixed by commit 406cd2ad0)");
+		note(skips, &sl, "3-SGE cases posted with ibv_post_send, not ibv_wr_set_sge_list: this rdma-core's rxe provider gives such a WR num_sge times its first SGE's length (fixed by rdma-core commit 406cd2ad0, in 64.0 and in stable releases such as 56.4)");
 	if (unsafe_skipped)
 		note(skips, &sl, "advise_mr on a pinned MR and FETCH_ADD after a failed READ not run on a distribution's rdma_rxe");
 	if (fl) {
