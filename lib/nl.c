@@ -389,8 +389,20 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 	nl_cb_err(cb, NL_CB_CUSTOM, rodp_nl_error, &req);
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, rodp_nl_seq_check, &req);
 
+	/*
+	 * libnl adds NLM_F_ACK to every message it completes (its auto-ACK
+	 * is on by default): the kernel would send an ACK after the reply,
+	 * which nobody waits for. Left in the socket, it made the binder's
+	 * event descriptor readable with no event behind it, and cost the
+	 * next request a recvmsg() to skip it. The request says itself
+	 * whether it wants one.
+	 */
+	nl_complete_msg(ctx->sock, msg);
+	if (req.reply_ends)
+		nlmsg_hdr(msg)->nlmsg_flags &= ~NLM_F_ACK;
+
 	pthread_mutex_lock(&ctx->lock);
-	err = nl_send_auto(ctx->sock, msg);
+	err = nl_send(ctx->sock, msg);
 	if (err < 0) {
 		err = rodp_nl_errno(err);
 	} else {
