@@ -21,22 +21,16 @@ static int wait_event(int fd)
 }
 
 /*
- * ctx's next event, as rodp_get_event_fd(3) says to wait for one: poll
- * fd, then take it; a readable fd may only mean that the library's
- * socket holds data it has not read yet (EAGAIN then), so poll again, for
- * at most 5 s in all. 0, or rodp_get_event()'s last answer.
+ * ctx's next event, as rodp_get_event_fd(3) promises: once fd is
+ * readable, the first rodp_get_event() gives an event (it reads the
+ * library's socket itself; no retry on EAGAIN). ETIMEDOUT when fd stays
+ * quiet for 5 s, else rodp_get_event()'s answer.
  */
 static int next_event(struct rodp_ctx *ctx, int fd, struct rodp_event *ev)
 {
-	int i, err = EAGAIN;
-
-	for (i = 0; i < 50 && err == EAGAIN; i++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		poll(&p, 1, 100);
-		err = rodp_get_event(ctx, ev, sizeof(*ev));
-	}
-	return err;
+	if (wait_event(fd) != 1)
+		return ETIMEDOUT;
+	return rodp_get_event(ctx, ev, sizeof(*ev));
 }
 
 /*
