@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -136,6 +137,27 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 		err = rodp_fail(rodp_nl_errno(err), "rodp_open: cannot open a "
 				"generic netlink socket: %s", nl_geterror(err));
 		goto out_free_sock;
+	}
+	/*
+	 * Only the kernel may write to this socket. Any local process can
+	 * otherwise unicast to a netlink port (ports are easy to guess) and
+	 * forge rodp.ko's region notifications, e.g. a "dead" event that
+	 * makes the application deregister a live MR. Connected to port 0,
+	 * the socket gets the kernel's messages only: netlink refuses every
+	 * other sender with ECONNREFUSED.
+	 */
+	{
+		struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+		if (connect(nl_socket_get_fd(ctx->sock),
+			    (struct sockaddr *)&kernel, sizeof(kernel))) {
+			int e = errno;
+
+			err = rodp_fail(e, "rodp_open: cannot connect its "
+					"netlink socket to the kernel: %s",
+					strerror(e));
+			goto out_free_sock;
+		}
 	}
 	/*
 	 * One recvmsg() per message: by default libnl peeks at every message
