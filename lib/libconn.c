@@ -50,6 +50,8 @@ struct rodp_conn {
 
 static void rodp_conn_drain(struct rodp_conn *c);
 
+struct rodp_ctx *(*rodp_conn_ctx_open)(void) = rodp_open;
+
 /* Set by the first subscription, cleared only in a forked child (whose
  * copies of the parent's subscriptions cannot be used); atomic. */
 static int rodp_events_on;
@@ -133,13 +135,13 @@ static int rodp_conn_open(struct rodp_conn **out)
 	if (!c)
 		return rodp_fail(ENOMEM, "librodp: out of memory for its "
 				 "connection to rodp.ko");
-	c->ctx = rodp_open();
+	c->ctx = rodp_conn_ctx_open();
 	if (!c->ctx) {
 		err = errno;
 		free(c);
 		return err;
 	}
-	c->req = rodp_open();
+	c->req = rodp_conn_ctx_open();
 	if (!c->req) {
 		err = errno;
 		rodp_close(c->ctx);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -136,6 +137,27 @@ RODP_EXPORT struct rodp_ctx *rodp_open(void)
 		err = rodp_fail(rodp_nl_errno(err), "rodp_open: cannot open a "
 				"generic netlink socket: %s", nl_geterror(err));
 		goto out_free_sock;
+	}
+	/*
+	 * Only the kernel may write to this socket. Any local process can
+	 * otherwise unicast to a netlink port (ports are easy to guess) and
+	 * forge rodp.ko's region notifications, e.g. a "dead" event that
+	 * makes the application deregister a live MR. Connected to port 0,
+	 * the socket gets the kernel's messages only: netlink refuses every
+	 * other sender with ECONNREFUSED.
+	 */
+	{
+		struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+		if (connect(nl_socket_get_fd(ctx->sock),
+			    (struct sockaddr *)&kernel, sizeof(kernel))) {
+			int e = errno;
+
+			err = rodp_fail(e, "rodp_open: cannot connect its "
+					"netlink socket to the kernel: %s",
+					strerror(e));
+			goto out_free_sock;
+		}
 	}
 	/*
 	 * One recvmsg() per message: by default libnl peeks at every message
@@ -389,8 +411,20 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 	nl_cb_err(cb, NL_CB_CUSTOM, rodp_nl_error, &req);
 	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, rodp_nl_seq_check, &req);
 
+	/*
+	 * libnl adds NLM_F_ACK to every message it completes (its auto-ACK
+	 * is on by default): the kernel would send an ACK after the reply,
+	 * which nobody waits for. Left in the socket, it made the binder's
+	 * event descriptor readable with no event behind it, and cost the
+	 * next request a recvmsg() to skip it. The request says itself
+	 * whether it wants one.
+	 */
+	nl_complete_msg(ctx->sock, msg);
+	if (req.reply_ends)
+		nlmsg_hdr(msg)->nlmsg_flags &= ~NLM_F_ACK;
+
 	pthread_mutex_lock(&ctx->lock);
-	err = nl_send_auto(ctx->sock, msg);
+	err = nl_send(ctx->sock, msg);
 	if (err < 0) {
 		err = rodp_nl_errno(err);
 	} else {

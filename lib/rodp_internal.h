@@ -315,6 +315,9 @@ void rodp_mr_forget_live(void);
 int rodp_libconn(struct rodp_ctx **ctx);
 /* The same without a message when the module is remembered absent. */
 int rodp_libconn_quiet(struct rodp_ctx **ctx);
+/* Opens each socket of that connection: rodp_open(); the host tests put
+ * a fake rodp.ko behind it. */
+extern struct rodp_ctx *(*rodp_conn_ctx_open)(void);
 /* Connections the library opened so far; see rodp_mr_entry.bind_gen. */
 unsigned int rodp_libconn_gen(void);
 /* Reads pending notifications off the library's connection, if it is

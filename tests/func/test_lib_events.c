@@ -6,7 +6,12 @@
  */
 #include <config.h>
 
+#include <dirent.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <linux/netlink.h>
+#include <linux/rodp.h>
 
 #include "lib_test.h"
 
@@ -21,22 +26,16 @@ static int wait_event(int fd)
 }
 
 /*
- * ctx's next event, as rodp_get_event_fd(3) says to wait for one: poll
- * fd, then take it; a readable fd may only mean that the library's
- * socket holds data it has not read yet (EAGAIN then), so poll again, for
- * at most 5 s in all. 0, or rodp_get_event()'s last answer.
+ * ctx's next event, as rodp_get_event_fd(3) promises: once fd is
+ * readable, the first rodp_get_event() gives an event (it reads the
+ * library's socket itself; no retry on EAGAIN). ETIMEDOUT when fd stays
+ * quiet for 5 s, else rodp_get_event()'s answer.
  */
 static int next_event(struct rodp_ctx *ctx, int fd, struct rodp_event *ev)
 {
-	int i, err = EAGAIN;
-
-	for (i = 0; i < 50 && err == EAGAIN; i++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		poll(&p, 1, 100);
-		err = rodp_get_event(ctx, ev, sizeof(*ev));
-	}
-	return err;
+	if (wait_event(fd) != 1)
+		return ETIMEDOUT;
+	return rodp_get_event(ctx, ev, sizeof(*ev));
 }
 
 /*
@@ -354,6 +353,106 @@ static void test_overrun_is_reported(void)
 	free(mr);
 }
 
+/*
+ * The generic netlink ports of this process's sockets other than
+ * except_inode (/proc/net/netlink, matched by inode with /proc/self/fd).
+ * Returns how many went into ports (at most max).
+ */
+static int own_genl_ports(unsigned long except_inode, uint32_t *ports,
+			  int max)
+{
+	char line[512], path[300], target[64];
+	unsigned long inode;
+	unsigned int proto, portid;
+	struct dirent *d;
+	int n = 0;
+	FILE *f = fopen("/proc/net/netlink", "r");
+	DIR *dir;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		/* sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode */
+		if (sscanf(line, "%*s %u %u %*s %*s %*s %*s %*s %*s %lu",
+			   &proto, &portid, &inode) != 3 ||
+		    proto != NETLINK_GENERIC || inode == except_inode)
+			continue;
+		dir = opendir("/proc/self/fd");
+		while (dir && (d = readdir(dir))) {
+			ssize_t l;
+
+			snprintf(path, sizeof(path), "/proc/self/fd/%s",
+				 d->d_name);
+			l = readlink(path, target, sizeof(target) - 1);
+			if (l <= 0)
+				continue;
+			target[l] = '\0';
+			if (strncmp(target, "socket:[", 8) == 0 &&
+			    strtoul(target + 8, NULL, 10) == inode) {
+				ports[n++] = portid;
+				break;
+			}
+		}
+		if (dir)
+			closedir(dir);
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Only rodp.ko may write to the library's sockets: a notification forged
+ * by another local socket (anyone can unicast to a netlink port) is
+ * refused by the kernel, never taken as an event.
+ */
+static void test_forged_notification_refused(void)
+{
+	struct {
+		struct nlmsghdr h;
+		uint8_t genl[4];	/* struct genlmsghdr: cmd, version */
+	} m = {
+		.h = { .nlmsg_len = sizeof(m), .nlmsg_type = 0x10 },
+		.genl = { RODP_CMD_REGION_DEAD_NTF, RODP_FAMILY_VERSION },
+	};
+	struct sockaddr_nl me = { .nl_family = AF_NETLINK };
+	socklen_t ml = sizeof(me);
+	uint32_t ports[16];
+	struct rodp_event ev;
+	struct stat st;
+	int fd = rodp_get_event_fd(rodp), s, n, i;
+
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	drain(rodp);
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	CU_ASSERT_TRUE_FATAL(s >= 0);
+	CU_ASSERT_EQUAL_FATAL(bind(s, (struct sockaddr *)&me, sizeof(me)), 0);
+	CU_ASSERT_EQUAL_FATAL(getsockname(s, (struct sockaddr *)&me, &ml), 0);
+	CU_ASSERT_EQUAL_FATAL(fstat(s, &st), 0);
+	/* rodp's context and the library's binder and request sockets. */
+	n = own_genl_ports(st.st_ino, ports, 16);
+	printf("\n    %d library sockets in this process\n", n);
+	CU_ASSERT_TRUE(n >= 3);
+	for (i = 0; i < n; i++) {
+		struct sockaddr_nl to = { .nl_family = AF_NETLINK,
+					  .nl_pid = ports[i] };
+		ssize_t r;
+
+		/* Any generic netlink type: the kernel refuses the send
+		 * before anyone looks at it. */
+		for (m.h.nlmsg_type = 0x10; m.h.nlmsg_type < 0x40;
+		     m.h.nlmsg_type++) {
+			r = sendto(s, &m, sizeof(m), 0, (struct sockaddr *)&to,
+				   sizeof(to));
+			if (r >= 0 || errno != ECONNREFUSED)
+				break;
+		}
+		CU_ASSERT_EQUAL(r, -1);
+		CU_ASSERT_EQUAL(errno, ECONNREFUSED);
+	}
+	close(s);
+	CU_ASSERT_EQUAL(rodp_get_event(rodp, &ev, sizeof(ev)), EAGAIN);
+}
+
 int main(void)
 {
 	static const struct rodp_test tests[] = {
@@ -363,6 +462,7 @@ int main(void)
 		RODP_TEST(test_events_per_context),
 		RODP_TEST(test_event_after_dereg_has_no_mr),
 		RODP_TEST(test_overrun_is_reported),
+		RODP_TEST(test_forged_notification_refused),
 	};
 
 	LT_RUN("lib_events", tests, 1);
