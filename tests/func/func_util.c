@@ -709,3 +709,40 @@ int func_watch_join(struct func_watch *w)
 	}
 	return WEXITSTATUS(status);
 }
+
+/* ---- NUMA ------------------------------------------------------------ */
+
+unsigned long func_vmstat(const char *name)
+{
+	FILE *f = fopen("/proc/vmstat", "re");
+	unsigned long v, val = 0;
+	char key[64];
+
+	if (!f)
+		return 0;
+	while (fscanf(f, "%63s %lu", key, &v) == 2)
+		if (!strcmp(key, name)) {
+			val = v;
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+const char *func_numa_missing(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/numa_balancing", "re");
+	int mode = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &mode) != 1)
+			mode = 0;
+		fclose(f);
+	}
+	if (mode <= 0)
+		return "automatic NUMA balancing is off (kernel.numa_balancing)";
+	if (access("/sys/devices/system/node/node0/cpu0", F_OK) ||
+	    access("/sys/devices/system/node/node1/cpu1", F_OK))
+		return "no CPU 0 on node 0 and CPU 1 on node 1 (tests/vm/run --numa gives them)";
+	return NULL;
+}

@@ -128,6 +128,17 @@ int func_regions(struct rodp_ctx *ctx, pid_t pid, struct func_region *out,
 /* The caller's region starting at addr: 0, or -errno (-ENOENT). */
 int func_region_at(struct rodp_ctx *ctx, void *addr, struct func_region *r);
 
+/* ---- NUMA (tests/vm/run --numa) ---- */
+
+/* A line "name N" of /proc/vmstat, or 0 when it is missing. */
+unsigned long func_vmstat(const char *name);
+
+/*
+ * Why the NUMA tests cannot run here (automatic NUMA balancing off, or
+ * not CPU 0 on node 0 and CPU 1 on node 1), or NULL when they can.
+ */
+const char *func_numa_missing(void);
+
 /*
  * RODP_CMD_PREFETCH of a whole region by its id, which librodp offers only
  * by MR: 0 or a positive errno.

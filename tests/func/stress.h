@@ -219,7 +219,6 @@ struct st_numa {
 };
 
 /* Why the NUMA mode cannot run here, or NULL. */
-const char *st_numa_missing(void);
 /* Reads the balancer's counters into @n. */
 void st_numa_sample(struct st_numa *n);
 /* Moves the calling thread to the other node's CPU when its time is up. */

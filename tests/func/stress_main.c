@@ -1392,8 +1392,8 @@ int main(int argc, char **argv)
 	}
 	key = (uint64_t)seed * 0x9E3779B97F4A7C15ULL ^ 0x5bd1e995;
 
-	if (numa && st_numa_missing()) {
-		printf("SKIP: -N: %s\n", st_numa_missing());
+	if (numa && func_numa_missing()) {
+		printf("SKIP: -N: %s\n", func_numa_missing());
 		return EXIT_SKIP;
 	}
 	memset(&r, 0, sizeof(r));

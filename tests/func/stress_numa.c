@@ -33,54 +33,17 @@
 
 #include <sched.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
+#include "func_util.h"
 #include "stress.h"
 
 #define ST_NUMA_SWITCH_S 0.5	/* seconds on one node before the other */
 
-/* A line "name N" of /proc/vmstat, or 0 when it is missing. */
-static unsigned long vmstat(const char *name)
-{
-	FILE *f = fopen("/proc/vmstat", "re");
-	unsigned long v, val = 0;
-	char k[64];
-
-	if (!f)
-		return 0;
-	while (fscanf(f, "%63s %lu", k, &v) == 2)
-		if (!strcmp(k, name)) {
-			val = v;
-			break;
-		}
-	fclose(f);
-	return val;
-}
-
-const char *st_numa_missing(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/numa_balancing", "re");
-	int mode = 0;
-
-	if (f) {
-		if (fscanf(f, "%d", &mode) != 1)
-			mode = 0;
-		fclose(f);
-	}
-	if (mode <= 0)
-		return "automatic NUMA balancing is off (kernel.numa_balancing)";
-	if (access("/sys/devices/system/node/node0/cpu0", F_OK) ||
-	    access("/sys/devices/system/node/node1/cpu1", F_OK))
-		return "no CPU 0 on node 0 and CPU 1 on node 1 (tests/vm/run --numa gives them)";
-	return NULL;
-}
-
 void st_numa_sample(struct st_numa *n)
 {
-	n->pte_updates = vmstat("numa_pte_updates");
-	n->migrated = vmstat("numa_pages_migrated");
-	n->hint_faults = vmstat("numa_hint_faults");
+	n->pte_updates = func_vmstat("numa_pte_updates");
+	n->migrated = func_vmstat("numa_pages_migrated");
+	n->hint_faults = func_vmstat("numa_hint_faults");
 }
 
 int st_numa_tick(struct st_numa *n)

@@ -40,42 +40,6 @@ static double seconds = 20;
 #define D(field) (after.field - before.field)
 #define DI(cause) (after.inval[cause] - before.inval[cause])
 
-/* A line "name N" of /proc/vmstat, or 0 when it is missing. */
-static unsigned long vmstat(const char *name)
-{
-	FILE *f = fopen("/proc/vmstat", "re");
-	unsigned long v, val = 0;
-	char key[64];
-
-	if (!f)
-		return 0;
-	while (fscanf(f, "%63s %lu", key, &v) == 2)
-		if (!strcmp(key, name)) {
-			val = v;
-			break;
-		}
-	fclose(f);
-	return val;
-}
-
-/* Automatic NUMA balancing on, and CPUs 0 and 1 on nodes 0 and 1. */
-static const char *numa_missing(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/numa_balancing", "re");
-	int mode = 0;
-
-	if (f) {
-		if (fscanf(f, "%d", &mode) != 1)
-			mode = 0;
-		fclose(f);
-	}
-	if (mode <= 0)
-		return "automatic NUMA balancing is off (kernel.numa_balancing)";
-	if (access("/sys/devices/system/node/node1/cpu1", F_OK))
-		return "no CPU 1 on NUMA node 1 (tests/vm/run --numa gives one)";
-	return NULL;
-}
-
 static void run_on_cpu(int cpu)
 {
 	cpu_set_t set;
@@ -95,8 +59,8 @@ static double now(void)
 
 static void balance_case(uint32_t policy)
 {
-	unsigned long ptes0 = vmstat("numa_pte_updates");
-	unsigned long moved0 = vmstat("numa_pages_migrated");
+	unsigned long ptes0 = func_vmstat("numa_pte_updates");
+	unsigned long moved0 = func_vmstat("numa_pages_migrated");
 	struct rodp_stats before, after;
 	unsigned long rounds = 0, bad = 0;
 	struct func_fix f;
@@ -123,8 +87,8 @@ static void balance_case(uint32_t policy)
 	run_on_cpu(0);
 	printf("\n    %-11s %lu rounds, %lu wrong; balancer: %lu PTEs marked, %lu pages migrated; region: protection-vma %llu clear %llu migrate %llu, delegated %llu skip-protection %llu, fault-pages %llu",
 	       policy == RODP_POLICY_STOCK ? "stock" : "event-aware", rounds,
-	       bad, vmstat("numa_pte_updates") - ptes0,
-	       vmstat("numa_pages_migrated") - moved0,
+	       bad, func_vmstat("numa_pte_updates") - ptes0,
+	       func_vmstat("numa_pages_migrated") - moved0,
 	       (unsigned long long)DI(RODP_INVAL_PROTECTION_VMA),
 	       (unsigned long long)DI(RODP_INVAL_CLEAR),
 	       (unsigned long long)DI(RODP_INVAL_MIGRATE),
@@ -134,7 +98,7 @@ static void balance_case(uint32_t policy)
 	CU_ASSERT_EQUAL(bad, 0);
 	CU_ASSERT(rounds >= 2);
 	/* No balancer scan, no proof. */
-	CU_ASSERT(vmstat("numa_pte_updates") > ptes0);
+	CU_ASSERT(func_vmstat("numa_pte_updates") > ptes0);
 	/* Nothing but the balancer changes this region's protection. */
 	CU_ASSERT_EQUAL(policy == RODP_POLICY_STOCK ?
 			D(skipped) + D(downgraded) :
@@ -153,7 +117,7 @@ int main(void)
 	static const struct rodp_test tests[] = {
 		RODP_TEST(test_data_under_balancing),
 	};
-	const char *why = numa_missing();
+	const char *why = func_numa_missing();
 	const char *s = getenv("RODP_NUMA_SECONDS");
 	int ret;
 
