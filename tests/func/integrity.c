@@ -318,6 +318,9 @@ struct side {
 	int gid_index;
 	enum ibv_mtu mtu;
 	const char *name;
+	/* --implicit: the PD's implicit ODP MR, which every ODP buffer of
+	 * the side is reached through (its lkey and rkey name addresses). */
+	struct ibv_mr *imr;
 };
 
 static struct side req, resp;		/* requester, responder */
@@ -339,6 +342,8 @@ static int rdma_core_major;
  * check the kernel's gather and scatter byte for byte.
  */
 static bool sge_list_short;
+/* --implicit: ODP buffers are reached through implicit MRs (side.imr). */
+static bool implicit_odp;
 static uint64_t send_ops;
 static int mr_access_base;
 
@@ -529,6 +534,7 @@ struct buf {
 	struct ibv_mr *mr;
 	uint64_t iova;		/* device address of p[0] */
 	bool rodp;		/* registered by rodp_reg_mr() */
+	bool implicit;		/* mr is the side's implicit MR: not ours */
 };
 
 static int mr_access(enum kind kind)
@@ -548,6 +554,16 @@ static int buf_alloc(struct buf *b, struct ibv_pd *pd, size_t size,
 		return -1;
 	}
 	b->iova = (uintptr_t)b->p + iova_shift;
+	/*
+	 * --implicit: an ODP buffer at its own address is reached through
+	 * its PD's implicit MR, whose children rxe makes as the device
+	 * touches the buffer (an iova != address needs an MR of its own).
+	 */
+	if (implicit_odp && kind == KIND_ODP && !iova_shift) {
+		b->mr = pd == req.pd ? req.imr : resp.imr;
+		b->implicit = true;
+		return 0;
+	}
 	/* librodp registers ODP (it adds IBV_ACCESS_ON_DEMAND) and knows
 	 * the MR, so rodp_prefetch_mr() can prefetch it. */
 	b->rodp = prefetch_rodp && kind == KIND_ODP && !iova_shift;
@@ -568,9 +584,49 @@ static int buf_alloc(struct buf *b, struct ibv_pd *pd, size_t size,
 	return 0;
 }
 
+/*
+ * --implicit proves it reached the memory through the implicit MRs: a
+ * buffer freed after its case must lie in a child umem that rodp.ko
+ * tracks as one (RODP_A_IMPLICIT_CHILD). Asked until one is seen: -1 not
+ * yet, 1 seen, 0 rodp.ko cannot be asked (not loaded: not counted).
+ */
+static int implicit_child_seen = -1;
+
+static int child_cb(const struct rodp_region_info *info, void *arg)
+{
+	const struct buf *b = arg;
+
+	if (info->implicit_child && info->addr <= (uintptr_t)b->p &&
+	    (uintptr_t)b->p < info->addr + info->length)
+		implicit_child_seen = 1;
+	return 0;
+}
+
+static void implicit_child_check(const struct buf *b)
+{
+	static struct rodp_ctx *ctx;
+
+	if (implicit_child_seen >= 0)
+		return;
+	if (!ctx)
+		ctx = rodp_open();
+	if (!ctx || rodp_get_regions(ctx, getpid(), child_cb, (void *)b) ==
+		    ENODEV) {
+		implicit_child_seen = 0;
+		printf("integrity: --implicit: rodp.ko cannot be asked (%s): the children are not counted\n",
+		       rodp_last_error_msg());
+	}
+	if (implicit_child_seen >= 0 && ctx) {
+		rodp_close(ctx);
+		ctx = NULL;
+	}
+}
+
 static void buf_free(struct buf *b)
 {
-	if (b->mr && b->rodp)
+	if (b->implicit)
+		implicit_child_check(b);	/* its MR outlives it */
+	else if (b->mr && b->rodp)
 		rodp_dereg_mr(b->mr);
 	else if (b->mr)
 		ibv_dereg_mr(b->mr);
@@ -1529,6 +1585,18 @@ static int setup(const char *dev, const char *peer)
 			strerror(errno));
 		return EXIT_HARD;
 	}
+	if (implicit_odp) {
+		int access = mr_access_base | IBV_ACCESS_ON_DEMAND;
+
+		req.imr = ibv_reg_mr(req.pd, NULL, SIZE_MAX, access);
+		resp.imr = same_device ? req.imr :
+			   ibv_reg_mr(resp.pd, NULL, SIZE_MAX, access);
+		if (!req.imr || !resp.imr) {
+			printf("integrity: FAIL: --implicit: an implicit ODP MR (addr NULL, length SIZE_MAX, access %#x): %s\n",
+			       access, strerror(errno));
+			return 1;
+		}
+	}
 
 	/* advise_mr: rdma-core older than 65 answers EOPNOTSUPP on rxe */
 	{
@@ -1580,6 +1648,8 @@ static int setup(const char *dev, const char *peer)
 	       dev, peer, same_device ? "loopback" : "two devices",
 	       128 << req.mtu, module_version,
 	       fixed_module ? " (rodp)" : "");
+	if (implicit_odp)
+		printf("integrity: --implicit: every ODP buffer (but iova != address) through one implicit MR per PD\n");
 	printf("integrity: rdma-core %d, flush %s, atomic write %s, advise_mr %s, prefetch %s\n",
 	       rdma_core_major,
 	       have_flush ? "yes" : "no", have_atomic_write ? "yes" : "no",
@@ -1592,6 +1662,10 @@ static int setup(const char *dev, const char *peer)
 
 static void teardown(void)
 {
+	if (!same_device && resp.imr)
+		ibv_dereg_mr(resp.imr);
+	if (req.imr)
+		ibv_dereg_mr(req.imr);
 	if (req.qp)
 		ibv_destroy_qp(req.qp);
 	if (resp.qp)
@@ -1773,7 +1847,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: integrity [-q|--quick] [-v|--verbose] [--expect-stock-bug]\n"
-		"Byte-for-byte data integrity of RDMA operations on ODP and pinned MRs.\n"
+		"                 [--implicit]\n"
+		"Byte-for-byte data integrity of RDMA operations on ODP and pinned MRs;\n"
+		"--implicit reaches every ODP buffer through an implicit ODP MR.\n"
 		"Environment: RODP_DEV (requester, default rxe0), RODP_PEER_DEV\n"
 		"(responder, default RODP_DEV), RODP_QUICK=1 (same as -q),\n"
 		"RODP_INTEGRITY_UNSAFE=1 (run advise_mr on a pinned MR and an atomic\n"
@@ -1798,6 +1874,8 @@ int main(int argc, char **argv)
 			verbose = true;
 		} else if (!strcmp(argv[i], "--expect-stock-bug")) {
 			expect_bug = true;
+		} else if (!strcmp(argv[i], "--implicit")) {
+			implicit_odp = true;
 		} else if (!strcmp(argv[i], "-h") ||
 			   !strcmp(argv[i], "--help")) {
 			usage(stdout);
@@ -1890,6 +1968,12 @@ int main(int argc, char **argv)
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
 	print_table();
+	if (implicit_odp && implicit_child_seen < 0) {
+		printf("integrity: FAIL: --implicit, yet no freed buffer lay in a child umem of an implicit MR\n");
+		total_fail++;
+	} else if (implicit_odp && implicit_child_seen) {
+		printf("integrity: --implicit: the buffers lay in children of the implicit MRs (rodp.ko)\n");
+	}
 	printf("integrity: %.1f s, %s matrix\n", now() - t0,
 	       quick ? "quick" : "full");
 	printf("integrity: %lu passed, %lu failed\n", total_pass, total_fail);
