@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * implicitcost: what an implicit ODP MR costs against an explicit one of
+ * the working set (issue 20), and against pinning it:
+ *
+ *   implicitcost [--rounds N] SIZE...   (SIZE with K, M or G, < 4G)
+ *
+ * Each round takes a fresh, never written mapping of SIZE per variant and
+ * measures, in an order that rotates from round to round (drift in the
+ * emulated machine hits every variant alike):
+ *   pinned     ibv_reg_mr() of the mapping (pins, so faults every page in)
+ *   odp, odp2  ibv_reg_mr() with IBV_ACCESS_ON_DEMAND of the mapping, then
+ *              the first touch: a synchronous ibv_advise_mr() PREFETCH_WRITE
+ *              of all of it, which faults every page in through the
+ *              driver's ODP fault path (the same as a device access's);
+ *              odp2 is odp again, the A/A control
+ *   implicit   ibv_reg_mr(pd, NULL, SIZE_MAX, ...ON_DEMAND), then the same
+ *              prefetch through it, which also makes rxe's 2 MiB children
+ * One JSON object per line and round: {"bytes", "round", "order",
+ * "pinned_reg_s", "odp_reg_s", "odp_touch_s", "odp2_reg_s",
+ * "odp2_touch_s", "implicit_reg_s", "implicit_touch_s"}.
+ * Exit 0, 1 on error, 2 on bad usage, 77 when the device has no implicit
+ * ODP or ibv_advise_mr() (rdma-core older than 65 on rxe), with the reason.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "dev.h"
+
+#define ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+		IBV_ACCESS_REMOTE_READ)
+
+enum variant { V_PINNED, V_ODP, V_ODP2, V_IMPLICIT, V_NUM };
+
+struct cost {
+	double reg, touch;
+};
+
+static int parse_size(const char *s, size_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	switch (*end) {
+	case 'G': case 'g': v <<= 10; /* fall through */
+	case 'M': case 'm': v <<= 10; /* fall through */
+	case 'K': case 'k': v <<= 10; end++; break;
+	}
+	/* One SGE of the prefetch covers it: its length is 32 bits. */
+	if (errno || *end || !v || v > UINT32_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* 0, or the errno of a failed synchronous prefetch of [buf, +len). */
+static int touch(struct ibv_mr *mr, void *buf, size_t len)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)buf,
+		.length = (uint32_t)len,
+		.lkey = mr->lkey,
+	};
+
+	return ibv_advise_mr(mr->pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+			     IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1);
+}
+
+/* One variant on a fresh mapping; exits on failure (77: not supported). */
+static struct cost measure(struct ibv_pd *pd, enum variant v, size_t len)
+{
+	struct cost c = { 0, 0 };
+	struct ibv_mr *mr;
+	double t0;
+	void *buf;
+	int err;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("implicitcost: mmap");
+		exit(1);
+	}
+	t0 = bench_seconds();
+	if (v == V_IMPLICIT)
+		mr = ibv_reg_mr(pd, NULL, SIZE_MAX,
+				ACCESS | IBV_ACCESS_ON_DEMAND);
+	else
+		mr = ibv_reg_mr(pd, buf, len, ACCESS |
+				(v == V_PINNED ? 0 : IBV_ACCESS_ON_DEMAND));
+	c.reg = bench_seconds() - t0;
+	if (!mr) {
+		err = errno;
+		fprintf(stderr, "implicitcost: %s registration: %s\n",
+			v == V_IMPLICIT ? "implicit ODP" :
+			v == V_PINNED ? "pinned" : "ODP", strerror(err));
+		exit(v == V_IMPLICIT && (err == EINVAL || err == EOPNOTSUPP) ?
+		     EXIT_SKIP : 1);
+	}
+	if (v != V_PINNED) {
+		t0 = bench_seconds();
+		err = touch(mr, buf, len);
+		c.touch = bench_seconds() - t0;
+		if (err) {
+			fprintf(stderr, "implicitcost: ibv_advise_mr prefetch of %zu bytes: %s\n",
+				len, strerror(err));
+			exit(err == EOPNOTSUPP ? EXIT_SKIP : 1);
+		}
+	}
+	if (ibv_dereg_mr(mr)) {
+		fprintf(stderr, "implicitcost: ibv_dereg_mr failed\n");
+		exit(1);
+	}
+	munmap(buf, len);
+	return c;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long rounds = 4, k;
+	struct ibv_pd *pd;
+	int i = 1;
+
+	if (argc > 2 && !strcmp(argv[1], "--rounds")) {
+		char *end;
+
+		rounds = strtoul(argv[2], &end, 0);
+		if (*end || !rounds) {
+			fprintf(stderr, "implicitcost: bad round count '%s'\n",
+				argv[2]);
+			return 2;
+		}
+		i = 3;
+	}
+	if (i >= argc) {
+		fprintf(stderr, "usage: implicitcost [--rounds N] SIZE...\n");
+		return 2;
+	}
+	for (int j = i; j < argc; j++) {
+		size_t len;
+
+		if (parse_size(argv[j], &len)) {
+			fprintf(stderr, "implicitcost: bad size '%s' (1 byte to 4G - 1)\n",
+				argv[j]);
+			return 2;
+		}
+	}
+	pd = bench_open_pd("implicitcost");
+
+	for (; i < argc; i++) {
+		size_t len;
+
+		parse_size(argv[i], &len);
+		for (k = 0; k < rounds; k++) {
+			struct cost c[V_NUM];
+			char order[V_NUM + 1];
+			int n;
+
+			/* Rotate the order: round k starts at variant k. */
+			for (n = 0; n < V_NUM; n++) {
+				enum variant v = (enum variant)((k + n) % V_NUM);
+
+				c[v] = measure(pd, v, len);
+				order[n] = "PODI"[v];
+			}
+			order[V_NUM] = '\0';
+			printf("{\"bytes\": %zu, \"round\": %lu, \"order\": \"%s\", "
+			       "\"pinned_reg_s\": %.9f, "
+			       "\"odp_reg_s\": %.9f, \"odp_touch_s\": %.9f, "
+			       "\"odp2_reg_s\": %.9f, \"odp2_touch_s\": %.9f, "
+			       "\"implicit_reg_s\": %.9f, \"implicit_touch_s\": %.9f}\n",
+			       len, k, order, c[V_PINNED].reg,
+			       c[V_ODP].reg, c[V_ODP].touch,
+			       c[V_ODP2].reg, c[V_ODP2].touch,
+			       c[V_IMPLICIT].reg, c[V_IMPLICIT].touch);
+			fflush(stdout);
+		}
+	}
+	return 0;
+}
