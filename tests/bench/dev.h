@@ -6,6 +6,8 @@
 #ifndef RODP_BENCH_DEV_H
 #define RODP_BENCH_DEV_H
 
+#include <stddef.h>
+
 #include <infiniband/verbs.h>
 
 #define EXIT_SKIP 77
@@ -18,5 +20,8 @@
 struct ibv_pd *bench_open_pd(const char *prog);
 
 double bench_seconds(void);
+
+/* SIZE[K|M|G] into *out: 0, or -1 for anything but a positive size. */
+int bench_parse_size(const char *s, size_t *out);
 
 #endif

@@ -42,24 +42,6 @@ struct cost {
 	double reg, touch;
 };
 
-static int parse_size(const char *s, size_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
-	}
-	/* One SGE of the prefetch covers it: its length is 32 bits. */
-	if (errno || *end || !v || v > UINT32_MAX)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 /* 0, or the errno of a failed synchronous prefetch of [buf, +len). */
 static int touch(struct ibv_mr *mr, void *buf, size_t len)
@@ -147,7 +129,8 @@ int main(int argc, char **argv)
 	for (int j = i; j < argc; j++) {
 		size_t len;
 
-		if (parse_size(argv[j], &len)) {
+		/* One SGE of the prefetch covers it: its length is 32 bits. */
+		if (bench_parse_size(argv[j], &len) || len > UINT32_MAX) {
 			fprintf(stderr, "implicitcost: bad size '%s' (1 byte to 4G - 1)\n",
 				argv[j]);
 			return 2;
@@ -158,7 +141,7 @@ int main(int argc, char **argv)
 	for (; i < argc; i++) {
 		size_t len;
 
-		parse_size(argv[i], &len);
+		bench_parse_size(argv[i], &len);
 		for (k = 0; k < rounds; k++) {
 			struct cost c[V_NUM];
 			char order[V_NUM + 1];

@@ -210,26 +210,6 @@ static void measure(const char *metric, bench_op a, bench_op b,
 	fflush(stdout);
 }
 
-static int parse_size(const char *s, size_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int shift = 0;
-
-	if (*s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	switch (*end) {
-	case 'G': case 'g': shift = 30; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'K': case 'k': shift = 10; end++; break;
-	}
-	if (errno || *end || !v || v > (SIZE_MAX >> shift))
-		return -1;
-	*out = (size_t)(v << shift);
-	return 0;
-}
 
 static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 {
@@ -272,7 +252,7 @@ int main(int argc, char **argv)
 	if (i >= argc)
 		goto usage;
 	for (int j = i; j < argc; j++)
-		if (parse_size(argv[j], &c.len))
+		if (bench_parse_size(argv[j], &c.len))
 			goto usage;
 
 	ctx = rodp_open();
@@ -283,7 +263,7 @@ int main(int argc, char **argv)
 		die("rodp_get_event_fd", errno);
 
 	for (; i < argc; i++) {
-		parse_size(argv[i], &c.len);
+		bench_parse_size(argv[i], &c.len);
 		c.buf = mmap(NULL, c.len, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (c.buf == MAP_FAILED)

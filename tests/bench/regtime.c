@@ -29,23 +29,6 @@
 #define ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 		IBV_ACCESS_REMOTE_READ)
 
-static int parse_size(const char *s, size_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
-	}
-	if (errno || *end || !v)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static bool untouched_mode;
 
@@ -115,7 +98,7 @@ int main(int argc, char **argv)
 	for (int j = i; j < argc; j++) {
 		size_t len;
 
-		if (parse_size(argv[j], &len)) {
+		if (bench_parse_size(argv[j], &len)) {
 			fprintf(stderr, "regtime: bad size '%s'\n", argv[j]);
 			return 2;
 		}
@@ -126,7 +109,7 @@ int main(int argc, char **argv)
 		size_t len;
 		void *buf;
 
-		parse_size(argv[i], &len);
+		bench_parse_size(argv[i], &len);
 		untouched_mode = untouched;
 		if (untouched) {
 			buf = NULL;
