@@ -1824,6 +1824,9 @@ static int capability_verdict(void)
 	if (!have_advise && fixed_module && advise_missing_in_rdma_core() &&
 	    prefetch_rodp)
 		note(skips, &sl, "advise_mr on a pinned MR not run: this rdma-core's rxe provider answers ibv_advise_mr with EOPNOTSUPP (it passes it to the kernel from rdma-core 61); the ODP prefetch states ran through rodp_prefetch_mr");
+	else if (!have_advise && fixed_module && advise_missing_in_rdma_core() &&
+		 implicit_odp)
+		note(skips, &sl, "--implicit: dontneed and prefetch cases not run: this rdma-core's rxe provider answers ibv_advise_mr with EOPNOTSUPP (it passes it to the kernel from rdma-core 61), and an implicit MR has no single region for rodp_prefetch_mr");
 	else if (!have_advise && fixed_module)
 		note(fails, &fl, "ibv_advise_mr refused by rodp's rdma_rxe");
 	else if (!have_advise)

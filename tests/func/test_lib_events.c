@@ -40,7 +40,8 @@ static int next_event(struct rodp_ctx *ctx, int fd, struct rodp_event *ev)
 
 /*
  * While no context listens for events, registering and prefetching make
- * no bind (no netlink round trip); the first subscription binds the MRs
+ * no bind (no netlink round trip), unless rodp.ko serves the prefetch
+ * (rdma-core before 61), which binds that MR; the first subscription binds the MRs
  * registered before it, so their events arrive all the same, and from
  * then on an MR is bound as it is registered. Runs first: subscribing is
  * for the life of the process.
@@ -62,7 +63,15 @@ static void test_events_bind_on_subscribe(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
 	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, RODP_PREFETCH_F_WRITE), 0);
 	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
-	CU_ASSERT_EQUAL(l1.bind_ok + l1.bind_failed, l0.bind_ok + l0.bind_failed);
+	if (l1.prefetch_shim == l0.prefetch_shim) {
+		/* ibv_advise_mr served it: no netlink at all. */
+		CU_ASSERT_EQUAL(l1.bind_ok + l1.bind_failed,
+				l0.bind_ok + l0.bind_failed);
+	} else {
+		/* rodp.ko served it (rdma-core before 61: its rxe provider
+		 * refuses advise_mr), which needs the region: bound once. */
+		CU_ASSERT_EQUAL(l1.bind_ok, l0.bind_ok + 1);
+	}
 
 	fd = rodp_get_event_fd(rodp);
 	CU_ASSERT_TRUE_FATAL(fd >= 0);
