@@ -55,8 +55,9 @@
 
 static struct mk m;
 
-/* An anonymous private region of npages small pages, CPU- then
- * device-written, registered. */
+/* An anonymous private region of npages small pages, CPU-written and
+ * registered (the two-node cases; compaction takes its region from a
+ * pool, pool_make()). */
 static void area_init(struct mk_area *a, uint32_t policy, size_t npages)
 {
 	size_t len = npages * SMALL;
