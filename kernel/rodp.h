@@ -239,6 +239,7 @@ struct rodp_region *rodp_region_get_bind(struct rodp_proc *proc,
 					 unsigned long addr,
 					 unsigned long length);
 void rodp_region_put(struct rodp_region *region);
+u32 rodp_region_twins(struct rodp_region *region);
 void rodp_region_unbind_portid(u32 portid);
 int rodp_region_walk(unsigned long *tgid, u64 *after_id,
 		     int (*fn)(struct rodp_region *region, void *arg),

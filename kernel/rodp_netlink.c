@@ -8,19 +8,24 @@
  * callers with the owner's effective uid. BIND works on the caller's own
  * process only; PREFETCH on the caller's own regions, or any with
  * CAP_NET_ADMIN, and on software devices only (rodp_trust.h); POLICY_SET
- * is admin-only except for the caller's own process. The family lives in
- * the initial network namespace only.
+ * is admin-only except for the caller's own process; EVENTS_SUBSCRIBE
+ * subscribes the sending socket to the caller's own process only. The
+ * family lives in the initial network namespace only.
  *
  * No kernel pointer is ever put in a message: regions are named by id,
  * owner pid (in the reader's pid namespace) and user addresses.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/mutex.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 #include <net/sock.h>
@@ -46,6 +51,99 @@ static const struct genl_multicast_group rodp_mcgrps[] = {
 	},
 };
 
+/*
+ * Per-process listeners (RODP_CMD_EVENTS_SUBSCRIBE): rodp_listeners maps a
+ * tgid to the sockets that get every notification of that process's
+ * regions, so that registering an MR needs no BIND round trip.
+ *
+ * @pid: the subscribing process, referenced; a notification goes to
+ *	@portid only when its region's owner is this very struct pid, so an
+ *	entry left by a process that exited (its socket passed on or
+ *	inherited) never reaches a later process with the same tgid, which
+ *	replaces the entry when it subscribes; constant
+ * @portid: the sockets, 0 for a free slot; written under
+ *	rodp_listeners_mutex with WRITE_ONCE(), read under RCU with
+ *	READ_ONCE() (a reader that races with a change sends to the old or
+ *	the new socket, both the process's own; a closed one refuses it)
+ * @rcu: freed after a grace period, when its last slot is emptied
+ *
+ * An entry leaves when the last of its sockets is released
+ * (NETLINK_URELEASE), and at module exit. Memory is bounded by the number
+ * of open netlink sockets: RODP_LISTENERS_MAX slots per tgid.
+ */
+struct rodp_listeners {
+	struct pid *pid;
+	u32 portid[RODP_LISTENERS_MAX];
+	struct rcu_head rcu;
+};
+
+/* Updates under rodp_listeners_mutex, lookups under RCU. */
+static DEFINE_XARRAY(rodp_listeners);
+static DEFINE_MUTEX(rodp_listeners_mutex);
+
+static void rodp_listeners_free_rcu(struct rcu_head *rcu)
+{
+	struct rodp_listeners *l = container_of(rcu, struct rodp_listeners,
+						rcu);
+
+	put_pid(l->pid);
+	kfree(l);
+}
+
+/*
+ * Adds to @dest (which holds @n portids and has room for
+ * RODP_LISTENERS_MAX more) the listeners of @proc not already in it.
+ * Returns the new count. Context: any; takes rcu_read_lock().
+ */
+static unsigned int rodp_listeners_collect(struct rodp_proc *proc, u32 *dest,
+					   unsigned int n)
+{
+	struct rodp_listeners *l;
+	unsigned int i, j, first = n;
+	u32 portid;
+
+	rcu_read_lock();
+	l = xa_load(&rodp_listeners, proc->tgid);
+	if (l && l->pid == proc->pid) {
+		for (i = 0; i < RODP_LISTENERS_MAX; i++) {
+			portid = READ_ONCE(l->portid[i]);
+			if (!portid)
+				continue;
+			for (j = 0; j < n && dest[j] != portid; j++)
+				;
+			if (j == n && n - first < RODP_LISTENERS_MAX)
+				dest[n++] = portid;
+		}
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+/* Drops @portid from every entry: its socket is gone. */
+static void rodp_listeners_forget(u32 portid)
+{
+	struct rodp_listeners *l;
+	unsigned long tgid;
+	bool empty;
+	int i;
+
+	mutex_lock(&rodp_listeners_mutex);
+	xa_for_each(&rodp_listeners, tgid, l) {
+		empty = true;
+		for (i = 0; i < RODP_LISTENERS_MAX; i++) {
+			if (l->portid[i] == portid)
+				WRITE_ONCE(l->portid[i], 0);
+			if (l->portid[i])
+				empty = false;
+		}
+		if (empty) {
+			xa_erase(&rodp_listeners, tgid);
+			call_rcu(&l->rcu, rodp_listeners_free_rcu);
+		}
+	}
+	mutex_unlock(&rodp_listeners_mutex);
+}
+
 /* ---- per-op attribute policies (strict validation) ---- */
 
 static const struct nla_policy rodp_stats_get_nl_policy[RODP_A_PID + 1] = {
@@ -65,6 +163,12 @@ static const struct nla_policy rodp_region_bind_nl_policy[RODP_A_LKEY + 1] = {
 	[RODP_A_ADDR] = { .type = NLA_U64 },
 	[RODP_A_LENGTH] = NLA_POLICY_MIN(NLA_U64, 1),
 	[RODP_A_LKEY] = { .type = NLA_U32 },
+};
+
+/* EVENTS_SUBSCRIBE takes no attribute: any one is refused. */
+static const struct nla_policy
+rodp_events_subscribe_nl_policy[RODP_A_MAX + 1] = {
+	[0 ... RODP_A_MAX] = { .type = NLA_REJECT },
 };
 
 static const struct nla_policy
@@ -146,12 +250,13 @@ out_cancel_ranges:
 }
 
 /*
- * One region message. Context: may hold the region's proc->lock; takes
- * region->lock; never sleeps.
+ * One region message, with RODP_A_TWINS when @twins is not negative.
+ * Context: may hold the region's proc->lock; takes region->lock; never
+ * sleeps.
  */
 static int rodp_region_fill(struct sk_buff *skb, struct rodp_region *region,
 			    u32 portid, u32 seq, int flags, u8 cmd,
-			    struct netlink_callback *cb)
+			    struct netlink_callback *cb, s64 twins)
 {
 	void *hdr;
 	int ret;
@@ -171,7 +276,8 @@ static int rodp_region_fill(struct sk_buff *skb, struct rodp_region *region,
 	    nla_put_string(skb, RODP_A_DEVICE, region->device) ||
 	    nla_put_u32(skb, RODP_A_DEVICE_KIND, region->kind) ||
 	    nla_put_u8(skb, RODP_A_DEVICE_TRUSTED, region->wp_trusted) ||
-	    nla_put_u8(skb, RODP_A_IMPLICIT_CHILD, region->implicit_child))
+	    nla_put_u8(skb, RODP_A_IMPLICIT_CHILD, region->implicit_child) ||
+	    (twins >= 0 && nla_put_u32(skb, RODP_A_TWINS, twins)))
 		goto out_cancel_msg;
 
 	spin_lock(&region->lock);
@@ -205,7 +311,7 @@ static int rodp_reply_region(struct genl_info *info,
 	if (!msg)
 		return -ENOMEM;
 	ret = rodp_region_fill(msg, region, info->snd_portid, info->snd_seq,
-			       0, info->genlhdr->cmd, NULL);
+			       0, info->genlhdr->cmd, NULL, -1);
 	if (ret) {
 		nlmsg_free(msg);
 		return ret;
@@ -218,32 +324,39 @@ static int rodp_reply_region(struct genl_info *info,
  * @region: the region, referenced by the caller
  * @cmd: RODP_CMD_REGION_SHRUNK_NTF or RODP_CMD_REGION_DEAD_NTF
  *
- * Unicast to the socket that bound the region, if any, and multicast to
- * the "events" group. Notifications are best effort, like any netlink
- * message: a full receive buffer drops them.
+ * Unicast to the socket that bound the region, if any, and to every
+ * socket that subscribed to its owner's events (not for the children of
+ * implicit MRs, which no MR of the listener can be), each socket once;
+ * multicast to the "events" group. Notifications are best effort, like any
+ * netlink message: a full receive buffer drops them.
  *
  * Context: process (rodp_wq); sleeps.
  */
 void rodp_netlink_notify(struct rodp_region *region, u8 cmd)
 {
+	u32 dest[1 + RODP_LISTENERS_MAX];
 	struct sk_buff *msg, *copy;
-	u32 binder;
+	unsigned int i, n = 0;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return;
-	if (rodp_region_fill(msg, region, 0, 0, 0, cmd, NULL)) {
+	if (rodp_region_fill(msg, region, 0, 0, 0, cmd, NULL,
+			     rodp_region_twins(region))) {
 		nlmsg_free(msg);
 		return;
 	}
 
 	spin_lock(&region->lock);
-	binder = region->binder;
+	if (region->binder)
+		dest[n++] = region->binder;
 	spin_unlock(&region->lock);
-	if (binder) {
+	if (!region->implicit_child)
+		n = rodp_listeners_collect(region->proc, dest, n);
+	for (i = 0; i < n; i++) {
 		copy = skb_clone(msg, GFP_KERNEL);
 		if (copy)
-			genlmsg_unicast(&init_net, copy, binder);
+			genlmsg_unicast(&init_net, copy, dest[i]);
 	}
 	genlmsg_multicast(&rodp_family, msg, 0, RODP_MCGRP_EVENTS_IDX,
 			  GFP_KERNEL);
@@ -371,7 +484,7 @@ static int rodp_nl_region_dump_one(struct rodp_region *region, void *data)
 	return rodp_region_fill(arg->skb, region,
 				NETLINK_CB(arg->cb->skb).portid,
 				arg->cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				RODP_CMD_REGION_GET, arg->cb);
+				RODP_CMD_REGION_GET, arg->cb, -1);
 }
 
 static int rodp_nl_region_dumpit(struct sk_buff *skb,
@@ -434,6 +547,62 @@ out_noent:
 	NL_SET_ERR_MSG(info->extack,
 		       "no live ODP region of this process covers the range");
 	return -ENOENT;
+}
+
+/* ---- RODP_CMD_EVENTS_SUBSCRIBE ---- */
+
+static int rodp_nl_events_subscribe_doit(struct sk_buff *skb,
+					 struct genl_info *info)
+{
+	struct pid *self = task_tgid(current);
+	struct rodp_listeners *l, *stale = NULL;
+	u32 portid = info->snd_portid;
+	int i, slot = -1, ret = 0;
+	void *old;
+
+	mutex_lock(&rodp_listeners_mutex);
+	l = xa_load(&rodp_listeners, pid_nr(self));
+	if (l && l->pid != self) {
+		/* Left by an exited process whose tgid is reused. */
+		stale = l;
+		l = NULL;
+	}
+	if (l) {
+		for (i = 0; i < RODP_LISTENERS_MAX; i++) {
+			if (l->portid[i] == portid)
+				goto out_unlock;
+			if (!l->portid[i] && slot < 0)
+				slot = i;
+		}
+		if (slot < 0) {
+			NL_SET_ERR_MSG(info->extack,
+				       "too many listening sockets in this process");
+			ret = -ENOSPC;
+			goto out_unlock;
+		}
+		WRITE_ONCE(l->portid[slot], portid);
+		goto out_unlock;
+	}
+
+	ret = -ENOMEM;
+	l = kzalloc_obj(*l, GFP_KERNEL);
+	if (!l)
+		goto out_unlock;
+	l->pid = get_pid(self);
+	l->portid[0] = portid;
+	old = xa_store(&rodp_listeners, pid_nr(self), l, GFP_KERNEL);
+	if (xa_is_err(old)) {
+		ret = xa_err(old);
+		put_pid(l->pid);
+		kfree(l);
+		goto out_unlock;
+	}
+	ret = 0;
+	if (stale)
+		call_rcu(&stale->rcu, rodp_listeners_free_rcu);
+out_unlock:
+	mutex_unlock(&rodp_listeners_mutex);
+	return ret;
 }
 
 /* ---- RODP_CMD_POLICY_GET / RODP_CMD_POLICY_SET ---- */
@@ -727,6 +896,13 @@ static const struct genl_split_ops rodp_ops[] = {
 		.doit = rodp_nl_status_get_doit,
 		.flags = GENL_CMD_CAP_DO,
 	},
+	{
+		.cmd = RODP_CMD_EVENTS_SUBSCRIBE,
+		.doit = rodp_nl_events_subscribe_doit,
+		.policy = rodp_events_subscribe_nl_policy,
+		.maxattr = RODP_A_MAX,
+		.flags = GENL_CMD_CAP_DO,
+	},
 };
 
 static struct genl_family rodp_family __ro_after_init = {
@@ -746,8 +922,10 @@ static int rodp_netlink_event(struct notifier_block *nb, unsigned long event,
 	struct netlink_notify *n = ptr;
 
 	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC &&
-	    net_eq(n->net, &init_net))
+	    net_eq(n->net, &init_net)) {
 		rodp_region_unbind_portid(n->portid);
+		rodp_listeners_forget(n->portid);
+	}
 	return NOTIFY_DONE;
 }
 
@@ -781,10 +959,21 @@ out_unregister_notifier:
 /**
  * rodp_netlink_exit() - unregister the family
  *
- * Waits for requests in progress.
+ * Waits for requests in progress, then frees the listeners (no
+ * notification is sent any more: rodp_wq is gone).
  */
 void rodp_netlink_exit(void)
 {
+	struct rodp_listeners *l;
+	unsigned long tgid;
+
 	genl_unregister_family(&rodp_family);
 	netlink_unregister_notifier(&rodp_netlink_nb);
+	xa_for_each(&rodp_listeners, tgid, l) {
+		xa_erase(&rodp_listeners, tgid);
+		put_pid(l->pid);
+		kfree(l);
+	}
+	/* rodp_listeners_free_rcu() is this module's code. */
+	rcu_barrier();
 }

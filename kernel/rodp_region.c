@@ -515,6 +515,43 @@ struct rodp_region *rodp_region_get_bind(struct rodp_proc *proc,
 }
 
 /**
+ * rodp_region_twins() - how many other regions look the same as @region
+ * @region: the region, referenced by the caller
+ *
+ * Counts the other regions of @region's process, live or dead, that are
+ * not implicit children and have the same range, access flags and
+ * device. Notifications carry the count so that a listener that matches
+ * them to its MRs by those fields knows when the match is exact (zero).
+ *
+ * Context: takes @region->proc->lock, so never with that lock held
+ * (rodp_region_fill() may run under it in a dump).
+ *
+ * Return: the number of twins.
+ */
+u32 rodp_region_twins(struct rodp_region *region)
+{
+	struct rodp_proc *proc = region->proc;
+	struct rodp_region *other;
+	u32 twins = 0;
+
+	spin_lock(&proc->lock);
+	for (other = rodp_rtree_iter_first(&proc->tree, region->it_start,
+					   region->it_last);
+	     other;
+	     other = rodp_rtree_iter_next(other, region->it_start,
+					  region->it_last)) {
+		if (other != region && !other->implicit_child &&
+		    other->it_start == region->it_start &&
+		    other->it_last == region->it_last &&
+		    other->access == region->access &&
+		    !strcmp(other->device, region->device))
+			twins++;
+	}
+	spin_unlock(&proc->lock);
+	return twins;
+}
+
+/**
  * rodp_region_put() - drop a reference to a region
  * @region: the region
  *

@@ -3,9 +3,14 @@
  * The library's own connection to rodp.ko, one per process, opened on
  * first use, with two sockets:
  *
- * - the binder: REGION_BIND makes the sending socket the region's
- *   binder, so the region-shrunk and region-dead notifications of this
- *   process's MRs arrive on it, unicast. Only binds are sent on it.
+ * - the binder: it subscribes to the notifications of every region of
+ *   the process (RODP_CMD_EVENTS_SUBSCRIBE) when the first context asks
+ *   for events, so registering an MR needs no round trip; a notification
+ *   names its MR by region id once known, else by device, range and
+ *   access flags, exactly or not at all (rodp_mr_claim_region()). With a
+ *   rodp.ko that predates the subscription, REGION_BIND per MR makes it
+ *   the region's binder instead. Only binds and the subscription are
+ *   sent on it.
  * - the request socket, for everything else (REGION_GET, PREFETCH, ...):
  *   no notification ever arrives on it, so a burst of them can neither
  *   overrun it nor turn a request the kernel carried out into a reported
@@ -55,6 +60,14 @@ struct rodp_ctx *(*rodp_conn_ctx_open)(void) = rodp_open;
 /* Set by the first subscription, cleared only in a forked child (whose
  * copies of the parent's subscriptions cannot be used); atomic. */
 static int rodp_events_on;
+/* rodp.ko accepted the binder socket's RODP_CMD_EVENTS_SUBSCRIBE; cleared
+ * with rodp_events_on; atomic. */
+static int rodp_events_sub;
+
+int rodp_events_subscribed(void)
+{
+	return __atomic_load_n(&rodp_events_sub, __ATOMIC_RELAXED);
+}
 
 static pthread_mutex_t rodp_conn_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rodp_conn *rodp_conn;	/* protected by rodp_conn_lock */
@@ -76,20 +89,31 @@ static int rodp_conn_deliver(struct rodp_conn *c, const void *buf, size_t len,
 			     size_t *used)
 {
 	struct rodp_range *ranges = NULL;
+	enum rodp_ntf_owner who;
+	struct rodp_ntf_key key;
 	struct rodp_event ev;
 	int ret;
 
-	ret = rodp_ntf_parse_ranges(buf, len, c->ctx->family, &ev, used,
-				    &ranges);
+	ret = rodp_ntf_parse_key(buf, len, c->ctx->family, &ev, used,
+				 &ranges, &key);
 	if (ret && ret != ENOMEM)
 		return ret;
+	/* A child umem of an implicit MR is no MR's own region (rodp.ko
+	 * sends none to a subscriber; a bound region never is one). */
+	if (key.implicit_child) {
+		free(ranges);
+		return 0;
+	}
+	who = rodp_mr_claim_region(&ev, &key);
 	/* Without memory for the ranges the old ones stay: prefetch then
 	 * asks for a little more than is live, which the device refuses
 	 * page by page, never less. */
-	if (!ret)
+	if (!ret && (who == RODP_NTF_BOUND_MR || who == RODP_NTF_MATCHED_MR))
 		rodp_mr_set_live_by_region(ev.region_id, ranges,
 					   ev.type == RODP_EVENT_REGION_DEAD ?
 					   0 : ev.live_ranges);
+	else
+		free(ranges);
 	/* The MR is looked up when the event is taken, never here: an MR
 	 * deregistered meanwhile is then NULL, not a dangling pointer. */
 	ev.mr = NULL;
@@ -312,6 +336,7 @@ static void rodp_conn_child(void)
 
 		rodp_conn = NULL;
 		rodp_events_on = 0;
+		rodp_events_sub = 0;
 		if (c->dflt)
 			rodp_evsub_free(c->dflt);
 		nl_socket_free(c->ctx->sock);
@@ -365,18 +390,29 @@ static int rodp_bind_put(struct nl_msg *msg, void *arg)
  */
 #define RODP_BIND_TRIES 4
 
-int rodp_bind_region_matches(const struct rodp_region_info *info,
-			     const char *device, uint64_t addr, uint64_t length,
-			     unsigned int access)
+int rodp_region_key_matches(const char *rdevice, uint64_t raddr,
+			    uint64_t rlength, uint32_t raccess,
+			    const char *device, uint64_t addr, uint64_t length,
+			    unsigned int access)
 {
 	/* The access flags every kernel keeps as given; optional ones
 	 * (IBV_ACCESS_OPTIONAL_RANGE, e.g. relaxed ordering) may be
 	 * dropped on the way. */
 	const uint32_t mandatory = (1u << 20) - 1;
 
-	return info->addr == addr && info->length == length &&
-	       !strncmp(info->device, device, sizeof(info->device)) &&
-	       !((info->access ^ access) & mandatory);
+	/* Both names are IB_DEVICE_NAME_MAX (64) buffers. */
+	return raddr == addr && rlength == length &&
+	       !strncmp(rdevice, device, 64) &&
+	       !((raccess ^ access) & mandatory);
+}
+
+int rodp_bind_region_matches(const struct rodp_region_info *info,
+			     const char *device, uint64_t addr, uint64_t length,
+			     unsigned int access)
+{
+	return rodp_region_key_matches(info->device, info->addr, info->length,
+				       info->access, device, addr, length,
+				       access);
 }
 
 int rodp_bind_entry(const struct rodp_mr_entry *mr, uint64_t *region_id,
@@ -500,8 +536,11 @@ out_errno:
 
 /*
  * ctx's subscriber (the default one for NULL), made on first use. The
- * first subscription in the process binds every MR whose bind was put
- * off, so their events reach it. 0 and *out, or an errno.
+ * first subscription in the process subscribes the binder socket to all
+ * of the process's notifications; a rodp.ko that refuses (older, or
+ * RODP_LISTENERS_MAX sockets of this process already listen) gets a bind
+ * of every MR whose bind was put off instead, so their events reach it.
+ * 0 and *out, or an errno.
  */
 static int rodp_subscribe(struct rodp_ctx *ctx, struct rodp_conn **cp,
 			  struct rodp_evsub **out)
@@ -530,8 +569,14 @@ static int rodp_subscribe(struct rodp_ctx *ctx, struct rodp_conn **cp,
 		*slot = s;
 	}
 	pthread_mutex_unlock(&c->ctx->lock);
-	if (!__atomic_exchange_n(&rodp_events_on, 1, __ATOMIC_RELAXED))
-		rodp_bind_pending();
+	if (!__atomic_exchange_n(&rodp_events_on, 1, __ATOMIC_RELAXED)) {
+		if (!rodp_nl_request(c->ctx, RODP_CMD_EVENTS_SUBSCRIBE, 0,
+				     NULL, NULL, NULL))
+			__atomic_store_n(&rodp_events_sub, 1,
+					 __ATOMIC_RELAXED);
+		else
+			rodp_bind_pending();
+	}
 	*cp = c;
 	*out = s;
 	return 0;
@@ -635,8 +680,14 @@ RODP_EXPORT int rodp_get_event(struct rodp_ctx *ctx, struct rodp_event *event,
 
 	/* Looked up now, after the table lost every MR deregistered with
 	 * rodp_dereg_mr(): never a pointer to a freed MR. */
-	if (ev.type != RODP_EVENT_LOST)
-		ev.mr = rodp_mr_by_region(ev.region_id);
+	if (ev.type != RODP_EVENT_LOST) {
+		uint32_t lkey;
+
+		ev.mr = rodp_mr_by_region_lkey(ev.region_id, &lkey);
+		/* A region matched without a bind has no lkey in rodp.ko. */
+		if (ev.mr && !ev.lkey)
+			ev.lkey = lkey;
+	}
 	RODP_LIB_INC(events);
 	memcpy(event, &ev, event_size < sizeof(ev) ? event_size : sizeof(ev));
 	return 0;

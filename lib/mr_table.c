@@ -287,7 +287,7 @@ int rodp_mr_lookup(struct ibv_mr *mr, struct rodp_mr_entry *copy)
 	return rodp_mr_update(mr, rodp_mr_copy, copy);
 }
 
-struct ibv_mr *rodp_mr_by_region(uint64_t region_id)
+struct ibv_mr *rodp_mr_by_region_lkey(uint64_t region_id, uint32_t *lkey)
 {
 	struct rodp_mr_entry *e;
 	struct ibv_mr *mr = NULL;
@@ -301,10 +301,78 @@ struct ibv_mr *rodp_mr_by_region(uint64_t region_id)
 		for (e = rodp_mr_hash[b]; e; e = e->next)
 			if (e->region_id == region_id && e->pid == self) {
 				mr = e->mr;
+				*lkey = e->lkey;
 				break;
 			}
 	pthread_mutex_unlock(&rodp_mr_lock);
 	return mr;
+}
+
+struct ibv_mr *rodp_mr_by_region(uint64_t region_id)
+{
+	uint32_t lkey;
+
+	return rodp_mr_by_region_lkey(region_id, &lkey);
+}
+
+/*
+ * Whom the notification ev (with key) concerns. By region id first: the MR
+ * bound to it by REGION_BIND or by an earlier notification. Otherwise
+ * (the process subscribed, so its regions are not bound one by one) by
+ * what makes a region an MR's own: this process's one unbound ODP MR with
+ * the notification's device, range and access flags, and only when
+ * rodp.ko says no other region of the process has the same ones (twins
+ * 0). A region with twins, an implicit child, an old module that does
+ * not count twins, or two candidate MRs are never guessed at: ambiguous,
+ * nothing is bound. The matched MR is bound to the region from now on (its
+ * id recorded, RODP_MR_BOUND) so that later notifications and
+ * rodp_get_mr_stats() find it by id: the first notification of a region
+ * is its first change (shrunk, dead or grown), so no live range is missed.
+ */
+enum rodp_ntf_owner rodp_mr_claim_region(const struct rodp_event *ev,
+					 const struct rodp_ntf_key *key)
+{
+	struct rodp_mr_entry *e, *cand = NULL;
+	enum rodp_ntf_owner who = RODP_NTF_NO_MR;
+	pid_t self = rodp_getpid();
+	unsigned int ncand = 0;
+	size_t b;
+
+	if (!ev->region_id)
+		return RODP_NTF_NO_MR;
+	pthread_mutex_lock(&rodp_mr_lock);
+	for (b = 0; b < RODP_MR_BUCKETS; b++)
+		for (e = rodp_mr_hash[b]; e; e = e->next) {
+			if (e->pid != self)
+				continue;
+			if (e->region_id == ev->region_id &&
+			    (e->flags & RODP_MR_BOUND)) {
+				who = RODP_NTF_BOUND_MR;
+				goto out_unlock;
+			}
+			if (key && (e->flags & RODP_MR_ODP) &&
+			    !(e->flags & RODP_MR_BOUND) &&
+			    e->length != SIZE_MAX &&
+			    rodp_region_key_matches(key->device, ev->addr,
+						    ev->length, key->access,
+						    e->device,
+						    (uintptr_t)e->addr,
+						    e->length, e->access)) {
+				cand = e;
+				ncand++;
+			}
+		}
+	if (!ncand)
+		goto out_unlock;
+	who = RODP_NTF_AMBIGUOUS;
+	if (ncand > 1 || key->twins != 0 || key->implicit_child)
+		goto out_unlock;
+	cand->region_id = ev->region_id;
+	cand->flags |= RODP_MR_BOUND;
+	who = RODP_NTF_MATCHED_MR;
+out_unlock:
+	pthread_mutex_unlock(&rodp_mr_lock);
+	return who;
 }
 
 /* Is e the live entry copy was taken from? Compares the copied identity

@@ -139,6 +139,7 @@ const struct nla_policy rodp_attr_policy[RODP_A_MAX + 1] = {
 	[RODP_A_PROBE] = { .type = NLA_NESTED },
 	[RODP_A_RXE_VERSION] = { .type = NLA_STRING },
 	[RODP_A_IMPLICIT_CHILD] = { .type = NLA_U8 },
+	[RODP_A_TWINS] = { .type = NLA_U32 },
 };
 
 int rodp_ntf_parse(const void *buf, size_t len, int family,
@@ -150,6 +151,13 @@ int rodp_ntf_parse(const void *buf, size_t len, int family,
 int rodp_ntf_parse_ranges(const void *buf, size_t len, int family,
 			  struct rodp_event *ev, size_t *msg_len,
 			  struct rodp_range **ranges)
+{
+	return rodp_ntf_parse_key(buf, len, family, ev, msg_len, ranges, NULL);
+}
+
+int rodp_ntf_parse_key(const void *buf, size_t len, int family,
+		       struct rodp_event *ev, size_t *msg_len,
+		       struct rodp_range **ranges, struct rodp_ntf_key *key)
 {
 	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 	struct nlattr *tb[RODP_A_MAX + 1];
@@ -198,6 +206,19 @@ int rodp_ntf_parse_ranges(const void *buf, size_t len, int family,
 		ev->length = nla_get_u64(tb[RODP_A_LENGTH]);
 	ev->live_bytes = live;
 	ev->live_ranges = n;
+	if (key) {
+		memset(key, 0, sizeof(*key));
+		if (tb[RODP_A_DEVICE])
+			nla_strlcpy(key->device, tb[RODP_A_DEVICE],
+				    sizeof(key->device));
+		if (tb[RODP_A_ACCESS])
+			key->access = nla_get_u32(tb[RODP_A_ACCESS]);
+		if (tb[RODP_A_IMPLICIT_CHILD])
+			key->implicit_child =
+				nla_get_u8(tb[RODP_A_IMPLICIT_CHILD]) != 0;
+		key->twins = tb[RODP_A_TWINS] ?
+			     (int64_t)nla_get_u32(tb[RODP_A_TWINS]) : -1;
+	}
 	if (ranges) {
 		*ranges = NULL;
 		if (n) {

@@ -33,8 +33,9 @@ static struct ibv_mr *rodp_verbs_reg(struct ibv_pd *pd,
 
 /*
  * Tracks mr. An ODP MR is bound to its rodp.ko region here only when some
- * context of this process listens for events (they need the binding from
- * the start); otherwise the bind, a netlink round trip that cost more
+ * context of this process listens for events and rodp.ko refused the
+ * process-wide subscription (an older module: the events need the binding
+ * from the start); otherwise the bind, a netlink round trip that cost more
  * than the registration itself, is put off until something needs the
  * region: rodp_get_mr_stats(), rodp.ko's prefetch, a refused prefetch, or
  * the first subscription, which binds every MR still unbound.
@@ -62,9 +63,10 @@ static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
 	e->flags = flags;
 	e->fallback_errno = fallback_errno;
 	e->bind_gen = RODP_BIND_NOT_TRIED;
-	/* Implicit MRs have no single region to bind. */
+	/* Implicit MRs have no single region to bind; a process subscribed
+	 * to all its regions' notifications needs no bind for events. */
 	if ((flags & RODP_MR_ODP) && mr->length != SIZE_MAX &&
-	    rodp_events_wanted()) {
+	    rodp_events_wanted() && !rodp_events_subscribed()) {
 		struct rodp_range *live;
 		uint32_t n;
 

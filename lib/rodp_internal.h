@@ -121,6 +121,21 @@ int rodp_ntf_parse(const void *buf, size_t len, int family,
 int rodp_ntf_parse_ranges(const void *buf, size_t len, int family,
 			  struct rodp_event *ev, size_t *msg_len,
 			  struct rodp_range **ranges);
+/*
+ * What a notification says of its region beyond struct rodp_event: enough
+ * to name the MR it belongs to when the region was never bound (the
+ * process subscribed with RODP_CMD_EVENTS_SUBSCRIBE instead).
+ */
+struct rodp_ntf_key {
+	char device[64];
+	uint32_t access;
+	int implicit_child;
+	int64_t twins;		/* RODP_A_TWINS, -1 when absent */
+};
+/* rodp_ntf_parse_ranges() that also fills *key when key is not NULL. */
+int rodp_ntf_parse_key(const void *buf, size_t len, int family,
+		       struct rodp_event *ev, size_t *msg_len,
+		       struct rodp_range **ranges, struct rodp_ntf_key *key);
 
 /* Reads RODP_PREFETCH_FALLBACK again (at load and every rodp_open()). */
 void rodp_prefetch_env_reload(void);
@@ -230,8 +245,18 @@ int rodp_mr_lookup(struct ibv_mr *mr, struct rodp_mr_entry *copy);
 /* Calls fn on mr's live entry under the table lock: 0, ENOENT, EBADF. */
 int rodp_mr_update(struct ibv_mr *mr,
 		   void (*fn)(struct rodp_mr_entry *e, void *arg), void *arg);
-/* This process's MR bound to region id, or NULL. */
+/* This process's MR bound to region id, or NULL; *lkey its lkey. */
 struct ibv_mr *rodp_mr_by_region(uint64_t region_id);
+struct ibv_mr *rodp_mr_by_region_lkey(uint64_t region_id, uint32_t *lkey);
+/* Whom a region notification concerns (rodp_mr_claim_region()). */
+enum rodp_ntf_owner {
+	RODP_NTF_NO_MR,		/* no MR of this process's library */
+	RODP_NTF_BOUND_MR,	/* the MR bound to its region id */
+	RODP_NTF_MATCHED_MR,	/* an unbound MR, matched exactly: now bound */
+	RODP_NTF_AMBIGUOUS,	/* a candidate, but not provably the one */
+};
+enum rodp_ntf_owner rodp_mr_claim_region(const struct rodp_event *ev,
+					 const struct rodp_ntf_key *key);
 /* A zeroed entry (the thread's spare, or calloc()ed), or NULL. */
 struct rodp_mr_entry *rodp_mr_entry_alloc(void);
 /* Frees an entry rodp_mr_remove() returned, with its live ranges. */
@@ -343,6 +368,14 @@ void rodp_bind_pending(void);
 int rodp_bind_region_matches(const struct rodp_region_info *info,
 			     const char *device, uint64_t addr, uint64_t length,
 			     unsigned int access);
+/* The same check on a region's fields: device, range, access flags. */
+int rodp_region_key_matches(const char *rdevice, uint64_t raddr,
+			    uint64_t rlength, uint32_t raccess,
+			    const char *device, uint64_t addr, uint64_t length,
+			    unsigned int access);
+/* rodp.ko accepted RODP_CMD_EVENTS_SUBSCRIBE: every notification of this
+ * process's regions reaches the library without a bind per MR. */
+int rodp_events_subscribed(void);
 /* Reads region id into *info (+ malloc()ed *ranges) over conn. */
 int rodp_region_get(struct rodp_ctx *conn, uint64_t id,
 		    struct rodp_region_info *info, struct rodp_range **ranges);

@@ -23,8 +23,10 @@
  * "a_us", "b_us" (median time of one operation), "ratio" {"median", "p25",
  * "p75", "min", "max"}, "control" {the same for A/A}}. "module" says
  * whether rodp.ko answered rodp_open() at the start, "subscribed" whether
- * the process listens for events (--subscribed: rodp_get_event_fd() first),
- * which makes librodp bind each MR as it is registered instead of lazily.
+ * the process listens for events (--subscribed: rodp_get_event_fd() first):
+ * librodp then subscribes to all the process's region events once
+ * (RODP_CMD_EVENTS_SUBSCRIBE) and binds no MR; with a rodp.ko that
+ * predates it, librodp binds each MR as it is registered instead.
  * Exit 0; 1 on error; 2 on bad usage; 77 when no ODP device is there.
  */
 #include <config.h>

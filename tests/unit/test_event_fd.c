@@ -5,12 +5,11 @@
  * event to give (it reads the library's socket itself when its queue is
  * empty), and after EAGAIN the descriptor is not readable.
  *
- * rodp.ko is played by a second generic netlink socket of this process
- * (user sockets may unicast to each other): the library's sockets are
- * opened through rodp_conn_ctx_open with that socket as their peer. The
- * fake answers REGION_BIND as rodp.ko does: the region message, then an
- * ACK only when the request carries NLM_F_ACK (netlink_rcv_skb() does
- * exactly that), and sends region notifications to the binding socket.
+ * rodp.ko is played by fake_rodp.c, as a module that predates
+ * EVENTS_SUBSCRIBE (it refuses it): the library binds per MR. The fake
+ * answers REGION_BIND as rodp.ko does: the region message, then an ACK
+ * only when the request carries NLM_F_ACK (netlink_rcv_skb() does exactly
+ * that), and sends region notifications to the binding socket.
  *
  * Broken on purpose, this test fails: with the library's requests
  * carrying libnl's automatic NLM_F_ACK, a bind leaves that ACK in the
@@ -33,129 +32,20 @@
 
 #include "../cunit_run.h"
 #include "../../lib/rodp_internal.h"
+#include "fake_rodp.h"
 
-#define FAKE_FAMILY 0x7e	/* any id the fake and the library agree on */
 #define FAKE_REGION 41
 #define FAKE_ADDR 0x10000ULL
 #define FAKE_LEN (16 * 4096ULL)
 #define FAKE_ACCESS 7u
 #define FAKE_LKEY 0x1234u
 
-static int fake_fd = -1;	/* the fake rodp.ko */
-static uint32_t fake_port;
+static const struct fake_region region = {
+	.id = FAKE_REGION, .addr = FAKE_ADDR, .length = FAKE_LEN,
+	.access = FAKE_ACCESS, .device = "fake0", .lkey = FAKE_LKEY,
+	.twins = -1,
+};
 static uint32_t binder_port;	/* set when the fake answers a bind */
-static int acks_sent;
-
-/* The library's sockets, with the fake as their peer. */
-static struct rodp_ctx *fake_ctx_open(void)
-{
-	struct rodp_ctx *ctx = calloc(1, sizeof(*ctx));
-
-	if (!ctx)
-		return NULL;
-	pthread_mutex_init(&ctx->lock, NULL);
-	ctx->pid = rodp_getpid();
-	ctx->family = FAKE_FAMILY;
-	ctx->sock = nl_socket_alloc();
-	if (!ctx->sock || nl_connect(ctx->sock, NETLINK_GENERIC) < 0) {
-		if (ctx->sock)
-			nl_socket_free(ctx->sock);
-		free(ctx);
-		errno = EPROTO;
-		return NULL;
-	}
-	nl_socket_disable_msg_peek(ctx->sock);
-	nl_socket_set_msg_buf_size(ctx->sock, 65536);
-	nl_socket_set_peer_port(ctx->sock, fake_port);
-	return ctx;
-}
-
-static int fake_send(uint32_t port, struct nl_msg *msg)
-{
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = port };
-	struct nlmsghdr *h = nlmsg_hdr(msg);
-
-	return sendto(fake_fd, h, h->nlmsg_len, 0, (struct sockaddr *)&to,
-		      sizeof(to)) == (ssize_t)h->nlmsg_len ? 0 : -1;
-}
-
-/* A region message as rodp_region_fill() makes it; live: bytes live
- * from the start. */
-static struct nl_msg *fake_region_msg(uint8_t cmd, uint32_t seq,
-				      uint64_t live)
-{
-	struct nl_msg *msg = nlmsg_alloc();
-	struct nlattr *ranges, *one;
-
-	if (!msg || !genlmsg_put(msg, 0, seq, FAKE_FAMILY, 0, 0, cmd, 1))
-		goto fail;
-	if (nla_put_u64(msg, RODP_A_REGION_ID, FAKE_REGION) < 0 ||
-	    nla_put_u32(msg, RODP_A_PID, (uint32_t)getpid()) < 0 ||
-	    nla_put_u64(msg, RODP_A_ADDR, FAKE_ADDR) < 0 ||
-	    nla_put_u64(msg, RODP_A_LENGTH, FAKE_LEN) < 0 ||
-	    nla_put_u32(msg, RODP_A_ACCESS, FAKE_ACCESS) < 0 ||
-	    nla_put_string(msg, RODP_A_DEVICE, "fake0") < 0 ||
-	    nla_put_u32(msg, RODP_A_REGION_STATE,
-			live ? RODP_STATE_LIVE : RODP_STATE_DEAD) < 0 ||
-	    nla_put_u32(msg, RODP_A_LKEY, FAKE_LKEY) < 0)
-		goto fail;
-	ranges = nla_nest_start(msg, RODP_A_REGION_RANGES);
-	if (!ranges)
-		goto fail;
-	if (live) {
-		one = nla_nest_start(msg, RODP_A_RANGE);
-		if (!one || nla_put_u64(msg, RODP_RANGE_START, FAKE_ADDR) < 0 ||
-		    nla_put_u64(msg, RODP_RANGE_LENGTH, live) < 0)
-			goto fail;
-		nla_nest_end(msg, one);
-	}
-	nla_nest_end(msg, ranges);
-	return msg;
-fail:
-	nlmsg_free(msg);
-	return NULL;
-}
-
-/* Answers one request as rodp.ko's REGION_BIND does. */
-static void *fake_kernel(void *arg)
-{
-	char buf[8192];
-	struct sockaddr_nl from;
-	socklen_t fl = sizeof(from);
-	struct nlmsghdr *h = (struct nlmsghdr *)buf;
-	struct nl_msg *reply;
-	ssize_t n;
-
-	(void)arg;
-	n = recvfrom(fake_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-		     &fl);
-	if (n < (ssize_t)NLMSG_HDRLEN || h->nlmsg_type != FAKE_FAMILY)
-		return NULL;
-	binder_port = from.nl_pid;
-	reply = fake_region_msg(RODP_CMD_REGION_BIND, h->nlmsg_seq, FAKE_LEN);
-	if (!reply)
-		return NULL;
-	fake_send(from.nl_pid, reply);
-	nlmsg_free(reply);
-	if (h->nlmsg_flags & NLM_F_ACK) {
-		struct {
-			struct nlmsghdr h;
-			struct nlmsgerr e;
-		} ack = {
-			.h = { .nlmsg_len = sizeof(ack),
-			       .nlmsg_type = NLMSG_ERROR,
-			       .nlmsg_seq = h->nlmsg_seq },
-			.e = { .error = 0, .msg = *h },
-		};
-		struct sockaddr_nl to = { .nl_family = AF_NETLINK,
-					  .nl_pid = from.nl_pid };
-
-		if (sendto(fake_fd, &ack, sizeof(ack), 0,
-			   (struct sockaddr *)&to, sizeof(to)) > 0)
-			acks_sent++;
-	}
-	return NULL;
-}
 
 static int readable(int fd, int ms)
 {
@@ -180,10 +70,12 @@ static int bind_one(void)
 	pthread_t t;
 	int err;
 
-	if (pthread_create(&t, NULL, fake_kernel, NULL))
+	fake_bind_region = region;
+	if (fake_serve(&t))
 		return EAGAIN;
 	err = rodp_bind_entry(&e, &id, &live, &nlive);
-	pthread_join(t, NULL);
+	fake_join(t);
+	binder_port = fake_peer;
 	free(live);
 	if (!err && id != FAKE_REGION)
 		err = EPROTO;
@@ -192,14 +84,24 @@ static int bind_one(void)
 
 static int notify(uint8_t cmd, uint64_t live)
 {
-	struct nl_msg *msg = fake_region_msg(cmd, 0, live);
-	int ret;
+	return fake_notify(binder_port, &region, cmd, live);
+}
 
-	if (!msg)
+/* The first subscriber's EVENTS_SUBSCRIBE, refused as an older rodp.ko
+ * does: 0 when the library asked and took the refusal. */
+static int first_subscriber_fd(void)
+{
+	pthread_t t;
+	int fd;
+
+	fake_subscribe_err = EOPNOTSUPP;
+	if (fake_serve(&t))
 		return -1;
-	ret = fake_send(binder_port, msg);
-	nlmsg_free(msg);
-	return ret;
+	fd = rodp_get_event_fd(NULL);
+	fake_join(t);
+	CU_ASSERT_EQUAL(fake_subscribes, 1);
+	CU_ASSERT_FALSE(rodp_events_subscribed());
+	return fd;
 }
 
 /*
@@ -209,7 +111,7 @@ static int notify(uint8_t cmd, uint64_t live)
 static void test_bind_leaves_fd_quiet(void)
 {
 	struct rodp_event ev;
-	int fd = rodp_get_event_fd(NULL), r;
+	int fd = first_subscriber_fd(), r;
 
 	CU_ASSERT_TRUE_FATAL(fd >= 0);
 	CU_ASSERT_EQUAL_FATAL(bind_one(), 0);
@@ -219,7 +121,7 @@ static void test_bind_leaves_fd_quiet(void)
 	if (r)
 		CU_ASSERT_EQUAL(rodp_get_event(NULL, &ev, sizeof(ev)), 0);
 	CU_ASSERT_EQUAL(r, 0);
-	CU_ASSERT_EQUAL(acks_sent, 0);
+	CU_ASSERT_EQUAL(fake_acks_sent, 0);
 	CU_ASSERT_EQUAL(rodp_get_event(NULL, &ev, sizeof(ev)), EAGAIN);
 	CU_ASSERT_EQUAL(readable(fd, 0), 0);
 }
@@ -326,18 +228,13 @@ int main(void)
 		RODP_TEST(test_two_subscribers),
 		RODP_TEST(test_concurrent_takers),
 	};
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	socklen_t sl = sizeof(sa);
+	int err = fake_rodp_init();
 
-	fake_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (fake_fd < 0 || bind(fake_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockname(fake_fd, (struct sockaddr *)&sa, &sl)) {
+	if (err) {
 		printf("SKIP: no generic netlink socket on this host (errno %d)\n",
-		       errno);
+		       err);
 		return RODP_TEST_SKIP;
 	}
-	fake_port = sa.nl_pid;
-	rodp_conn_ctx_open = fake_ctx_open;
 	return rodp_cunit_run("event_fd", NULL, NULL, tests,
 			      sizeof(tests) / sizeof(tests[0]));
 }

@@ -19,6 +19,9 @@
 /* Multicast group for region-shrunk/region-dead notifications; admin only. */
 #define RODP_MCGRP_EVENTS	"events"
 
+/* RODP_CMD_EVENTS_SUBSCRIBE: listening sockets per process. */
+#define RODP_LISTENERS_MAX	8
+
 /* Policy modes (RODP_A_POLICY). */
 enum rodp_policy {
 	/* Per process only: follow the global mode. */
@@ -207,6 +210,13 @@ enum rodp_attr {
 	 * reached that part of the address space), 0 for an MR's own umem.
 	 */
 	RODP_A_IMPLICIT_CHILD,
+	/*
+	 * u32, in notifications: how many other regions of the owner, not
+	 * implicit children, have the same range, access flags and device.
+	 * A listener (RODP_CMD_EVENTS_SUBSCRIBE) that names its MRs by those
+	 * fields matches exactly only when it is 0.
+	 */
+	RODP_A_TWINS,
 
 	__RODP_A_MAX,
 	RODP_A_MAX = __RODP_A_MAX - 1
@@ -252,6 +262,15 @@ enum rodp_cmd {
 	 * or dead region); a dead region is live again.
 	 */
 	RODP_CMD_REGION_GROWN_NTF,
+	/*
+	 * The sending socket receives, from now until it is closed, the
+	 * notifications of every region of the caller's process except the
+	 * children of implicit ODP MRs, bound or not, with no BIND per MR.
+	 * No attributes. Up to RODP_LISTENERS_MAX sockets per process (each
+	 * gets every notification; ENOSPC past it); subscribing again from
+	 * the same socket is a no-op.
+	 */
+	RODP_CMD_EVENTS_SUBSCRIBE,
 
 	__RODP_CMD_MAX,
 	RODP_CMD_MAX = __RODP_CMD_MAX - 1
