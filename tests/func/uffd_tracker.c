@@ -200,7 +200,12 @@ static bool bad_msg(const struct uffd_tracker *tr, const struct uffd_msg *msg)
  * pages the protection hides runs between a lift that leaves the faulting
  * task asleep and its wake-up, so that the access still cannot have
  * happened; with no answer wanted it cannot run at all (the tracker
- * would fault on its own uffd) and counts nothing wrong.
+ * would fault on its own uffd) and counts nothing wrong. (The faulting
+ * task checks whether it must still wait after queueing the message and
+ * before sleeping, mm/userfaultfd.c handle_userfault(); a tracker that
+ * reads the message in that instant, before the poll wake-up comes, and
+ * lifts first would see the access already done: a failure, never a
+ * false pass.)
  */
 static void first_msg(struct uffd_tracker *tr)
 {
