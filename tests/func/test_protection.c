@@ -31,7 +31,8 @@
  *   and the process spinning unkillably in ibv_modify_qp() (rxe's QP
  *   reset waits for the responder): the tracker lifts the protection
  *   after UFFD_DEADLINE_S whatever happens and the case fails, printing
- *   the kernel stacks of the waiting tasks. RODP_UFFD_NO_ANSWER=1 makes
+ *   the kernel stacks of the waiting tasks (the tracker is shared with
+ *   test_uffd_rwp: uffd_tracker.c). RODP_UFFD_NO_ANSWER=1 makes
  *   the tracker answer nothing (the negative control: it must fail so).
  *   Reads keep working. After UFFDIO_WRITEPROTECT clears the
  *   protection, writes work.
@@ -46,25 +47,21 @@
  */
 #include <config.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/userfaultfd.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../cunit_run.h"
 #include "func_util.h"
+#include "uffd_tracker.h"
 
 /* Older uapi headers than the guest's (7.2) lack the async mode. */
 #ifndef UFFD_FEATURE_WP_ASYNC
@@ -343,230 +340,37 @@ static int uffd_wp(int fd, void *addr, size_t len, bool on)
 	return ioctl(fd, UFFDIO_WRITEPROTECT, &wp);
 }
 
-/* A message waiting on the uffd (none expected: see the header). */
-static bool uffd_has_msg(int fd)
+/* The tracker's lift: UFFDIO_WRITEPROTECT off, waking the faulting task or not. */
+static int uffd_wp_lift(int fd, void *addr, size_t len, bool wake)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct uffdio_writeprotect wp = {
+		.range = { .start = (uintptr_t)addr, .len = len },
+		.mode = wake ? 0 : UFFDIO_WRITEPROTECT_MODE_DONTWAKE,
+	};
 
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+	return ioctl(fd, UFFDIO_WRITEPROTECT, &wp);
 }
 
-/*
- * Whether a device fault on a uffd-wp page waits for the tracker (7.3 and
- * later, see the header) rather than failing: the kernel has
- * hmm_range_fault_unlocked_timeout(), which ib_umem_odp_map_dma_and_lock()
- * uses from 7.3 on.
- */
-static bool uffd_fault_waits(void)
-{
-	static int waits = -1;
-	char line[256];
-	FILE *f;
-
-	if (waits >= 0)
-		return waits;
-	waits = 0;
-	f = fopen("/proc/kallsyms", "r");
-	if (!f)
-		return false;
-	while (!waits && fgets(line, sizeof(line), f))
-		waits = strstr(line, " hmm_range_fault_unlocked_timeout\n") != NULL;
-	fclose(f);
-	return waits;
-}
-
-/* How long a device write may wait on the uffd before the tracker lifts
- * the protection by force (TCG is slow; the answer takes milliseconds). */
-#define UFFD_DEADLINE_S 30
-
-/*
- * The tracker: a thread that reads the uffd's messages while the main
- * thread's device write runs, and answers each by lifting the protection
- * of [lo, +len) (unless told not to). It checks the protected pages
- * still hold the fixture's data when the first message comes: the write
- * has not landed behind its back.
- */
-struct tracker {
-	int fd;
-	char *lo;
-	size_t len;
-	const struct func_fix *f;
-	bool answer;
-	pid_t main_tid;
-	atomic_bool done;		/* the main thread's write returned */
-	/* results, read after the join */
-	unsigned int msgs, bad_msgs;
-	size_t wrong_at_msg;		/* bytes changed at the first message */
-	bool deadline_hit;
+static const struct uffd_tracker_kind uffd_wp_kind = {
+	.flag = UFFD_PAGEFAULT_FLAG_WP,
+	.lift = uffd_wp_lift,
+	.check_needs_lift = false,	/* write-protected pages read fine */
 };
 
-static double mono_now(void)
+/* Bytes of the protected pages that are not the fixture's data any more. */
+static size_t wp_landed(void *arg)
 {
-	struct timespec ts;
+	const struct func_fix *f = arg;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/*
- * Prints a task's kernel stack (root only), each line indented; nothing
- * when it has none to show (a running task's is empty).
- */
-static void print_stack(const char *path, const char *who)
-{
-	char line[256];
-	bool first = true;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (first)
-			printf("\n    kernel stack of %s:", who);
-		first = false;
-		line[strcspn(line, "\n")] = 0;
-		printf("\n      %s", line);
-	}
-	fclose(f);
-}
-
-/* A thread's state letter and its system time in clock ticks. */
-static bool thread_stat(pid_t tid, char *state, unsigned long long *stime)
-{
-	char path[64], buf[1024], *p;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	/* after "pid (comm) ": state, then stime is the 13th field on */
-	p = strrchr(buf, ')');
-	return p && sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %llu",
-			   state, stime) == 2;
-}
-
-/*
- * The main thread (its kernel stack, or, when it is running, whether it
- * spends its time in the kernel: a reset QP waits for its responder in a
- * cond_resched() loop) and every task in handle_userfault().
- */
-static void print_waiters(pid_t main_tid)
-{
-	char path[600], stack[4096], comm[64], who[700], state = '?';
-	unsigned long long st0 = 0, st1 = 0;
-	struct dirent *d, *t;
-	DIR *procs, *tasks;
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)main_tid);
-	print_stack(path, "the test's main thread");
-	if (thread_stat(main_tid, &state, &st0)) {
-		sleep(1);
-		thread_stat(main_tid, &state, &st1);
-		printf("\n    the test's main thread: state %c, %llu of %ld clock ticks in the kernel over the last second",
-		       state, st1 - st0, sysconf(_SC_CLK_TCK));
-		snprintf(path, sizeof(path), "/proc/self/task/%d/syscall",
-			 (int)main_tid);
-		f = fopen(path, "r");
-		if (f) {
-			if (fgets(stack, sizeof(stack), f))
-				printf(", syscall %s", strtok(stack, "\n"));
-			fclose(f);
-		}
-	}
-	procs = opendir("/proc");
-	if (!procs)
-		return;
-	while ((d = readdir(procs))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/task", d->d_name);
-		tasks = opendir(path);
-		if (!tasks)
-			continue;
-		while ((t = readdir(tasks))) {
-			if (t->d_name[0] < '1' || t->d_name[0] > '9')
-				continue;
-			snprintf(path, sizeof(path), "/proc/%s/task/%s/stack",
-				 d->d_name, t->d_name);
-			f = fopen(path, "r");
-			if (!f)
-				continue;
-			n = fread(stack, 1, sizeof(stack) - 1, f);
-			fclose(f);
-			stack[n] = 0;
-			if (!strstr(stack, "handle_userfault"))
-				continue;
-			snprintf(path, sizeof(path), "/proc/%s/task/%s/comm",
-				 d->d_name, t->d_name);
-			comm[0] = 0;
-			f = fopen(path, "r");
-			if (f) {
-				if (!fgets(comm, sizeof(comm), f))
-					comm[0] = 0;
-				comm[strcspn(comm, "\n")] = 0;
-				fclose(f);
-			}
-			snprintf(who, sizeof(who), "task %s (%s), in handle_userfault",
-				 t->d_name, comm);
-			snprintf(path, sizeof(path), "/proc/%s/task/%s/stack",
-				 d->d_name, t->d_name);
-			print_stack(path, who);
-		}
-		closedir(tasks);
-	}
-	closedir(procs);
-}
-
-static void *tracker_main(void *arg)
-{
-	struct tracker *tr = arg;
-	double deadline = mono_now() + UFFD_DEADLINE_S;
-	struct pollfd p = { .fd = tr->fd, .events = POLLIN };
-	uintptr_t lo = (uintptr_t)tr->lo;
-	struct uffd_msg msg;
-
-	while (!atomic_load(&tr->done)) {
-		if (poll(&p, 1, 50) == 1 &&
-		    read(tr->fd, &msg, sizeof(msg)) == (ssize_t)sizeof(msg)) {
-			if (!tr->msgs++)
-				tr->wrong_at_msg = func_check_from(tr->f->buf,
-						(size_t)(tr->lo - (char *)tr->f->buf),
-						tr->len, 1);
-			if (msg.event != UFFD_EVENT_PAGEFAULT ||
-			    !(msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP) ||
-			    msg.arg.pagefault.address < lo ||
-			    msg.arg.pagefault.address >= lo + tr->len)
-				tr->bad_msgs++;
-			if (tr->answer)
-				uffd_wp(tr->fd, tr->lo, tr->len, false);
-		}
-		if (!tr->deadline_hit && mono_now() > deadline) {
-			tr->deadline_hit = true;
-			printf("\n    uffd tracker: the device write has not returned after %d s (%u messages)",
-			       UFFD_DEADLINE_S, tr->msgs);
-			print_waiters(tr->main_tid);
-			printf("\n    uffd tracker: lifting the protection so that it can return");
-			uffd_wp(tr->fd, tr->lo, tr->len, false);
-		}
-	}
-	return NULL;
+	return func_check_from(f->buf, P0 * page, PN * page, 1);
 }
 
 static void uffd_wp_case(uint32_t policy)
 {
-	const char *no_answer = getenv("RODP_UFFD_NO_ANSWER");
 	bool waits = uffd_fault_waits();
 	struct rodp_stats before, after;
-	struct tracker tr;
+	struct uffd_tracker tr;
 	struct func_fix f;
-	pthread_t thread;
 	uint64_t faults;
 	int fd, st;
 
@@ -586,18 +390,17 @@ static void uffd_wp_case(uint32_t policy)
 
 	/* The device write, with the tracker watching the uffd. */
 	memset(&tr, 0, sizeof(tr));
+	tr.kind = &uffd_wp_kind;
 	tr.fd = fd;
 	tr.lo = (char *)f.buf + P0 * page;
 	tr.len = PN * page;
-	tr.f = &f;
-	tr.answer = !(no_answer && *no_answer && strcmp(no_answer, "0"));
-	tr.main_tid = (pid_t)syscall(SYS_gettid);
-	atomic_init(&tr.done, false);
-	CU_ASSERT_EQUAL_FATAL(pthread_create(&thread, NULL, tracker_main, &tr),
-			      0);
+	tr.check = wp_landed;
+	tr.check_arg = &f;
+	tr.access = "write";
+	tr.answer = !uffd_no_answer();
+	CU_ASSERT_EQUAL_FATAL(uffd_tracker_start(&tr), 0);
 	st = func_dev_write(&f, P0, PN, 7);
-	atomic_store(&tr.done, true);
-	pthread_join(thread, NULL);
+	uffd_tracker_stop(&tr);
 	printf(", device write into the protected pages: %s, %u uffd messages (fault %s)%s",
 	       st < 0 ? "no completion" : ibv_wc_status_str(st), tr.msgs,
 	       waits ? "waits for the tracker" : "refused",
