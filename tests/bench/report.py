@@ -3,8 +3,8 @@
 
     tests/bench/report.py [--check] DIR
 
-Reads DIR/raw-loopback.ndjson and, when present, DIR/raw-two-hosts.ndjson
-and DIR/raw-numa.ndjson (M8, see m8.py), written in the guest by
+Reads DIR/raw-loopback.ndjson (I1 in it: see i1.py) and, when present,
+DIR/raw-two-hosts.ndjson and DIR/raw-numa.ndjson (M8, see m8.py), written in the guest by
 tests/bench/guest-suite, and writes
 DIR/results.json (every figure: median, spread, pairs, target, met),
 DIR/report.md and, with gnuplot, DIR/plots/*.svg and *.png.
@@ -23,6 +23,7 @@ from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import m8 as m8mod  # noqa: E402
+import i1 as i1mod  # noqa: E402
 
 PAGE = 4096
 
@@ -522,6 +523,9 @@ def plots(outdir, figs):
     m = m8mod.plot(pdir, figs, gnuplot)
     if m:
         made.append(m)
+    m = i1mod.plot(pdir, figs, gnuplot)
+    if m:
+        made.append(m)
     return made
 
 
@@ -543,6 +547,7 @@ def detail_tables(figs):
         for f in m3:
             out.append(f"| {f['key']} | {f['bytes'] >> 20} MiB | {f['pinned_ms']:.1f} | "
                        f"{f['odp_ms']:.1f} | {fmt(f['figure']['median'])} |")
+    out += i1mod.detail(figs, fmt)
     l1s = [f for f in figs if f.get("id") == "L1"]
     if l1s:
         out += ["", "### L1 in detail: librodp against raw verbs (libcost, one process, A B B A)", "",
@@ -614,6 +619,7 @@ def findings(figs):
                        f"measured churned runs, {c.get('act-skipped', 0)} skipped, "
                        f"{c.get('act-delegated', 0)} delegated.")
     out += m8mod.findings(figs, fmt)
+    out += i1mod.findings(figs, fmt)
     for f in figs:
         if f.get("id") == "L1":
             s = f["figure"]
@@ -652,11 +658,16 @@ def markdown(outdir, figs, made, meta, notes):
             met = f"**not resolved**: {f['why']}"
         elif f.get("loss"):
             met += f" (resolved: {f['why']})"
+        elif f.get("id") == "I1" and s is not None:
+            # No target: judged against its A/A control only.
+            met += (f"; resolved: {f['why']}" if f["resolved"] else
+                    f"; **not resolved**: {f['why']}")
         if s is None and f.get("loss"):
             lines.append(f"| {f['id']} | {f['metric']} | {f['host']} | — | | 0 | {f['target_text']} | {met} |")
             continue
         if s is None:
-            lines.append(f"| {f['id']} | {f['metric']} | {f['host']} | no data | | 0 | {f['target_text']} | **no data** |")
+            why = f": {f['why']}" if f.get("why") else ""
+            lines.append(f"| {f['id']} | {f['metric']} | {f['host']} | no data | | 0 | {f['target_text']} | **no data**{why} |")
             continue
         lines.append(f"| {f['id']} | {f['metric']} | {f['host']} | {fmt(s['median'])} | "
                      f"{fmt(s['min'])} – {fmt(s['max'])} | {s['pairs']} | {f['target_text']} | {met} |")
@@ -699,6 +710,7 @@ def main(argv):
     f5, table = m5(lo, "loopback")
     f5t, table_t = m5(th, "two-hosts")
     figs += f5 + f5t + m6(table, "loopback") + m6(table_t, "two-hosts") + m7(lo) + l1(lo)
+    figs += i1mod.i1(lo, sys.modules[__name__])
     figs += m8mod.m8(nu, sys.modules[__name__])
     made = plots(outdir, figs)
     notes = ""
@@ -717,10 +729,13 @@ def main(argv):
               f"[{fmt(s['min']) if s else ''} – {fmt(s['max']) if s else ''}] "
               f"{f['target_text']}: {f['met']}")
     if check:
-        want = {"M1", "M3", "M4", "M5", "M6", "M7", "M8", "L1"}
+        want = {"M1", "M3", "M4", "M5", "M6", "M7", "M8", "L1", "I1"}
         have = {f["id"] for f in figs if f["figure"]}
         if want - have:
             print(f"report: no figure for {sorted(want - have)}", file=sys.stderr)
+            for f in figs:
+                if f["id"] in want - have and f.get("why"):
+                    print(f"report: {f['id']}: {f['why']}", file=sys.stderr)
             return 1
     return 0
 
