@@ -42,8 +42,8 @@
  *
  * Where the kernel has no RWP (UFFDIO_API refuses UFFD_FEATURE_RWP: every
  * kernel before 7.3, sid's 7.2 included, or CONFIG_USERFAULTFD_RWP off)
- * it exits 77 with that reason; so it is not in sid's `make check` but in
- * the trixie suite of tests/vm/check-guest
+ * it exits 77 with that reason, which tests/vm/capability-skips lists for
+ * sid; it runs in the trixie suite of tests/vm/check-guest
  * (tests/vm/run --kernel trixie -- tests/func/test_uffd_rwp).
  */
 #include <config.h>
