@@ -116,7 +116,6 @@ struct run {
 	uint8_t *inj_region, *inj_child, *inj_loc;	/* the control's copies */
 	struct st_child_report *report;
 	bool gone[ST_PAGES];	/* munmapped or moved since registration */
-	unsigned long read_no[ST_PAGES];	/* last READ of the page: step no + 1 */
 	bool sd_prev[ST_PAGES];	/* soft-dirty at the end of the last step */
 	bool vma_sd;		/* the region's VMA may carry VM_SOFTDIRTY */
 	uint64_t gen;		/* data pattern generations handed out */
@@ -185,7 +184,6 @@ static int region_register(struct run *r)
 		return -1;
 	}
 	memset(r->gone, 0, sizeof(r->gone));
-	memset(r->read_no, 0, sizeof(r->read_no));
 	st_workers_set_base(r->w, r->region);
 	r->regions++;
 	/* A new VMA has VM_SOFTDIRTY; the fill dirtied every PTE too. */
@@ -619,19 +617,7 @@ static int check_stats(struct run *r, const struct st_step *s,
  * before or after the event cannot be known), and from what the kernel
  * reports the model learns which; a gone page nothing touched must stay
  * out, and every page never gone must be in.
- *
- * "Touched" includes an RDMA READ of a recent step: rxe's responder
- * answers a duplicate READ request (the requester retransmitted it when
- * the reply was late, as under a loaded TCG host) by replaying the read
- * from memory (duplicate_request() -> RESPST_READ_REPLY), which faults
- * the pages again, possibly after the READ completed and the page was
- * munmapped and mapped again. Seen under NUMA balancing: a page READ and
- * unmapped in one step was live two steps later. A replay can only come
- * while the requester still retransmits: ST_REPLAY_STEPS steps (1 s or
- * more) bound it. Duplicate WRITE and atomic requests touch no memory.
  */
-#define ST_REPLAY_STEPS 100
-
 static int check_region(struct run *r, const struct st_step *s)
 {
 	bool aware = r->policy == RODP_POLICY_MODE_EVENT_AWARE;
@@ -671,9 +657,7 @@ static int check_region(struct run *r, const struct st_step *s)
 	}
 	for (p = 0; p < ST_PAGES; p++) {
 		bool gone = aware && r->gone[p];
-		bool replay = r->read_no[p] &&
-			      s->no + 1 - r->read_no[p] <= ST_REPLAY_STEPS;
-		bool may = gone && ((p >= first && p <= last) || replay);
+		bool may = gone && p >= first && p <= last;
 
 		any |= live[p];
 		if (truncated && p * r->page + base >=
@@ -700,12 +684,9 @@ static int check_region(struct run *r, const struct st_step *s)
 		return 1;
 	}
 	/* What the device faulted in is live again, until the next munmap. */
-	for (p = 0; p < ST_PAGES; p++)
+	for (p = first; p <= last && p < ST_PAGES; p++)
 		if (live[p])
 			r->gone[p] = false;
-	if (s->op == OP_READ)
-		for (p = first; p <= last && p < ST_PAGES; p++)
-			r->read_no[p] = s->no + 1;
 	return 0;
 }
 
