@@ -100,8 +100,13 @@ const char *func_dev_name(void);
  */
 struct rodp_ctx *func_rodp_open(void);
 
-/* A region as RODP_CMD_REGION_GET reports it. */
-#define FUNC_MAX_RANGES 16
+/*
+ * A region as RODP_CMD_REGION_GET reports it. FUNC_MAX_RANGES holds every
+ * range of the stress's 64-page regions (at most 32 disjoint ones): with
+ * 16, a fragmented live set hid its last pages from the stress's check,
+ * whose model then missed a page the device had faulted in again.
+ */
+#define FUNC_MAX_RANGES 40
 struct func_region {
 	uint64_t id;
 	uint32_t pid;

@@ -618,6 +618,11 @@ static int check_stats(struct run *r, const struct st_step *s,
  * reports the model learns which; a gone page nothing touched must stay
  * out, and every page never gone must be in.
  */
+/* Every live range of a region fits: a page the dump leaves out is one
+ * the model cannot learn about (check_region()'s "truncated"). */
+_Static_assert(FUNC_MAX_RANGES > ST_PAGES / 2,
+	       "a region's live set can hold ST_PAGES / 2 ranges");
+
 static int check_region(struct run *r, const struct st_step *s)
 {
 	bool aware = r->policy == RODP_POLICY_MODE_EVENT_AWARE;
