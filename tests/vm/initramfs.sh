@@ -35,7 +35,10 @@ INIT
 ensure_initrd() {
 	local root=$1 kver=$2 key tmp m base
 	local busybox=${RODP_BUSYBOX:-/bin/busybox}
-	[ -x "$busybox" ] && "$busybox" --list 2>/dev/null | grep -qx switch_root ||
+	# grep reads the whole list (no -q): under pipefail, a grep that
+	# quits at the match can SIGPIPE busybox and fail the check (seen
+	# once in a suite run: "no static busybox" with busybox installed).
+	[ -x "$busybox" ] && "$busybox" --list 2>/dev/null | grep -x switch_root > /dev/null ||
 		die "no static busybox at $busybox (apt-get install busybox-static)"
 	key=$({ initrd_init_script; initrd_modules "$root" "$kver"; sha256sum < "$busybox"; } | sha256sum | cut -c1-12)
 	RODP_INITRD="$RODP_CACHE/initrd-$kver-$key.cpio.gz"
