@@ -43,6 +43,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../rxe_version.h"
 #include "dev.h"
 
 #define ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
@@ -121,20 +122,6 @@ static struct cost measure(struct ibv_pd *pd, enum variant v, size_t len)
 	return c;
 }
 
-/* The version rodp's rdma_rxe declares (rodp.N), or 0 for another one. */
-static unsigned int rxe_rodp_version(void)
-{
-	FILE *f = fopen("/sys/module/rdma_rxe/version", "r");
-	unsigned int n = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "rodp.%u", &n) != 1)
-		n = 0;
-	fclose(f);
-	return n;
-}
-
 /*
  * Returns when the device reports implicit ODP; else exits, saying why:
  * 77 on a driver without it, 1 on rodp's rdma_rxe rodp.6 or later, which
@@ -152,7 +139,7 @@ static void require_implicit(struct ibv_pd *pd)
 	}
 	if (attr.odp_caps.general_caps & IBV_ODP_SUPPORT_IMPLICIT)
 		return;
-	rodp_ver = rxe_rodp_version();
+	rodp_ver = rodp_rxe_version();
 	if (rodp_ver >= 6) {
 		fprintf(stderr, "implicitcost: FAIL: %s reports no IBV_ODP_SUPPORT_IMPLICIT, yet the loaded rdma_rxe is rodp.%u, which has implicit ODP\n",
 			dev, rodp_ver);

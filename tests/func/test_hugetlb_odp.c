@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "../cunit_run.h"
+#include "../rxe_version.h"
 #include "func_util.h"
 
 #define HUGE		(2UL << 20)
@@ -250,20 +251,6 @@ static void test_soft_dirty_event_aware(void)
 	run_soft_dirty(RODP_POLICY_MODE_EVENT_AWARE);
 }
 
-/* The N of the loaded rdma_rxe's "rodp.N" version, 0 if it has none. */
-static unsigned int rxe_rodp_version(void)
-{
-	FILE *f = fopen("/sys/module/rdma_rxe/version", "r");
-	unsigned int n = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "rodp.%u", &n) != 1)
-		n = 0;
-	fclose(f);
-	return n;
-}
-
 /* Exit code when huge page ODP cannot be tested here, else -1. */
 static int probe(void)
 {
@@ -284,7 +271,7 @@ static int probe(void)
 	munmap(p, LEN);
 	if (mr)
 		return -1;
-	if (rxe_rodp_version() >= 7) {
+	if (rodp_rxe_version() >= 7) {
 		printf("hugetlb-odp: FAIL: rdma_rxe rodp.7+ refuses IBV_ACCESS_HUGETLB: %s\n",
 		       strerror(err));
 		return 1;

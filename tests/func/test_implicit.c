@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "../cunit_run.h"
+#include "../rxe_version.h"
 #include "func_util.h"
 
 #define ROUNDS		100
@@ -300,20 +301,6 @@ static void test_implicit_rounds(void)
 		       func_dev_name());
 }
 
-/* 0 unless the loaded rdma_rxe is rodp.6 or later (implicit ODP). */
-static int rxe_has_implicit(void)
-{
-	FILE *f = fopen("/sys/module/rdma_rxe/version", "r");
-	unsigned int n = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "rodp.%u", &n) != 1)
-		n = 0;
-	fclose(f);
-	return n >= 6;
-}
-
 int main(void)
 {
 	static const struct rodp_test tests[] = {
@@ -332,7 +319,8 @@ int main(void)
 		return 1;
 	}
 	if (!(attr.odp_caps.general_caps & IBV_ODP_SUPPORT_IMPLICIT)) {
-		if (rxe_has_implicit()) {
+		/* rodp.6 and later have implicit ODP (patch 0006). */
+		if (rodp_rxe_version() >= 6) {
 			printf("implicit: FAIL: rdma_rxe rodp.6+ does not report IBV_ODP_SUPPORT_IMPLICIT\n");
 			return 1;
 		}
