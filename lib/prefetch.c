@@ -230,6 +230,27 @@ static size_t rodp_plan_pass(struct rodp_plan *p, const struct rodp_mr_entry *e,
 	return n;
 }
 
+/*
+ * The usual request: one range, short enough for one SGE, live as a whole
+ * (the MR's live set unknown, which plans as all live, or one live range
+ * holding it). Its plan is the range itself: the general planner's search
+ * and cutting were a quarter of the library's instructions per prefetch.
+ */
+static int rodp_plan_whole(const struct rodp_plan *p,
+			   const struct rodp_mr_entry *e)
+{
+	const struct rodp_range *r = &p->req[0], *l = e->live;
+
+	if (p->nreq != 1 || r->length > RODP_SGE_MAX_LEN)
+		return 0;
+	if (!e->live_known)
+		return 1;
+	/* The request lies in the MR (checked by the caller): no wrap. */
+	return e->nlive == 1 && l && r->start >= l->start &&
+	       r->start - l->start <= l->length &&
+	       r->length <= l->length - (r->start - l->start);
+}
+
 static void rodp_plan_fn(struct rodp_mr_entry *e, void *arg)
 {
 	struct rodp_plan *p = arg;
@@ -239,7 +260,14 @@ static void rodp_plan_fn(struct rodp_mr_entry *e, void *arg)
 	p->e.access = e->access;
 	p->e.region_id = e->region_id;
 	p->seg = p->inline_seg;
-	n = rodp_plan_pass(p, e, p->seg, RODP_SGE_PER_CALL);
+	if (rodp_plan_whole(p, e)) {
+		p->seg[0] = p->req[0];
+		p->dead = 0;
+		p->bytes = p->req[0].length;
+		n = 1;
+	} else {
+		n = rodp_plan_pass(p, e, p->seg, RODP_SGE_PER_CALL);
+	}
 	if (n == SIZE_MAX) {
 		p->err = EINVAL;
 		return;
@@ -458,7 +486,8 @@ replan:
 		}
 	}
 	/* Counted once, for the plan that was carried out. */
-	RODP_LIB_ADD(prefetch_dead_bytes, acct.dead);
+	if (acct.dead)
+		RODP_LIB_ADD(prefetch_dead_bytes, acct.dead);
 	if (err)
 		RODP_LIB_INC(prefetch_errors);
 	if (known)

@@ -6,8 +6,11 @@
  * statistics say what happened: advise success, advise refusal, a pinned
  * MR, a write prefetch of a read-only MR, nothing live.
  *
+ * The plan itself: what reaches ibv_advise_mr() for a range that is live
+ * as a whole (the fast plan) and for one that is not (the general one).
+ *
  * The provider is a stand-in: a verbs context whose advise_mr answers
- * what the test sets, with no device.
+ * what the test sets and keeps the SGEs it was given, with no device.
  */
 #include <config.h>
 
@@ -27,6 +30,8 @@ static struct ibv_pd fake_pd;
 static struct ibv_mr fake_mr;
 static int advise_answer;
 static unsigned int advise_calls;
+static struct ibv_sge advised[8];
+static uint32_t nadvised;
 
 static int stub_advise(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
 		       uint32_t flags, struct ibv_sge *sg, uint32_t n)
@@ -34,8 +39,8 @@ static int stub_advise(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
 	(void)pd;
 	(void)advice;
 	(void)flags;
-	(void)sg;
-	(void)n;
+	nadvised = n < 8 ? n : 8;
+	memcpy(advised, sg, nadvised * sizeof(*sg));
 	advise_calls++;
 	return advise_answer;
 }
@@ -147,12 +152,79 @@ static void test_no_advise_outcomes(void)
 	CU_ASSERT_EQUAL(advise_calls, before);
 }
 
+/* Sets the MR's live ranges, as an event would; n pairs of page offsets. */
+static void set_live(const unsigned int (*pages)[2], uint32_t n)
+{
+	struct rodp_range *r = calloc(n ? n : 1, sizeof(*r));
+	uint32_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	for (i = 0; i < n; i++) {
+		r[i].start = (uintptr_t)buf + pages[i][0] * PAGE;
+		r[i].length = (pages[i][1] - pages[i][0]) * PAGE;
+	}
+	CU_ASSERT_EQUAL(rodp_mr_set_live(&fake_mr, r, n), 0);
+}
+
+/* One SGE [first, last) in pages was advised, with the MR's lkey. */
+static void assert_one_sge(unsigned int first, unsigned int last)
+{
+	CU_ASSERT_EQUAL(nadvised, 1);
+	CU_ASSERT_EQUAL(advised[0].addr, (uintptr_t)buf + first * PAGE);
+	CU_ASSERT_EQUAL(advised[0].length, (last - first) * PAGE);
+	CU_ASSERT_EQUAL(advised[0].lkey, fake_mr.lkey);
+}
+
+static void test_plan_whole_and_general(void)
+{
+	static const unsigned int all[][2] = { { 0, 16 } };
+	static const unsigned int half[][2] = { { 4, 12 } };
+	static const unsigned int two[][2] = { { 0, 2 }, { 6, 16 } };
+	struct rodp_mr_stats st;
+
+	track(RODP_MR_ODP, IBV_ACCESS_LOCAL_WRITE);
+	advise_answer = 0;
+	/* Live set unknown: all of it, as asked (unaligned too). */
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(&fake_mr, buf + 3 * PAGE, 5 * PAGE, 0), 0);
+	assert_one_sge(3, 8);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(&fake_mr, buf + 10, 100, 0), 0);
+	CU_ASSERT_EQUAL(nadvised, 1);
+	CU_ASSERT_EQUAL(advised[0].addr, (uintptr_t)buf + 10);
+	CU_ASSERT_EQUAL(advised[0].length, 100);
+	/* One live range holding the request. */
+	set_live(all, 1);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(&fake_mr, buf, 16 * PAGE, 0), 0);
+	assert_one_sge(0, 16);
+	/* One live range holding only part of it: the live part only. */
+	set_live(half, 1);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(&fake_mr, buf + 2 * PAGE, 4 * PAGE, 0), 0);
+	assert_one_sge(4, 6);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(&fake_mr, buf + 10 * PAGE, 6 * PAGE, 0), 0);
+	assert_one_sge(10, 12);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(&fake_mr, buf + 4 * PAGE, 8 * PAGE, 0), 0);
+	assert_one_sge(4, 12);
+	/* Two live ranges: each live piece its own SGE. */
+	set_live(two, 2);
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(&fake_mr, buf + PAGE, 7 * PAGE, 0), 0);
+	CU_ASSERT_EQUAL(nadvised, 2);
+	CU_ASSERT_EQUAL(advised[0].addr, (uintptr_t)buf + PAGE);
+	CU_ASSERT_EQUAL(advised[0].length, PAGE);
+	CU_ASSERT_EQUAL(advised[1].addr, (uintptr_t)buf + 6 * PAGE);
+	CU_ASSERT_EQUAL(advised[1].length, 2 * PAGE);
+	st = stats();
+	CU_ASSERT_EQUAL(st.prefetch_advise, 7);
+	/* Dead pages: 2, 4 and 0 of the half-live requests, 4 of the last. */
+	CU_ASSERT_EQUAL(st.prefetch_dead_bytes, 10 * PAGE);
+	untrack();
+}
+
 int main(void)
 {
 	static const struct rodp_test tests[] = {
 		RODP_TEST(test_advise_success_counted_once),
 		RODP_TEST(test_advise_refusal_put_right),
 		RODP_TEST(test_no_advise_outcomes),
+		RODP_TEST(test_plan_whole_and_general),
 	};
 
 	return rodp_cunit_run("prefetch_count", setup, NULL, tests,
