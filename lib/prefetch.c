@@ -230,6 +230,15 @@ static size_t rodp_plan_pass(struct rodp_plan *p, const struct rodp_mr_entry *e,
 	return n;
 }
 
+/* Whether [base, base + size) holds [start, start + len), computed
+ * without forming either end (either may be the top of the space). */
+static int rodp_range_holds(uint64_t base, uint64_t size, uint64_t start,
+			    uint64_t len)
+{
+	return start >= base && start - base <= size &&
+	       len <= size - (start - base);
+}
+
 /*
  * The usual request: one range, short enough for one SGE, live as a whole
  * (the MR's live set unknown, which plans as all live, or one live range
@@ -245,10 +254,8 @@ static int rodp_plan_whole(const struct rodp_plan *p,
 		return 0;
 	if (!e->live_known)
 		return 1;
-	/* The request lies in the MR (checked by the caller): no wrap. */
-	return e->nlive == 1 && l && r->start >= l->start &&
-	       r->start - l->start <= l->length &&
-	       r->length <= l->length - (r->start - l->start);
+	return e->nlive == 1 && l &&
+	       rodp_range_holds(l->start, l->length, r->start, r->length);
 }
 
 static void rodp_plan_fn(struct rodp_mr_entry *e, void *arg)
@@ -339,11 +346,8 @@ static void rodp_plan_bind(struct ibv_mr *mr, struct rodp_plan_mr *pm)
  * address space (an implicit MR: addr 0, length SIZE_MAX). */
 static int rodp_in_mr(const struct ibv_mr *mr, uint64_t start, uint64_t len)
 {
-	uint64_t base = (uintptr_t)mr->addr;
-
-	return len && start >= base && start + len >= start &&
-	       start - base <= mr->length &&
-	       len <= mr->length - (start - base);
+	return len && start + len >= start &&
+	       rodp_range_holds((uintptr_t)mr->addr, mr->length, start, len);
 }
 
 /*
