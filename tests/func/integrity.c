@@ -498,12 +498,25 @@ static double now(void)
 }
 
 /*
+ * How long one operation may take: OP_TIMEOUT_S, or $RODP_FUNC_TIMEOUT_S
+ * when that is longer (the KASAN and lockdep kernel of tests/vm/check-debug
+ * sets it; the other functional tests read it in func_util.c).
+ */
+static double op_timeout_s(void)
+{
+	const char *s = getenv("RODP_FUNC_TIMEOUT_S");
+	double v = s ? strtod(s, NULL) : 0;
+
+	return v > OP_TIMEOUT_S ? v : OP_TIMEOUT_S;
+}
+
+/*
  * Wait for the completion of wr_id on cq.  Returns its status, or -1 on
  * timeout.  Other completions (flushed receives, ...) are dropped.
  */
 static int wait_wc(struct ibv_cq *cq, uint64_t wr_id, struct ibv_wc *out)
 {
-	double deadline = now() + OP_TIMEOUT_S;
+	double deadline = now() + op_timeout_s();
 	struct ibv_wc wc;
 	int n;
 
