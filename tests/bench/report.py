@@ -690,12 +690,19 @@ def markdown(outdir, figs, made, meta, notes):
 
 
 def main(argv):
+    if "-h" in argv or "--help" in argv:
+        print(__doc__)
+        return 0
     check = "--check" in argv
     args = [a for a in argv if a != "--check"]
-    if len(args) != 1:
+    if len(args) != 1 or args[0].startswith("-"):
         print(__doc__, file=sys.stderr)
         return 2
     outdir = args[0]
+    if not os.path.isdir(outdir):
+        print("report.py: %s: not a directory of the suite's results" % outdir,
+              file=sys.stderr)
+        return 2
     lo = load(os.path.join(outdir, "raw-loopback.ndjson"))
     th = load(os.path.join(outdir, "raw-two-hosts.ndjson"))
     nu = load(os.path.join(outdir, "raw-numa.ndjson"))
