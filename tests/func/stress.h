@@ -85,6 +85,7 @@ struct st_step {
 	size_t off, len;	/* byte range in the region */
 	uint64_t add, compare, swap;	/* atomics */
 	unsigned int post_delay_us;
+	bool post_after_fork;	/* post only once the step's fork returned */
 	int nev;
 	struct st_event ev[ST_EV_MAX];
 	/* Results. */

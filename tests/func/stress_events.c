@@ -226,13 +226,14 @@ static void ev_fork(struct st_workers *w, struct st_event *e,
 	marked(e->t[0]);
 	close(fds[0]);
 	if (pid < 0) {
-		e->err = errno;
+		__atomic_store_n(&e->err, errno, __ATOMIC_RELEASE);
 		close(fds[1]);
 		return;
 	}
 	e->child = pid;
 	w->go_fd = fds[1];
-	e->done = true;
+	/* Read by the operation's thread of a steered step (stress_main.c). */
+	__atomic_store_n(&e->done, true, __ATOMIC_RELEASE);
 }
 
 static void ev_clear_refs(struct st_workers *w, struct st_event *e)
