@@ -163,14 +163,18 @@ static void test_prefetch_after_munmap_no_query(void)
 	struct ibv_sge sge[3];
 	struct ibv_mr *mr;
 	char *buf = lt_map(len);
+	int err;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	memset(buf, 1, len);
 	mr = rodp_reg_mr(pd, buf, len, LT_RW, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
 	CU_ASSERT_EQUAL_FATAL(munmap(buf + 4 * PAGE, 8 * PAGE), 0);
-	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf, len, RODP_PREFETCH_F_WRITE),
-			0);
+	err = rodp_prefetch_mr(mr, buf, len, RODP_PREFETCH_F_WRITE);
+	CU_ASSERT_EQUAL(err, 0);
+	if (err)	/* seen once, under the debug kernel only */
+		printf("\n    prefetch after munmap: %s (%s)\n", strerror(err),
+		       rodp_last_error_msg());
 	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf + 5 * PAGE, PAGE, 0), EFAULT);
 
 	sge[0] = (struct ibv_sge){ (uintptr_t)buf, 2 * PAGE, mr->lkey };
@@ -184,7 +188,11 @@ static void test_prefetch_after_munmap_no_query(void)
 	sge[1].lkey++;
 	CU_ASSERT_EQUAL(rodp_prefetch_mr_sg(mr, sge, 3, 0), EINVAL);
 
-	CU_ASSERT_EQUAL(rodp_get_mr_stats(mr, &st, sizeof(st)), 0);
+	err = rodp_get_mr_stats(mr, &st, sizeof(st));
+	CU_ASSERT_EQUAL(err, 0);
+	if (err)
+		printf("\n    rodp_get_mr_stats: %s (%s)\n", strerror(err),
+		       rodp_last_error_msg());
 	CU_ASSERT_EQUAL(st.prefetch_calls, 4);
 	if (lt_advise_works()) {
 		CU_ASSERT_EQUAL(st.prefetch_advise, 3);
