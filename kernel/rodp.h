@@ -144,7 +144,8 @@ struct rodp_proc {
  * @releasing: ib_umem_odp_release() was entered; no new @inflight users
  * @bound: @lkey and @binder are valid
  * @lkey: MR lkey given by REGION_BIND
- * @binder: netlink portid of the binding socket, 0 if none
+ * @binder: netlink portid of the binding socket, 0 if none; held in
+ *	rodp_portid.c while set (dropped when cleared, and at free)
  * @ntf_pending: RODP_NTF_* bits not yet sent by @ntf_work
  * @ntf_work: sends the notifications, on rodp_wq
  * @inflight: rodp prefetches using @umem; release waits for zero on @wq
@@ -296,6 +297,11 @@ void rodp_attach_state(struct rodp_attach_state *st);
 int rodp_netlink_init(void);
 void rodp_netlink_exit(void);
 void rodp_netlink_notify(struct rodp_region *region, u8 cmd);
+
+/* rodp_portid.c */
+void rodp_portid_hold(u32 portid);
+void rodp_portid_put(u32 portid);
+bool rodp_portid_maybe_held(u32 portid);
 
 /* rodp_prefetch (in rodp_attach.c, it needs the release barrier) */
 long rodp_prefetch(struct rodp_region *region, u64 addr, u64 length,

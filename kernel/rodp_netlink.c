@@ -61,10 +61,11 @@ static const struct genl_multicast_group rodp_mcgrps[] = {
  *	entry left by a process that exited (its socket passed on or
  *	inherited) never reaches a later process with the same tgid, which
  *	replaces the entry when it subscribes; constant
- * @portid: the sockets, 0 for a free slot; written under
- *	rodp_listeners_mutex with WRITE_ONCE(), read under RCU with
- *	READ_ONCE() (a reader that races with a change sends to the old or
- *	the new socket, both the process's own; a closed one refuses it)
+ * @portid: the sockets, 0 for a free slot, each held in rodp_portid.c;
+ *	written under rodp_listeners_mutex with WRITE_ONCE(), read under
+ *	RCU with READ_ONCE() (a reader that races with a change sends to
+ *	the old or the new socket, both the process's own; a closed one
+ *	refuses it)
  * @rcu: freed after a grace period, when its last slot is emptied
  *
  * An entry leaves when the last of its sockets is released
@@ -127,12 +128,17 @@ static void rodp_listeners_forget(u32 portid)
 	bool empty;
 	int i;
 
+	/* Most sockets never subscribed: no walk for them. */
+	if (!rodp_portid_maybe_held(portid))
+		return;
 	mutex_lock(&rodp_listeners_mutex);
 	xa_for_each(&rodp_listeners, tgid, l) {
 		empty = true;
 		for (i = 0; i < RODP_LISTENERS_MAX; i++) {
-			if (l->portid[i] == portid)
+			if (l->portid[i] == portid) {
 				WRITE_ONCE(l->portid[i], 0);
+				rodp_portid_put(portid);
+			}
 			if (l->portid[i])
 				empty = false;
 		}
@@ -536,7 +542,11 @@ static int rodp_nl_region_bind_doit(struct sk_buff *skb, struct genl_info *info)
 	spin_lock(&region->lock);
 	region->bound = true;
 	region->lkey = nla_get_u32(info->attrs[RODP_A_LKEY]);
-	region->binder = info->snd_portid;
+	if (region->binder != info->snd_portid) {
+		rodp_portid_put(region->binder);
+		rodp_portid_hold(info->snd_portid);
+		region->binder = info->snd_portid;
+	}
 	spin_unlock(&region->lock);
 
 	ret = rodp_reply_region(info, region);
@@ -581,6 +591,7 @@ static int rodp_nl_events_subscribe_doit(struct sk_buff *skb,
 			goto out_unlock;
 		}
 		WRITE_ONCE(l->portid[slot], portid);
+		rodp_portid_hold(portid);
 		goto out_unlock;
 	}
 
@@ -597,9 +608,13 @@ static int rodp_nl_events_subscribe_doit(struct sk_buff *skb,
 		kfree(l);
 		goto out_unlock;
 	}
+	rodp_portid_hold(portid);
 	ret = 0;
-	if (stale)
+	if (stale) {
+		for (i = 0; i < RODP_LISTENERS_MAX; i++)
+			rodp_portid_put(stale->portid[i]);
 		call_rcu(&stale->rcu, rodp_listeners_free_rcu);
+	}
 out_unlock:
 	mutex_unlock(&rodp_listeners_mutex);
 	return ret;
@@ -966,11 +981,14 @@ void rodp_netlink_exit(void)
 {
 	struct rodp_listeners *l;
 	unsigned long tgid;
+	int i;
 
 	genl_unregister_family(&rodp_family);
 	netlink_unregister_notifier(&rodp_netlink_nb);
 	xa_for_each(&rodp_listeners, tgid, l) {
 		xa_erase(&rodp_listeners, tgid);
+		for (i = 0; i < RODP_LISTENERS_MAX; i++)
+			rodp_portid_put(l->portid[i]);
 		put_pid(l->pid);
 		kfree(l);
 	}

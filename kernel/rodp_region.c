@@ -292,6 +292,8 @@ struct rodp_region *rodp_region_alloc(gfp_t gfp)
 
 static void rodp_region_free(struct rodp_region *region)
 {
+	/* The last reference: no one reads or writes @binder any more. */
+	rodp_portid_put(region->binder);
 	rodp_live_destroy(&region->live);
 	if (region->proc)
 		rodp_proc_put(region->proc);
@@ -702,13 +704,18 @@ void rodp_region_unbind_portid(u32 portid)
 	struct rodp_proc *proc;
 	unsigned long tgid;
 
+	/* Most sockets never bound a region: no walk for them. */
+	if (!rodp_portid_maybe_held(portid))
+		return;
 	xa_lock(&rodp_procs);
 	xa_for_each(&rodp_procs, tgid, proc) {
 		spin_lock(&proc->lock);
 		list_for_each_entry(region, &proc->regions, proc_node) {
 			spin_lock(&region->lock);
-			if (region->binder == portid)
+			if (region->binder == portid) {
 				region->binder = 0;
+				rodp_portid_put(portid);
+			}
 			spin_unlock(&region->lock);
 		}
 		spin_unlock(&proc->lock);

@@ -7,6 +7,8 @@
  *   process's regions, once, bound or not, with the twins count;
  * - the command takes no attribute; at most RODP_LISTENERS_MAX sockets
  *   per process (ENOSPC), and a closed socket's slot is free again;
+ * - a released socket is forgotten as binder and listener: a new socket
+ *   on its portid gets nothing of the old one's;
  * - librodp, subscribed, binds nothing and still names the MR of each
  *   event exactly: never a plain ibv_reg_mr() MR's region over the same
  *   buffer (other flags, or the very same ones: then no MR at all), and
@@ -16,6 +18,8 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <linux/genetlink.h>
 #include <linux/rodp.h>
 
@@ -27,23 +31,15 @@
 
 static int family;
 
-/* Sends EVENTS_SUBSCRIBE on nl (with attr_pid, an attribute it must
- * refuse); returns the kernel's answer, 0 or a negative errno. */
-static int subscribe(struct nl_raw *nl, bool attr_pid)
+/* Sends the request in buf (off bytes, its genl header filled in) on nl
+ * with NLM_F_ACK; returns the kernel's answer, 0 or a negative errno.
+ * Replies before the ACK are skipped. */
+static int request(struct nl_raw *nl, char *buf, size_t off)
 {
-	char buf[256], reply[1024];
 	struct nlmsghdr *h = (struct nlmsghdr *)buf;
-	struct genlmsghdr *g = NLMSG_DATA(h);
-	size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
-	uint32_t pid = (uint32_t)getpid();
+	char reply[4096];
 	int n;
 
-	memset(buf, 0, sizeof(buf));
-	g->cmd = RODP_CMD_EVENTS_SUBSCRIBE;
-	g->version = RODP_FAMILY_VERSION;
-	if (attr_pid && !nl_raw_put(buf, sizeof(buf), &off, RODP_A_PID, &pid,
-				    sizeof(pid)))
-		return -EMSGSIZE;
 	h->nlmsg_len = (uint32_t)off;
 	h->nlmsg_type = (uint16_t)family;
 	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -58,6 +54,24 @@ static int subscribe(struct nl_raw *nl, bool attr_pid)
 		if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_seq == nl->seq)
 			return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
 	}
+}
+
+/* Sends EVENTS_SUBSCRIBE on nl (with attr_pid, an attribute it must
+ * refuse); returns the kernel's answer, 0 or a negative errno. */
+static int subscribe(struct nl_raw *nl, bool attr_pid)
+{
+	char buf[256];
+	struct genlmsghdr *g = NLMSG_DATA((struct nlmsghdr *)buf);
+	size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
+	uint32_t pid = (uint32_t)getpid();
+
+	memset(buf, 0, sizeof(buf));
+	g->cmd = RODP_CMD_EVENTS_SUBSCRIBE;
+	g->version = RODP_FAMILY_VERSION;
+	if (attr_pid && !nl_raw_put(buf, sizeof(buf), &off, RODP_A_PID, &pid,
+				    sizeof(pid)))
+		return -EMSGSIZE;
+	return request(nl, buf, off);
 }
 
 struct ntf {
@@ -178,6 +192,101 @@ static void test_subscribe_rules(void)
 	CU_ASSERT_EQUAL(again, ok);
 	for (i = 0; i < ok; i++)
 		nl_raw_close(&s[i]);
+}
+
+/* BIND of [addr, addr + len) with lkey on nl; 0 or the negative errno. */
+static int bind_region(struct nl_raw *nl, uint64_t addr, uint64_t len,
+		       uint32_t lkey)
+{
+	char buf[256];
+	struct genlmsghdr *g = NLMSG_DATA((struct nlmsghdr *)buf);
+	size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
+
+	memset(buf, 0, sizeof(buf));
+	g->cmd = RODP_CMD_REGION_BIND;
+	g->version = RODP_FAMILY_VERSION;
+	if (!nl_raw_put(buf, sizeof(buf), &off, RODP_A_ADDR, &addr, 8) ||
+	    !nl_raw_put(buf, sizeof(buf), &off, RODP_A_LENGTH, &len, 8) ||
+	    !nl_raw_put(buf, sizeof(buf), &off, RODP_A_LKEY, &lkey, 4))
+		return -EMSGSIZE;
+	return request(nl, buf, off);
+}
+
+/* A socket bound to this very portid (as any local program may ask for
+ * one that is free): -1 when it cannot be had. */
+static int open_at_portid(uint32_t portid)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_pid = portid };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The next notification of addr on fd within ms: 1, else 0. */
+static int fd_got_ntf(int fd, uint64_t addr, int ms)
+{
+	struct nl_raw nl = { .fd = fd };
+	struct ntf n;
+
+	return next_ntf(&nl, addr, &n, ms);
+}
+
+/*
+ * A released socket is forgotten as a binder and as a listener: a new
+ * socket that takes the same portid gets none of the old one's
+ * notifications, while a socket still subscribed gets each (the control
+ * that they were sent). rodp.ko skips this forgetting for sockets it never
+ * remembered; a socket it did must never be mistaken for one of those.
+ */
+static void test_released_socket_forgotten(void)
+{
+	const size_t len = 8 * PAGE;
+	struct sockaddr_nl me = { .nl_family = AF_NETLINK };
+	socklen_t ml = sizeof(me);
+	struct nl_raw a, ctl;
+	struct ibv_mr *mr;
+	struct ntf n;
+	int round, fd;
+	char *buf = lt_map(len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_EQUAL_FATAL(nl_raw_open(&ctl), 0);
+	CU_ASSERT_EQUAL(subscribe(&ctl, false), 0);
+	mr = ibv_reg_mr(pd, buf, len, ODP_RW);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+	/* Round 0: a binds the region; round 1: a subscribes. */
+	for (round = 0; round < 2; round++) {
+		CU_ASSERT_EQUAL_FATAL(nl_raw_open(&a), 0);
+		CU_ASSERT_EQUAL_FATAL(getsockname(a.fd, (struct sockaddr *)&me,
+						  &ml), 0);
+		if (round == 0) {
+			CU_ASSERT_EQUAL(bind_region(&a, (uintptr_t)buf, len,
+						    mr->lkey), 0);
+		} else {
+			CU_ASSERT_EQUAL(subscribe(&a, false), 0);
+		}
+		/* a is remembered: it gets the notification. */
+		CU_ASSERT_EQUAL_FATAL(munmap(buf + 2 * round * PAGE, PAGE), 0);
+		CU_ASSERT_EQUAL(next_ntf(&a, (uintptr_t)buf, &n, 5000), 1);
+		CU_ASSERT_EQUAL(next_ntf(&ctl, (uintptr_t)buf, &n, 5000), 1);
+		nl_raw_close(&a);
+		fd = open_at_portid(me.nl_pid);
+		CU_ASSERT_TRUE_FATAL(fd >= 0);
+		CU_ASSERT_EQUAL_FATAL(munmap(buf + (2 * round + 1) * PAGE,
+					     PAGE), 0);
+		CU_ASSERT_EQUAL(next_ntf(&ctl, (uintptr_t)buf, &n, 5000), 1);
+		printf("\n    round %d (%s): portid %u reused", round,
+		       round ? "listener" : "binder", me.nl_pid);
+		CU_ASSERT_EQUAL(fd_got_ntf(fd, (uintptr_t)buf, 1000), 0);
+		close(fd);
+	}
+	CU_ASSERT_EQUAL(ibv_dereg_mr(mr), 0);
+	nl_raw_close(&ctl);
+	munmap(buf + 4 * PAGE, len - 4 * PAGE);
 }
 
 /* The same device, range and flags twice in the process: each
@@ -386,6 +495,7 @@ int main(void)
 	static const struct rodp_test tests[] = {
 		RODP_TEST(test_two_subscribers_each_delivered),
 		RODP_TEST(test_subscribe_rules),
+		RODP_TEST(test_released_socket_forgotten),
 		RODP_TEST(test_twins_counted),
 		RODP_TEST(test_lib_names_mrs_exactly),
 		RODP_TEST(test_lib_two_devices),
