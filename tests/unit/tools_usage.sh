@@ -82,8 +82,15 @@ else
 	check 3 "rodp status without rodp.ko" "$tools/rodp" status
 fi
 so=$tools/.libs/librodp-preload.so
-want="ibv_dereg_mr ibv_reg_mr ibv_reg_mr_iova ibv_reg_mr_iova2 ibv_rereg_mr"
-grep -q HAVE_DECL_IBV_REG_MR_EX\ 1 ../../config.h && want="ibv_dereg_mr ibv_reg_mr ibv_reg_mr_ex ibv_reg_mr_iova ibv_reg_mr_iova2 ibv_rereg_mr"
+# What the rdma-core built against lets it interpose (config.h, as
+# tools/preload/interpose.c decides): ibv_reg_mr_ex from rdma-core 60,
+# ibv_reg_buf_mr (PRELOAD_BUF) from 65.
+have() { grep -q "^#define $1 1\$" ../../config.h; }
+want="ibv_dereg_mr ibv_reg_mr"
+have HAVE_DECL_IBV_REG_BUF_MR && have HAVE_DECL_IBV_EXPORT_BUF_DMABUF_FD &&
+	have HAVE_DECL_IBV_REG_MR_MASK_BUF && want="ibv_dereg_mr ibv_reg_buf_mr ibv_reg_mr"
+have HAVE_DECL_IBV_REG_MR_EX && want="$want ibv_reg_mr_ex"
+want="$want ibv_reg_mr_iova ibv_reg_mr_iova2 ibv_rereg_mr"
 got=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' | sort | tr '\n' ' ')
 if [ "$got" = "$want " ]; then
 	echo "ok - librodp-preload.so exports exactly: $got"
