@@ -149,17 +149,10 @@ static void test_prefetch_dead_ranges(void)
 	CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
 }
 
-/*
- * The live ranges come from the region events, not from a query per
- * prefetch: after a munmap, with no rodp_get_mr_stats() in between, the
- * hole is skipped (from the SHRUNK event, or, if it has not arrived yet,
- * from the one refresh the device's refusal triggers) and the rest is
- * prefetched; the SGE-list call plans each of its ranges the same way.
- */
 /* After a failure seen under the debug kernel only: whether rodp.ko
  * missed the MR's creation (a region it never had explains every failed
- * call of the test below). */
-static void lt_print_attach_counters(void)
+ * call of test_prefetch_after_munmap_no_query). */
+static void print_attach_counters(void)
 {
 	struct rodp_stats g;
 	int err = rodp ? rodp_get_stats(rodp, 0, &g, sizeof(g)) : ENODEV;
@@ -174,6 +167,13 @@ static void lt_print_attach_counters(void)
 		       (unsigned long long)g.wrap_full);
 }
 
+/*
+ * The live ranges come from the region events, not from a query per
+ * prefetch: after a munmap, with no rodp_get_mr_stats() in between, the
+ * hole is skipped (from the SHRUNK event, or, if it has not arrived yet,
+ * from the one refresh the device's refusal triggers) and the rest is
+ * prefetched; the SGE-list call plans each of its ranges the same way.
+ */
 static void test_prefetch_after_munmap_no_query(void)
 {
 	const size_t len = 16 * PAGE;
@@ -193,7 +193,7 @@ static void test_prefetch_after_munmap_no_query(void)
 	if (err) {	/* seen once, under the debug kernel only */
 		printf("\n    prefetch after munmap: %s (%s)\n", strerror(err),
 		       rodp_last_error_msg());
-		lt_print_attach_counters();
+		print_attach_counters();
 	}
 	CU_ASSERT_EQUAL(rodp_prefetch_mr(mr, buf + 5 * PAGE, PAGE, 0), EFAULT);
 
