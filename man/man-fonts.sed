@@ -1,7 +1,7 @@
 # pandoc 2.x's man writer probes for a constant-width bold font (\f[CB])
-# and sets code blocks in \f[C]; groff 1.23's terminal devices have
-# neither and warn on each (lintian: groff-message). Terminal rendering
-# is what the probe chose anyway: inline code in bold, blocks in roman.
+# and sets code blocks in \f[C]; groff's terminal devices (1.23 and
+# later) have neither and warn on each (lintian: groff-message). Inline
+# code is set in bold, as the probe chose on a terminal, blocks in roman.
 /^\.ie "\\f\[CB\]x\\f\[\]"x" \\{\\$/,/^\.\\}$/d
 /^\.el \\{\\$/,/^\.\\}$/c\
 .ftr V B\
