@@ -141,7 +141,9 @@ struct rodp_proc {
  *	device fault or prefetch that mapped part of the umem adds it back
  * @state: enum rodp_region_state: RODP_REGION_DEAD exactly while @live
  *	has no range
- * @releasing: ib_umem_odp_release() was entered; no new @inflight users
+ * @releasing: ib_umem_odp_release() was entered; no new @inflight users,
+ *	and @ntf_work sends nothing more (every notification of a region is
+ *	queued on its receivers before its MR's destruction returns)
  * @bound: @lkey and @binder are valid
  * @lkey: MR lkey given by REGION_BIND
  * @binder: netlink portid of the binding socket, 0 if none; held in

@@ -267,9 +267,18 @@ static noinline void rodp_release_hook(struct ib_umem_odp *umem)
 		return;
 	}
 
+	/*
+	 * Notifications queued so far go out now; none after @releasing is
+	 * set (rodp_region_ntf_work()); the second flush waits for a work
+	 * that read @releasing still clear. So every notification of the
+	 * region reaches its receivers before the MR's destruction returns,
+	 * never after, when a new MR may have the same range.
+	 */
+	flush_work(&region->ntf_work);
 	spin_lock(&region->lock);
 	region->releasing = true;
 	spin_unlock(&region->lock);
+	flush_work(&region->ntf_work);
 	wait_event(region->wq, !atomic_read(&region->inflight));
 
 	/* From here the probes pass this umem through untouched. */

@@ -232,24 +232,34 @@ static void rodp_region_ntf_work(struct work_struct *work)
 	struct rodp_region *region =
 		container_of(work, struct rodp_region, ntf_work);
 	unsigned long pending;
-	bool dead;
+	bool dead, going;
 
 	spin_lock(&region->lock);
 	pending = region->ntf_pending;
 	region->ntf_pending = 0;
 	dead = region->state == RODP_REGION_DEAD;
+	/*
+	 * Once the release began the MR is going: a late message would
+	 * reach its receivers after the MR's destruction returned, when
+	 * the same buffer may be registered again and the library could
+	 * take it for the new MR's (rodp_release_hook() flushes this work
+	 * on both sides of setting @releasing).
+	 */
+	going = region->releasing;
 	spin_unlock(&region->lock);
 
 	/*
 	 * The message carries the ranges as they are now, so one message
 	 * says everything; its command names the latest change.
 	 */
-	if (dead)
-		rodp_region_notify(region, RODP_CMD_REGION_DEAD_NTF);
-	else if (pending & BIT(RODP_NTF_GROWN))
-		rodp_region_notify(region, RODP_CMD_REGION_GROWN_NTF);
-	else if (pending)
-		rodp_region_notify(region, RODP_CMD_REGION_SHRUNK_NTF);
+	if (!going) {
+		if (dead)
+			rodp_region_notify(region, RODP_CMD_REGION_DEAD_NTF);
+		else if (pending & BIT(RODP_NTF_GROWN))
+			rodp_region_notify(region, RODP_CMD_REGION_GROWN_NTF);
+		else if (pending)
+			rodp_region_notify(region, RODP_CMD_REGION_SHRUNK_NTF);
+	}
 
 	rodp_region_put(region);
 }

@@ -236,6 +236,19 @@ unsigned int rodp_libconn_gen(void)
 	return __atomic_load_n(&rodp_conn_gen, __ATOMIC_RELAXED);
 }
 
+int rodp_libconn_exists(void)
+{
+	return __atomic_load_n(&rodp_conn, __ATOMIC_ACQUIRE) != NULL;
+}
+
+/* Draining reads of the binder socket begun so far (atomic). */
+static uint64_t rodp_read_seq;
+
+uint64_t rodp_libconn_read_seq(void)
+{
+	return __atomic_load_n(&rodp_read_seq, __ATOMIC_SEQ_CST);
+}
+
 /*
  * How often a prefetch reads pending region events itself. Events are read
  * anyway by every bind on the connection and by rodp_get_event(); a
@@ -629,6 +642,10 @@ static void rodp_conn_drain(struct rodp_conn *c)
 {
 	static __thread char buf[32768];
 	int fd = nl_socket_get_fd(c->ctx->sock);
+	/* Begun after every deregistration whose tombstone has a smaller
+	 * sequence returned: what those regions sent is read by the time
+	 * the socket is empty. */
+	uint64_t seq = __atomic_add_fetch(&rodp_read_seq, 1, __ATOMIC_SEQ_CST);
 
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -642,6 +659,8 @@ static void rodp_conn_drain(struct rodp_conn *c)
 			}
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				rodp_mr_tomb_sweep(seq);
 			return;		/* EAGAIN: empty */
 		}
 		while (off < (size_t)n) {

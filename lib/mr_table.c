@@ -133,20 +133,49 @@ static void rodp_mr_free_stale(struct rodp_mr_entry *stale)
 
 struct rodp_mr_entry *rodp_mr_remove(struct ibv_mr *mr, int *err)
 {
+	return rodp_mr_remove_buried(mr, err, NULL);
+}
+
+struct rodp_mr_entry *rodp_mr_remove_buried(struct ibv_mr *mr, int *err,
+					    int *tomb)
+{
 	struct rodp_mr_entry **pp, *e = NULL, *stale;
 
+	if (tomb)
+		*tomb = RODP_NO_TOMB;
 	pthread_mutex_lock(&rodp_mr_lock);
 	pp = rodp_mr_find(mr, err, &stale);
 	if (pp) {
 		e = *pp;
 		*pp = e->next;
 		e->next = NULL;
+		/* In the same hold as the removal: no read of the socket
+		 * sees the entry gone and the tombstone not yet there. */
+		if (tomb && (e->flags & RODP_MR_ODP) && e->length != SIZE_MAX &&
+		    rodp_libconn_exists())
+			*tomb = rodp_tomb_open(e);
 	}
 	pthread_mutex_unlock(&rodp_mr_lock);
 	rodp_mr_free_stale(stale);
 	if (e)
 		RODP_LIB_DEC(mrs_tracked);
 	return e;
+}
+
+void rodp_mr_unbury(int tomb, int deregistered)
+{
+	if (tomb == RODP_NO_TOMB)
+		return;
+	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_tomb_close(tomb, deregistered, rodp_libconn_read_seq());
+	pthread_mutex_unlock(&rodp_mr_lock);
+}
+
+void rodp_mr_tomb_sweep(uint64_t read_seq)
+{
+	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_tomb_sweep(read_seq);
+	pthread_mutex_unlock(&rodp_mr_lock);
 }
 
 int rodp_mr_update(struct ibv_mr *mr,
@@ -323,8 +352,10 @@ struct ibv_mr *rodp_mr_by_region(uint64_t region_id)
  * the notification's device, range and access flags, and only when
  * rodp.ko says no other region of the process has the same ones (twins
  * 0). A region with twins, an implicit child, an old module that does
- * not count twins, or two candidate MRs are never guessed at: ambiguous,
- * nothing is bound. The matched MR is bound to the region from now on (its
+ * not count twins, two candidate MRs, or a deregistered MR with the same
+ * key whose region's last messages may be this one (mr_tomb.c) are never
+ * guessed at: ambiguous, nothing is bound. A notification naming an lkey
+ * (its region is bound) matches only the MR with that lkey. The matched MR is bound to the region from now on (its
  * id recorded, RODP_MR_BOUND) so that later notifications and
  * rodp_get_mr_stats() find it by id: the first notification of a region
  * is its first change (shrunk, dead or grown), so no live range is missed.
@@ -350,9 +381,12 @@ enum rodp_ntf_owner rodp_mr_claim_region(const struct rodp_event *ev,
 				who = RODP_NTF_BOUND_MR;
 				goto out_unlock;
 			}
+			/* A region bound to an MR names its lkey: another
+			 * MR's region, however alike, is not this one's. */
 			if (key && (e->flags & RODP_MR_ODP) &&
 			    !(e->flags & RODP_MR_BOUND) &&
 			    e->length != SIZE_MAX &&
+			    (!ev->lkey || ev->lkey == e->lkey) &&
 			    rodp_region_key_matches(key->device, ev->addr,
 						    ev->length, key->access,
 						    e->device,
@@ -365,7 +399,8 @@ enum rodp_ntf_owner rodp_mr_claim_region(const struct rodp_event *ev,
 	if (!ncand)
 		goto out_unlock;
 	who = RODP_NTF_AMBIGUOUS;
-	if (ncand > 1 || key->twins != 0 || key->implicit_child)
+	if (ncand > 1 || key->twins != 0 || key->implicit_child ||
+	    rodp_tomb_blocks(key->device, ev->addr, ev->length, key->access))
 		goto out_unlock;
 	cand->region_id = ev->region_id;
 	cand->flags |= RODP_MR_BOUND;

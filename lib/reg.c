@@ -306,7 +306,7 @@ RODP_EXPORT struct ibv_mr *rodp_reg_mr(struct ibv_pd *pd, void *addr,
 RODP_EXPORT int rodp_dereg_mr(struct ibv_mr *mr)
 {
 	struct rodp_mr_entry *e;
-	int err;
+	int err, tomb;
 
 	rodp_clear_error();
 	if (!mr)
@@ -314,10 +314,11 @@ RODP_EXPORT int rodp_dereg_mr(struct ibv_mr *mr)
 	RODP_LIB_INC(dereg_calls);
 	/* Out of the table first: once ibv_dereg_mr() returns, another
 	 * thread may get the same pointer from a new registration. */
-	e = rodp_mr_remove(mr, &err);
+	e = rodp_mr_remove_buried(mr, &err, &tomb);
 	if (!e && err == EBADF)
 		return rodp_fail(EBADF, "this MR belongs to the parent process");
 	err = ibv_dereg_mr(mr);
+	rodp_mr_unbury(tomb, !err);
 	if (err) {
 		/* Still registered: it keeps its state, stays usable and
 		 * can be deregistered again. */

@@ -240,6 +240,26 @@ void rodp_mr_insert(struct rodp_mr_entry *e);
 /* Removes mr's entry and returns it (caller frees), or NULL: *err gets
  * ENOENT (unknown or stale) or EBADF (another process's). */
 struct rodp_mr_entry *rodp_mr_remove(struct ibv_mr *mr, int *err);
+/* rodp_mr_remove() that, for an explicit ODP MR while the library's
+ * connection exists, also puts up a tombstone for its key (mr_tomb.c):
+ * *tomb gets what rodp_mr_unbury() takes once ibv_dereg_mr() returned,
+ * RODP_NO_TOMB when none was put up. */
+#define RODP_NO_TOMB (-2)
+struct rodp_mr_entry *rodp_mr_remove_buried(struct ibv_mr *mr, int *err,
+					    int *tomb);
+/* deregistered: ibv_dereg_mr() succeeded (the tombstone stands until a
+ * read of the socket that began after it empties it), else it falls. */
+void rodp_mr_unbury(int tomb, int deregistered);
+/* A read of the binder socket that began with sequence read_seq found it
+ * empty. */
+void rodp_mr_tomb_sweep(uint64_t read_seq);
+
+/* mr_tomb.c, all under the MR table's lock. */
+int rodp_tomb_open(const struct rodp_mr_entry *e);	/* slot, or -1 */
+void rodp_tomb_close(int slot, int deregistered, uint64_t seq);
+void rodp_tomb_sweep(uint64_t read_seq);
+int rodp_tomb_blocks(const char *device, uint64_t addr, uint64_t length,
+		     unsigned int access);
 /* Copies mr's entry into *copy: 0, ENOENT, EBADF. */
 int rodp_mr_lookup(struct ibv_mr *mr, struct rodp_mr_entry *copy);
 /* Calls fn on mr's live entry under the table lock: 0, ENOENT, EBADF. */
@@ -345,6 +365,10 @@ int rodp_libconn_quiet(struct rodp_ctx **ctx);
 extern struct rodp_ctx *(*rodp_conn_ctx_open)(void);
 /* Connections the library opened so far; see rodp_mr_entry.bind_gen. */
 unsigned int rodp_libconn_gen(void);
+/* Whether the library's connection (its binder socket) exists. */
+int rodp_libconn_exists(void);
+/* Reads of the binder socket begun so far (rodp_mr_tomb_sweep()). */
+uint64_t rodp_libconn_read_seq(void);
 /* Reads pending notifications off the library's connection, if it is
  * open and idle, so MRs' live ranges are current. No round trip. */
 void rodp_libconn_poll(void);

@@ -15,11 +15,19 @@
  *   module that does not count them), two library MRs that look the
  *   same: never matched, the event has no MR and nothing is bound;
  * - a child umem of an implicit MR is no event at all;
+ * - a region bound to another MR (its lkey in the message) is not this
+ *   MR's, however alike;
+ * - the buffer deregistered and registered again with the same flags: a
+ *   message the old region sent before, read only now, is not the new
+ *   MR's (lib/mr_tomb.c); the new region's own, read after, is;
  * - no REGION_BIND is ever sent.
  *
  * Broken on purpose (checked): dropping the twins test, the device
  * comparison or the implicit-child filter of lib/mr_table.c / libconn.c
- * makes the matching test of that case fail.
+ * makes the matching test of that case fail; so do dropping the lkey
+ * comparison (test_bound_region_lkey), the tombstone check in
+ * rodp_mr_claim_region() (test_stale_region_after_dereg, the failure CI
+ * saw in test_lib_prefetch) and the catch-all (test_tomb_catch_all).
  */
 #include <config.h>
 
@@ -40,7 +48,7 @@
 
 static uint32_t binder;		/* the library's subscribed socket */
 static int fd;			/* the default subscriber's descriptor */
-static struct ibv_mr mrs[8];	/* stand-ins, by address only */
+static struct ibv_mr mrs[12];	/* stand-ins, by address only */
 
 /* An unbound ODP MR of this process in the library's table. */
 static struct ibv_mr *track(int i, const char *dev, uint64_t addr,
@@ -240,6 +248,98 @@ static void test_implicit_child_filtered(void)
 	CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);
 }
 
+/* A region bound to an MR names that MR's lkey: an unbound MR with the
+ * same device, range and flags but another lkey is not its MR. */
+static void test_bound_region_lkey(void)
+{
+	const uint64_t addr = ADDR + 0x600000;
+	struct ibv_mr *mine = track(8, "rxe0", addr, LEN, ACC);
+	struct fake_region r = region(701, "rxe0", addr, LEN, ACC);
+	struct rodp_event ev;
+	uint64_t id;
+
+	r.lkey = mine->lkey + 0x1000;
+	CU_ASSERT_EQUAL_FATAL(shrink(&r, &ev), 0);
+	CU_ASSERT_PTR_NULL(ev.mr);
+	CU_ASSERT_FALSE(bound_to(mine, &id));
+	r.id = 702;
+	r.lkey = mine->lkey;
+	CU_ASSERT_EQUAL_FATAL(shrink(&r, &ev), 0);
+	CU_ASSERT_PTR_EQUAL(ev.mr, mine);
+}
+
+/*
+ * An MR deregistered and the same buffer registered again with the same
+ * flags (what a test suite, or a program's buffer pool, does): the old
+ * region's DEAD, queued by rodp.ko before the deregistration returned but
+ * read only now, must not make the new MR dead. Once a read has emptied
+ * the socket, the new region's own notification is matched again.
+ */
+static void test_stale_region_after_dereg(void)
+{
+	const uint64_t addr = ADDR + 0x700000;
+	struct ibv_mr *old = track(9, "rxe0", addr, LEN, ACC), *mr;
+	struct fake_region r_old = region(801, "rxe0", addr, LEN, ACC);
+	struct fake_region r_new = region(802, "rxe0", addr, LEN, ACC);
+	struct rodp_mr_entry *e;
+	struct rodp_event ev;
+	int err, tomb;
+	uint64_t id;
+
+	/* What rodp_dereg_mr() does around ibv_dereg_mr(). */
+	e = rodp_mr_remove_buried(old, &err, &tomb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_NOT_EQUAL(tomb, RODP_NO_TOMB);
+	rodp_mr_unbury(tomb, 1);
+	rodp_mr_entry_free(e);
+	mr = track(10, "rxe0", addr, LEN, ACC);
+
+	CU_ASSERT_EQUAL_FATAL(fake_notify(binder, &r_old,
+					  RODP_CMD_REGION_DEAD_NTF, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(rodp_get_event(NULL, &ev, sizeof(ev)), 0);
+	CU_ASSERT_EQUAL(ev.region_id, 801);
+	CU_ASSERT_PTR_NULL(ev.mr);
+	CU_ASSERT_FALSE(bound_to(mr, &id));
+
+	CU_ASSERT_EQUAL_FATAL(shrink(&r_new, &ev), 0);
+	CU_ASSERT_PTR_EQUAL(ev.mr, mr);
+	CU_ASSERT_TRUE(bound_to(mr, &id));
+	CU_ASSERT_EQUAL(id, 802);
+}
+
+/* More deregistrations in flight than tombstones: one stands for every
+ * key, until a read that began after the last of them returned. */
+static void test_tomb_catch_all(void)
+{
+	struct rodp_mr_entry e = { .addr = (void *)(uintptr_t)ADDR,
+				   .length = LEN, .access = ACC };
+	int slot[65], i;
+
+	strcpy(e.device, "rxe0");
+	for (i = 0; i < 65; i++) {
+		e.addr = (void *)(uintptr_t)(ADDR + (uint64_t)i * LEN);
+		slot[i] = rodp_tomb_open(&e);
+	}
+	CU_ASSERT_EQUAL(slot[64], -1);
+	/* Any key, even one never deregistered. */
+	CU_ASSERT_TRUE(rodp_tomb_blocks("rxe9", 0x1000, 4096, ACC));
+	for (i = 0; i < 65; i++)
+		rodp_tomb_close(slot[i], 1, 40);
+	rodp_tomb_sweep(40);	/* began before they returned */
+	CU_ASSERT_TRUE(rodp_tomb_blocks("rxe9", 0x1000, 4096, ACC));
+	rodp_tomb_sweep(41);
+	CU_ASSERT_FALSE(rodp_tomb_blocks("rxe9", 0x1000, 4096, ACC));
+	CU_ASSERT_FALSE(rodp_tomb_blocks("rxe0", ADDR, LEN, ACC));
+	/* One still in flight keeps its key blocked whatever is read. */
+	slot[0] = rodp_tomb_open(&e);
+	rodp_tomb_sweep(100);
+	CU_ASSERT_TRUE(rodp_tomb_blocks("rxe0", (uintptr_t)e.addr, LEN, ACC));
+	CU_ASSERT_FALSE(rodp_tomb_blocks("rxe0", ADDR, LEN, ACC));
+	/* A failed deregistration: the MR is still there, no tombstone. */
+	rodp_tomb_close(slot[0], 0, 0);
+	CU_ASSERT_FALSE(rodp_tomb_blocks("rxe0", (uintptr_t)e.addr, LEN, ACC));
+}
+
 static void test_no_bind_sent(void)
 {
 	CU_ASSERT_TRUE(rodp_events_subscribed());
@@ -270,6 +370,9 @@ int main(void)
 		RODP_TEST(test_twins_never_guessed),
 		RODP_TEST(test_two_candidates_never_guessed),
 		RODP_TEST(test_implicit_child_filtered),
+		RODP_TEST(test_bound_region_lkey),
+		RODP_TEST(test_stale_region_after_dereg),
+		RODP_TEST(test_tomb_catch_all),
 		RODP_TEST(test_no_bind_sent),
 	};
 	int err = fake_rodp_init();
