@@ -247,6 +247,8 @@ enum rodp_cmd {
 	/*
 	 * Notifications: unicast to the binder and to RODP_MCGRP_EVENTS, each
 	 * with the region's state and live ranges as they are when sent.
+	 * Every notification of a region is queued on its receivers before
+	 * the destruction of its MR returns; none is sent after.
 	 */
 	RODP_CMD_REGION_SHRUNK_NTF,
 	RODP_CMD_REGION_DEAD_NTF,
