@@ -17,8 +17,8 @@
  * A tombstone falls when a read of the socket that began after the
  * deregistration returned has emptied it (rodp_tomb_sweep() with that
  * read's sequence number): every message about the old region was queued
- * before, so it has been read. When the table is full, one catch-all
- * tombstone stands for every key.
+ * before, so it has been read. Deregistrations of the same key share one
+ * tombstone; when the table is full, one catch-all stands for every key.
  *
  * Everything here is under rodp_mr_lock (mr_table.c), whose fork handlers
  * cover it.
@@ -31,71 +31,94 @@
 #include "rodp_internal.h"
 
 #define RODP_TOMBS 64
-/* A tombstone whose deregistration has not returned yet. */
-#define RODP_TOMB_OPEN UINT64_MAX
 
+/*
+ * One per key: deregistrations of the same buffer (a pool, a loop) share
+ * it. It stands while one of them has not returned (@open) or a read
+ * that began after the last return has not emptied the socket yet.
+ */
 struct rodp_tomb {
+	unsigned int open;	/* deregistrations not returned yet */
 	int used;
+	int returned;		/* one has returned: @seq is set */
 	char device[64];
 	uint64_t addr;
 	uint64_t length;
 	unsigned int access;
-	uint64_t seq;		/* sweep sequence at the return, or OPEN */
+	uint64_t seq;		/* read sequence at the latest return */
 };
 
 static struct rodp_tomb rodp_tombs[RODP_TOMBS];
-/* The catch-all: deregistrations not yet returned that found the table
- * full, and the latest sweep sequence at which one returned (0: none). */
-static unsigned int rodp_tomb_all_open;
-static uint64_t rodp_tomb_all_seq;
+static int rodp_tombs_hi;	/* slots at and above are unused */
+/* The catch-all, the same fields for every key. */
+static struct rodp_tomb rodp_tomb_all;
+
+static int rodp_tomb_is(const struct rodp_tomb *t,
+			const struct rodp_mr_entry *e)
+{
+	return t->addr == (uintptr_t)e->addr && t->length == e->length &&
+	       t->access == e->access && !strcmp(t->device, e->device);
+}
 
 int rodp_tomb_open(const struct rodp_mr_entry *e)
 {
-	int i;
+	int i, free_slot = -1;
 
-	for (i = 0; i < RODP_TOMBS; i++) {
-		struct rodp_tomb *t = &rodp_tombs[i];
-
-		if (t->used)
-			continue;
-		t->used = 1;
-		memcpy(t->device, e->device, sizeof(t->device));
-		t->addr = (uintptr_t)e->addr;
-		t->length = e->length;
-		t->access = e->access;
-		t->seq = RODP_TOMB_OPEN;
-		return i;
+	for (i = 0; i < rodp_tombs_hi; i++) {
+		if (!rodp_tombs[i].used) {
+			if (free_slot < 0)
+				free_slot = i;
+		} else if (rodp_tomb_is(&rodp_tombs[i], e)) {
+			rodp_tombs[i].open++;
+			return i;
+		}
 	}
-	rodp_tomb_all_open++;
-	return -1;
+	if (free_slot < 0 && rodp_tombs_hi < RODP_TOMBS)
+		free_slot = rodp_tombs_hi++;
+	if (free_slot < 0) {
+		rodp_tomb_all.open++;
+		rodp_tomb_all.used = 1;
+		return -1;
+	}
+	rodp_tombs[free_slot] = (struct rodp_tomb){
+		.open = 1, .used = 1, .addr = (uintptr_t)e->addr,
+		.length = e->length, .access = e->access,
+	};
+	memcpy(rodp_tombs[free_slot].device, e->device,
+	       sizeof(rodp_tombs[free_slot].device));
+	return free_slot;
 }
 
 void rodp_tomb_close(int slot, int deregistered, uint64_t seq)
 {
-	if (slot < 0) {
-		rodp_tomb_all_open--;
-		if (deregistered && seq + 1 > rodp_tomb_all_seq)
-			rodp_tomb_all_seq = seq + 1;
-		return;
+	struct rodp_tomb *t = slot < 0 ? &rodp_tomb_all : &rodp_tombs[slot];
+
+	t->open--;
+	if (deregistered) {
+		t->returned = 1;
+		if (seq > t->seq)
+			t->seq = seq;
 	}
-	if (deregistered)
-		rodp_tombs[slot].seq = seq;
-	else
-		rodp_tombs[slot].used = 0;	/* the MR is still registered */
+	/* Only failed deregistrations (their MRs are still there): none. */
+	if (!t->open && !t->returned)
+		*t = (struct rodp_tomb){ 0 };
+}
+
+static void rodp_tomb_fall(struct rodp_tomb *t, uint64_t read_seq)
+{
+	if (t->used && !t->open && t->returned && t->seq < read_seq)
+		*t = (struct rodp_tomb){ 0 };
 }
 
 void rodp_tomb_sweep(uint64_t read_seq)
 {
 	int i;
 
-	for (i = 0; i < RODP_TOMBS; i++)
-		if (rodp_tombs[i].used && rodp_tombs[i].seq != RODP_TOMB_OPEN &&
-		    rodp_tombs[i].seq < read_seq)
-			rodp_tombs[i].used = 0;
-	/* rodp_tomb_all_seq is one past its deregistration's sequence. */
-	if (!rodp_tomb_all_open && rodp_tomb_all_seq &&
-	    rodp_tomb_all_seq <= read_seq)
-		rodp_tomb_all_seq = 0;
+	for (i = 0; i < rodp_tombs_hi; i++)
+		rodp_tomb_fall(&rodp_tombs[i], read_seq);
+	while (rodp_tombs_hi && !rodp_tombs[rodp_tombs_hi - 1].used)
+		rodp_tombs_hi--;
+	rodp_tomb_fall(&rodp_tomb_all, read_seq);
 }
 
 int rodp_tomb_blocks(const char *device, uint64_t addr, uint64_t length,
@@ -103,9 +126,9 @@ int rodp_tomb_blocks(const char *device, uint64_t addr, uint64_t length,
 {
 	int i;
 
-	if (rodp_tomb_all_open || rodp_tomb_all_seq)
+	if (rodp_tomb_all.used)
 		return 1;
-	for (i = 0; i < RODP_TOMBS; i++)
+	for (i = 0; i < rodp_tombs_hi; i++)
 		if (rodp_tombs[i].used &&
 		    rodp_region_key_matches(rodp_tombs[i].device,
 					    rodp_tombs[i].addr,

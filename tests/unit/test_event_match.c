@@ -307,8 +307,8 @@ static void test_stale_region_after_dereg(void)
 	CU_ASSERT_EQUAL(id, 802);
 }
 
-/* More deregistrations in flight than tombstones: one stands for every
- * key, until a read that began after the last of them returned. */
+/* More keys in flight than tombstones: one stands for every key, until
+ * a read that began after the last of them returned. */
 static void test_tomb_catch_all(void)
 {
 	struct rodp_mr_entry e = { .addr = (void *)(uintptr_t)ADDR,
@@ -337,6 +337,21 @@ static void test_tomb_catch_all(void)
 	CU_ASSERT_FALSE(rodp_tomb_blocks("rxe0", ADDR, LEN, ACC));
 	/* A failed deregistration: the MR is still there, no tombstone. */
 	rodp_tomb_close(slot[0], 0, 0);
+	CU_ASSERT_FALSE(rodp_tomb_blocks("rxe0", (uintptr_t)e.addr, LEN, ACC));
+
+	/* The same buffer deregistered twice at once (a pool): one
+	 * tombstone, standing until the last has returned and a read that
+	 * began after the later return has emptied the socket. */
+	slot[0] = rodp_tomb_open(&e);
+	slot[1] = rodp_tomb_open(&e);
+	CU_ASSERT_EQUAL(slot[0], slot[1]);
+	rodp_tomb_close(slot[0], 1, 5);
+	rodp_tomb_sweep(100);
+	CU_ASSERT_TRUE(rodp_tomb_blocks("rxe0", (uintptr_t)e.addr, LEN, ACC));
+	rodp_tomb_close(slot[1], 0, 0);	/* failed: the first still counts */
+	rodp_tomb_sweep(5);
+	CU_ASSERT_TRUE(rodp_tomb_blocks("rxe0", (uintptr_t)e.addr, LEN, ACC));
+	rodp_tomb_sweep(6);
 	CU_ASSERT_FALSE(rodp_tomb_blocks("rxe0", (uintptr_t)e.addr, LEN, ACC));
 }
 
