@@ -355,10 +355,11 @@ struct ibv_mr *rodp_mr_by_region(uint64_t region_id)
  * not count twins, two candidate MRs, or a deregistered MR with the same
  * key whose region's last messages may be this one (mr_tomb.c) are never
  * guessed at: ambiguous, nothing is bound. A notification naming an lkey
- * (its region is bound) matches only the MR with that lkey. The matched MR is bound to the region from now on (its
- * id recorded, RODP_MR_BOUND) so that later notifications and
- * rodp_get_mr_stats() find it by id: the first notification of a region
- * is its first change (shrunk, dead or grown), so no live range is missed.
+ * (its region is bound) matches only the MR with that lkey. The matched
+ * MR is bound to the region from now on (its id recorded, RODP_MR_BOUND)
+ * so that later notifications and rodp_get_mr_stats() find it by id: the
+ * first notification of a region is its first change (shrunk, dead or
+ * grown), so no live range is missed.
  */
 enum rodp_ntf_owner rodp_mr_claim_region(const struct rodp_event *ev,
 					 const struct rodp_ntf_key *key)
