@@ -39,7 +39,6 @@
  */
 struct rodp_tomb {
 	unsigned int open;	/* deregistrations not returned yet */
-	int used;
 	int returned;		/* one has returned: @seq is set */
 	char device[64];
 	uint64_t addr;
@@ -53,11 +52,20 @@ static int rodp_tombs_hi;	/* slots at and above are unused */
 /* The catch-all, the same fields for every key. */
 static struct rodp_tomb rodp_tomb_all;
 
-static int rodp_tomb_is(const struct rodp_tomb *t,
-			const struct rodp_mr_entry *e)
+/* Standing: a deregistration not returned yet, or one returned and not
+ * yet read past. A slot with neither is all zero. */
+static int rodp_tomb_used(const struct rodp_tomb *t)
 {
-	return t->addr == (uintptr_t)e->addr && t->length == e->length &&
-	       t->access == e->access && !strcmp(t->device, e->device);
+	return t->open || t->returned;
+}
+
+static int rodp_tomb_matches(const struct rodp_tomb *t, const char *device,
+			     uint64_t addr, uint64_t length,
+			     unsigned int access)
+{
+	return rodp_region_key_matches(t->device, t->addr, t->length,
+				       t->access, device, addr, length,
+				       access);
 }
 
 int rodp_tomb_open(const struct rodp_mr_entry *e)
@@ -65,10 +73,12 @@ int rodp_tomb_open(const struct rodp_mr_entry *e)
 	int i, free_slot = -1;
 
 	for (i = 0; i < rodp_tombs_hi; i++) {
-		if (!rodp_tombs[i].used) {
+		if (!rodp_tomb_used(&rodp_tombs[i])) {
 			if (free_slot < 0)
 				free_slot = i;
-		} else if (rodp_tomb_is(&rodp_tombs[i], e)) {
+		} else if (rodp_tomb_matches(&rodp_tombs[i], e->device,
+					     (uintptr_t)e->addr, e->length,
+					     e->access)) {
 			rodp_tombs[i].open++;
 			return i;
 		}
@@ -77,11 +87,10 @@ int rodp_tomb_open(const struct rodp_mr_entry *e)
 		free_slot = rodp_tombs_hi++;
 	if (free_slot < 0) {
 		rodp_tomb_all.open++;
-		rodp_tomb_all.used = 1;
 		return -1;
 	}
 	rodp_tombs[free_slot] = (struct rodp_tomb){
-		.open = 1, .used = 1, .addr = (uintptr_t)e->addr,
+		.open = 1, .addr = (uintptr_t)e->addr,
 		.length = e->length, .access = e->access,
 	};
 	memcpy(rodp_tombs[free_slot].device, e->device,
@@ -106,7 +115,7 @@ void rodp_tomb_close(int slot, int deregistered, uint64_t seq)
 
 static void rodp_tomb_fall(struct rodp_tomb *t, uint64_t read_seq)
 {
-	if (t->used && !t->open && t->returned && t->seq < read_seq)
+	if (!t->open && t->returned && t->seq < read_seq)
 		*t = (struct rodp_tomb){ 0 };
 }
 
@@ -116,7 +125,7 @@ void rodp_tomb_sweep(uint64_t read_seq)
 
 	for (i = 0; i < rodp_tombs_hi; i++)
 		rodp_tomb_fall(&rodp_tombs[i], read_seq);
-	while (rodp_tombs_hi && !rodp_tombs[rodp_tombs_hi - 1].used)
+	while (rodp_tombs_hi && !rodp_tomb_used(&rodp_tombs[rodp_tombs_hi - 1]))
 		rodp_tombs_hi--;
 	rodp_tomb_fall(&rodp_tomb_all, read_seq);
 }
@@ -126,15 +135,12 @@ int rodp_tomb_blocks(const char *device, uint64_t addr, uint64_t length,
 {
 	int i;
 
-	if (rodp_tomb_all.used)
+	if (rodp_tomb_used(&rodp_tomb_all))
 		return 1;
 	for (i = 0; i < rodp_tombs_hi; i++)
-		if (rodp_tombs[i].used &&
-		    rodp_region_key_matches(rodp_tombs[i].device,
-					    rodp_tombs[i].addr,
-					    rodp_tombs[i].length,
-					    rodp_tombs[i].access, device, addr,
-					    length, access))
+		if (rodp_tomb_used(&rodp_tombs[i]) &&
+		    rodp_tomb_matches(&rodp_tombs[i], device, addr, length,
+				      access))
 			return 1;
 	return 0;
 }
