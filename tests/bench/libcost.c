@@ -5,9 +5,11 @@
  *   libcost [--quads N] [--block-ms MS] [--no-prefetch] [--subscribed] SIZE...
  *
  * For each SIZE (with K, M or G) and each metric, blocks of repetitions of
- * a baseline A and a candidate B are timed in the order A B B A, N times
- * (a "quad"): drift of the emulated machine hits both alike, and the
- * quad's ratio (B1 + B2) / (A1 + A2) is one sample. Metrics:
+ * a baseline A and a candidate B are timed N times (a "quad" each) in the
+ * order A B B A, every second quad B A A B: drift of the emulated machine
+ * hits both alike, a block's place in the quad (first after a switch of
+ * operation, or second) favours neither, and the quad's ratio
+ * (B1 + B2) / (A1 + A2) is one sample. Metrics:
  *
  *   reg       A: ibv_reg_mr(ODP) + ibv_dereg_mr  B: rodp_reg_mr + rodp_dereg_mr
  *   prefetch  A: ibv_advise_mr(PREFETCH_WRITE, FLUSH) of the whole MR
@@ -21,7 +23,12 @@
  *
  * One JSON object per line: {"metric", "bytes", "module", "reps", "quads",
  * "a_us", "b_us" (median time of one operation), "ratio" {"median", "p25",
- * "p75", "min", "max"}, "control" {the same for A/A}}. "module" says
+ * "p75", "min", "max", "ci_lo", "ci_hi", "ci_level"}, "control" {the same
+ * for A/A}}. ci_lo..ci_hi is a distribution-free confidence interval of
+ * the median (order statistics of the quads' ratios, binomial: no
+ * assumption about how TCG's noise is distributed), at ci_level, the
+ * smallest level of at least 95 % that N quads allow (N >= 6; with fewer
+ * even min..max is below 95 %, and ci_level says so). "module" says
  * whether rodp.ko answered rodp_open() at the start, "subscribed" whether
  * the process listens for events (--subscribed: rodp_get_event_fd() first):
  * librodp then subscribes to all the process's region events once
@@ -156,18 +163,52 @@ static double quantile(double *v, unsigned int n, double q)
 	return v[i] + (pos - i) * (v[i + 1] - v[i]);
 }
 
+/*
+ * The distribution-free confidence interval of the median of n samples:
+ * the k-th smallest and k-th largest, with k the largest rank for which
+ * P(Binomial(n, 1/2) <= k - 1) <= 2.5 % (each tail). Returns k (1-based;
+ * 1 when n is too small for 95 %: the interval is then min..max) and the
+ * interval's level in *level.
+ */
+static unsigned int median_ci_rank(unsigned int n, double *level)
+{
+	double p = 1.0, tail = 0.0;
+	unsigned int i, k = 1;
+
+	for (i = 0; i < n; i++)
+		p /= 2.0;
+	/* p = P(X = i), X ~ Binomial(n, 1/2); tail = P(X <= i). The
+	 * interval [k-th smallest, k-th largest] misses the median with
+	 * probability 2 P(X <= k - 1). */
+	*level = 1.0 - 2.0 * p;
+	for (i = 0; i + 1 <= n / 2; i++) {
+		tail += p;
+		if (tail > 0.025)
+			break;
+		k = i + 1;
+		*level = 1.0 - 2.0 * tail;
+		p = p * (n - i) / (i + 1);
+	}
+	return k;
+}
+
 static void print_spread(const char *name, double *r, unsigned int n)
 {
-	double med = quantile(r, n, 0.5);
+	double med = quantile(r, n, 0.5), level;
+	unsigned int k = median_ci_rank(n, &level);
 
+	/* quantile() left r sorted. */
 	printf("\"%s\": {\"median\": %.4f, \"p25\": %.4f, \"p75\": %.4f, "
-	       "\"min\": %.4f, \"max\": %.4f}", name, med, quantile(r, n, 0.25),
-	       quantile(r, n, 0.75), r[0], r[n - 1]);
+	       "\"min\": %.4f, \"max\": %.4f, \"ci_lo\": %.4f, "
+	       "\"ci_hi\": %.4f, \"ci_level\": %.4f}", name, med,
+	       quantile(r, n, 0.25), quantile(r, n, 0.75), r[0], r[n - 1],
+	       r[k - 1], r[n - k], level);
 }
 
 /*
- * quads rounds of A B B A (the B/A samples) and of A A' A' A (the A/A
- * control), interleaved so both see the same drift.
+ * quads rounds of A B B A or B A A B, alternately (the B/A samples), and of
+ * A A' A' A (the A/A control, whose A' takes B's place: inner blocks in
+ * even quads, outer in odd ones), interleaved so both see the same drift.
  */
 static void measure(const char *metric, bench_op a, bench_op b,
 		    struct bench_case *c, unsigned int quads, double block_s,
@@ -188,13 +229,20 @@ static void measure(const char *metric, bench_op a, bench_op b,
 		reps = 1;
 
 	for (q = 0; q < quads; q++) {
-		double a1 = run_block(a, c, reps), b1 = run_block(b, c, reps);
-		double b2 = run_block(b, c, reps), a2 = run_block(a, c, reps);
+		bench_op outer = q & 1 ? b : a, inner = q & 1 ? a : b;
+		double o1 = run_block(outer, c, reps);
+		double i1 = run_block(inner, c, reps);
+		double i2 = run_block(inner, c, reps);
+		double o2 = run_block(outer, c, reps);
+		double a1 = q & 1 ? i1 : o1, a2 = q & 1 ? i2 : o2;
+		double b1 = q & 1 ? o1 : i1, b2 = q & 1 ? o2 : i2;
 		double c1 = run_block(a, c, reps), c2 = run_block(a, c, reps);
 		double c3 = run_block(a, c, reps), c4 = run_block(a, c, reps);
 
 		ratio[q] = (b1 + b2) / (a1 + a2);
-		control[q] = (c2 + c3) / (c1 + c4);
+		/* The control's "B" sits where B sat in this quad. */
+		control[q] = q & 1 ? (c1 + c4) / (c2 + c3) :
+				     (c2 + c3) / (c1 + c4);
 		a_op[q] = (a1 + a2) / 2 / reps;
 		b_op[q] = (b1 + b2) / 2 / reps;
 	}
