@@ -569,7 +569,8 @@ def detail_tables(figs):
     if l1s:
         with_ci = all("ci_lo" in f["figure"] for f in l1s)
         spread = "CI of the median" if with_ci else "p25 – p75"
-        out += ["", "### L1 in detail: librodp against raw verbs (libcost, one process, A B B A)", "",
+        order = "A B B A and B A A B" if with_ci else "A B B A"
+        out += ["", f"### L1 in detail: librodp against raw verbs (libcost, one process, {order})", "",
                 f"| operation | size | condition | verbs µs | rodp µs | rodp / verbs median ({spread}) "
                 f"| A/A control median ({spread}) | target | verdict |", "|---|---|---|---|---|---|---|---|---|"]
         lo, hi = ("ci_lo", "ci_hi") if with_ci else ("p25", "p75")
