@@ -11,8 +11,8 @@
  *
  * do_reg() is N rodp_reg_mr() + rodp_dereg_mr() pairs of a 64 KiB ODP MR,
  * do_prefetch() N rodp_prefetch_mr() of 4 KiB of one MR, rodp.ko absent
- * (no connection). The verbs calls are stand-ins defined here, as in
- * test_reg_lazy: the library is linked statically, so its
+ * (no connection). The verbs calls are stand-ins (fake_verbs.c, as in
+ * test_reg_lazy): the library is linked statically, so its
  * ibv_reg_mr_iova2() and ibv_dereg_mr() resolve to them; the device's
  * capabilities come through rodp_caps_query and advise_mr through the
  * verbs context. Divide each function's inclusive count by N.
@@ -21,44 +21,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "../../lib/rodp_internal.h"
+#include "fake_verbs.h"
 
 #define ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 		IBV_ACCESS_REMOTE_READ)
 
-static struct ibv_device dev = { .name = "fake0" };
-static struct verbs_context vctx;
-static struct ibv_pd pd;
-static struct ibv_mr the_mr = { .lkey = 5 };
 static char buf[65536] __attribute__((aligned(4096)));
-
-struct ibv_mr *ibv_reg_mr_iova2(struct ibv_pd *p, void *addr, size_t len,
-				uint64_t iova, unsigned int access)
-{
-	(void)p;
-	(void)iova;
-	(void)access;
-	the_mr.addr = addr;
-	the_mr.length = len;
-	return &the_mr;
-}
-
-int ibv_dereg_mr(struct ibv_mr *mr)
-{
-	(void)mr;
-	return 0;
-}
-
-static int stub_query(struct ibv_context *c, struct ibv_device_attr_ex *a)
-{
-	(void)c;
-	memset(a, 0, sizeof(*a));
-	a->odp_caps.general_caps = IBV_ODP_SUPPORT;
-	a->odp_caps.per_transport_caps.rc_odp_caps = ~0u;
-	return 0;
-}
 
 static int stub_advise(struct ibv_pd *p, enum ibv_advise_mr_advice advice,
 		       uint32_t flags, struct ibv_sge *sg, uint32_t n)
@@ -80,7 +50,7 @@ static void die(const char *what)
 __attribute__((noinline)) static void do_reg(long n)
 {
 	for (long i = 0; i < n; i++) {
-		struct ibv_mr *mr = rodp_reg_mr(&pd, buf, sizeof(buf), ACCESS,
+		struct ibv_mr *mr = rodp_reg_mr(&fake_pd, buf, sizeof(buf), ACCESS,
 						0);
 
 		if (!mr)
@@ -106,17 +76,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: libwork [N > 0]\n");
 		return 2;
 	}
-	vctx.sz = sizeof(vctx);
-	vctx.context.abi_compat = __VERBS_ABI_IS_EXTENDED;
-	vctx.context.device = &dev;
-	vctx.advise_mr = stub_advise;
-	pd.context = &vctx.context;
-	the_mr.pd = &pd;
-	the_mr.context = &vctx.context;
-	rodp_caps_query = stub_query;
+	fake_verbs_init();
+	fake_vctx.advise_mr = stub_advise;
+	rodp_caps_query = fake_odp_rc_query;
 
 	do_reg(n);
-	mr = rodp_reg_mr(&pd, buf, sizeof(buf), ACCESS, 0);
+	mr = rodp_reg_mr(&fake_pd, buf, sizeof(buf), ACCESS, 0);
 	if (!mr)
 		die("rodp_reg_mr");
 	do_prefetch(mr, n);

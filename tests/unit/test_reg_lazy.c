@@ -6,7 +6,7 @@
  * (capabilities, checks, the table entry) is reused from one
  * registration to the next.
  *
- * The verbs calls are stand-ins defined here: the library is linked
+ * The verbs calls are stand-ins (fake_verbs.c): the library is linked
  * statically into this program, so its ibv_reg_mr_iova2() and
  * ibv_dereg_mr() references resolve to them, with no device.
  */
@@ -18,42 +18,9 @@
 
 #include "../cunit_run.h"
 #include "../../lib/rodp_internal.h"
+#include "fake_verbs.h"
 
-static struct ibv_device dev = { .name = "fake0" };
-static struct ibv_context ctx = { .device = &dev };
-static struct ibv_pd pd = { .context = &ctx };
-static struct ibv_mr the_mr = { .context = &ctx, .pd = &pd, .lkey = 5 };
-static unsigned int verbs_regs, last_access;
 static char buf[65536];
-
-struct ibv_mr *ibv_reg_mr_iova2(struct ibv_pd *p, void *addr, size_t len,
-				uint64_t iova, unsigned int access)
-{
-	(void)p;
-	(void)iova;
-	verbs_regs++;
-	last_access = access;
-	the_mr.addr = addr;
-	the_mr.length = len;
-	return &the_mr;
-}
-
-int ibv_dereg_mr(struct ibv_mr *mr)
-{
-	(void)mr;
-	return 0;
-}
-
-static int odp_rc_query(struct ibv_context *c, struct ibv_device_attr_ex *a)
-{
-	(void)c;
-	memset(a, 0, sizeof(*a));
-	a->odp_caps.general_caps = IBV_ODP_SUPPORT;
-	a->odp_caps.per_transport_caps.rc_odp_caps = IBV_ODP_SUPPORT_SEND |
-		IBV_ODP_SUPPORT_RECV | IBV_ODP_SUPPORT_WRITE |
-		IBV_ODP_SUPPORT_READ | IBV_ODP_SUPPORT_ATOMIC;
-	return 0;
-}
 
 static void test_no_netlink_while_nobody_listens(void)
 {
@@ -65,15 +32,15 @@ static void test_no_netlink_while_nobody_listens(void)
 
 	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l0, sizeof(l0)), 0);
 	for (i = 0; i < 100; i++) {
-		mr = rodp_reg_mr(&pd, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE |
+		mr = rodp_reg_mr(&fake_pd, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE |
 				 IBV_ACCESS_REMOTE_WRITE, 0);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
-		CU_ASSERT_TRUE(last_access & IBV_ACCESS_ON_DEMAND);
+		CU_ASSERT_TRUE(fake_last_access & IBV_ACCESS_ON_DEMAND);
 		CU_ASSERT_EQUAL(rodp_mr_is_odp(mr), 1);
 		CU_ASSERT_EQUAL(rodp_dereg_mr(mr), 0);
 	}
 	CU_ASSERT_EQUAL(rodp_get_lib_stats(&l1, sizeof(l1)), 0);
-	CU_ASSERT_EQUAL(verbs_regs, 100);
+	CU_ASSERT_EQUAL(fake_verbs_regs, 100);
 	CU_ASSERT_EQUAL(l1.reg_odp - l0.reg_odp, 100);
 	/* No bind tried, no connection to rodp.ko attempted. */
 	CU_ASSERT_EQUAL(l1.bind_ok + l1.bind_failed,
@@ -90,7 +57,8 @@ int main(void)
 		RODP_TEST(test_no_netlink_while_nobody_listens),
 	};
 
-	rodp_caps_query = odp_rc_query;
+	fake_verbs_init();
+	rodp_caps_query = fake_odp_rc_query;
 	return rodp_cunit_run("reg_lazy", NULL, NULL, tests,
 			      sizeof(tests) / sizeof(tests[0]));
 }
