@@ -14,6 +14,10 @@
  * A few contexts per process is the norm; RODP_CAPS_SLOTS of them are
  * kept, the oldest entry making room. After fork the child keeps the
  * entries: its inherited contexts are the same devices.
+ *
+ * Each thread also remembers its last accepted registration check
+ * (struct rodp_caps_memo), by the same test of the context, so that a
+ * thread registering in a loop takes neither the lock nor the search.
  */
 #include <config.h>
 
@@ -109,35 +113,62 @@ int rodp_caps_get(struct ibv_context *ctx, struct ibv_device_attr_ex *attr)
 	return err;
 }
 
-int rodp_caps_reg_check(struct ibv_context *ctx, unsigned int access,
-			unsigned int flags, char *msg, size_t msg_size,
-			int *query_err)
+/* Whether the thread's memo answers (ctx, access, flags): the same context
+ * of the same device (its pointer and every byte of its name, as when the
+ * memo was made), the same check. */
+static int rodp_caps_memo_hit(const struct rodp_caps_memo *m,
+			      const struct ibv_context *ctx,
+			      unsigned int access, unsigned int flags)
 {
+	return m->ctx == ctx && m->dev == ctx->device &&
+	       m->access == access && m->flags == flags &&
+	       !memcmp(m->name, ctx->device->name, sizeof(m->name));
+}
+
+int rodp_caps_reg_check(struct rodp_thread *t, struct ibv_context *ctx,
+			unsigned int access, unsigned int flags, char *msg,
+			size_t msg_size, int *query_err)
+{
+	struct rodp_caps_memo *m = &t->caps;
 	struct rodp_caps_entry *e;
 	unsigned int i;
 	int err;
 
 	*query_err = 0;
+	/* A thread registers with the same context and flags again and
+	 * again: that answer takes no lock and no search. */
+	if (rodp_caps_memo_hit(m, ctx, access, flags))
+		return 0;
 	pthread_mutex_lock(&rodp_caps_lock);
 	e = rodp_caps_entry(ctx, query_err);
 	if (!e) {
 		pthread_mutex_unlock(&rodp_caps_lock);
 		return *query_err;
 	}
+	err = 0;
 	for (i = 0; i < e->memo_n; i++)
-		if (e->memo[i].access == access && e->memo[i].flags == flags) {
-			pthread_mutex_unlock(&rodp_caps_lock);
-			return 0;
+		if (e->memo[i].access == access && e->memo[i].flags == flags)
+			break;
+	if (i == e->memo_n) {
+		err = rodp_reg_check(&e->attr, e->name, access, flags, msg,
+				     msg_size);
+		/* Only acceptances are remembered: a refusal keeps its
+		 * message. */
+		if (!err) {
+			i = e->memo_n < RODP_CAPS_MEMO ? e->memo_n++ :
+			    (access ^ flags) % RODP_CAPS_MEMO;
+			e->memo[i].access = access;
+			e->memo[i].flags = flags;
 		}
-	err = rodp_reg_check(&e->attr, e->name, access, flags, msg, msg_size);
-	/* Only acceptances are remembered: a refusal keeps its message. */
-	if (!err) {
-		i = e->memo_n < RODP_CAPS_MEMO ? e->memo_n++ :
-		    (access ^ flags) % RODP_CAPS_MEMO;
-		e->memo[i].access = access;
-		e->memo[i].flags = flags;
 	}
 	pthread_mutex_unlock(&rodp_caps_lock);
+	if (!err) {
+		m->ctx = ctx;
+		m->dev = ctx->device;
+		m->access = access;
+		m->flags = flags;
+		memcpy(m->name, ctx->device->name, sizeof(m->name));
+	}
 	return err;
 }
 

@@ -10,23 +10,16 @@
 
 #include "rodp_internal.h"
 
-/* Updated with relaxed atomics (RODP_LIB_INC); read one by one. */
-struct rodp_lib_stats rodp_lib_counters;
-
 RODP_EXPORT int rodp_get_lib_stats(struct rodp_lib_stats *stats,
 				   size_t stats_size)
 {
 	struct rodp_lib_stats snap;
-	const uint64_t *src = (const uint64_t *)&rodp_lib_counters;
-	uint64_t *dst = (uint64_t *)&snap;
-	size_t i;
 
 	rodp_clear_error();
 	if (!stats || !stats_size)
 		return rodp_fail(EINVAL, "rodp_get_lib_stats: %s",
 				 stats ? "stats_size is 0" : "stats is NULL");
-	for (i = 0; i < sizeof(snap) / sizeof(uint64_t); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	rodp_lib_counters_read(&snap);
 	memcpy(stats, &snap,
 	       stats_size < sizeof(snap) ? stats_size : sizeof(snap));
 	return 0;

@@ -69,7 +69,7 @@ __attribute__((constructor(102))) static void rodp_mr_init(void)
 	pthread_atfork(rodp_mr_prepare, rodp_mr_parent, rodp_mr_child);
 }
 
-void rodp_mr_insert(struct rodp_mr_entry *e)
+void rodp_mr_insert(struct rodp_thread *t, struct rodp_mr_entry *e)
 {
 	struct rodp_mr_entry **pp, *old = NULL;
 	size_t b = rodp_mr_bucket(e->mr);
@@ -88,11 +88,11 @@ void rodp_mr_insert(struct rodp_mr_entry *e)
 	rodp_mr_hash[b] = e;
 	pthread_mutex_unlock(&rodp_mr_lock);
 	if (old) {
-		RODP_LIB_INC(stale_reclaimed);
-		RODP_LIB_DEC(mrs_tracked);
-		rodp_mr_entry_free(old);
+		RODP_T_INC(t, stale_reclaimed);
+		RODP_T_DEC(t, mrs_tracked);
+		rodp_mr_entry_free(t, old);
 	}
-	RODP_LIB_INC(mrs_tracked);
+	RODP_T_INC(t, mrs_tracked);
 }
 
 /* Finds mr's entry, reclaiming a stale one. Called with the lock held;
@@ -124,19 +124,23 @@ static struct rodp_mr_entry **rodp_mr_find(struct ibv_mr *mr, int *err,
 
 static void rodp_mr_free_stale(struct rodp_mr_entry *stale)
 {
+	struct rodp_thread *t;
+
 	if (!stale)
 		return;
-	RODP_LIB_INC(stale_reclaimed);
-	RODP_LIB_DEC(mrs_tracked);
-	rodp_mr_entry_free(stale);
+	t = rodp_thread();
+	RODP_T_INC(t, stale_reclaimed);
+	RODP_T_DEC(t, mrs_tracked);
+	rodp_mr_entry_free(t, stale);
 }
 
 struct rodp_mr_entry *rodp_mr_remove(struct ibv_mr *mr, int *err)
 {
-	return rodp_mr_remove_buried(mr, err, NULL);
+	return rodp_mr_remove_buried(rodp_thread(), mr, err, NULL);
 }
 
-struct rodp_mr_entry *rodp_mr_remove_buried(struct ibv_mr *mr, int *err,
+struct rodp_mr_entry *rodp_mr_remove_buried(struct rodp_thread *t,
+					    struct ibv_mr *mr, int *err,
 					    int *tomb)
 {
 	struct rodp_mr_entry **pp, *e = NULL, *stale;
@@ -158,7 +162,7 @@ struct rodp_mr_entry *rodp_mr_remove_buried(struct ibv_mr *mr, int *err,
 	pthread_mutex_unlock(&rodp_mr_lock);
 	rodp_mr_free_stale(stale);
 	if (e)
-		RODP_LIB_DEC(mrs_tracked);
+		RODP_T_DEC(t, mrs_tracked);
 	return e;
 }
 
@@ -178,21 +182,38 @@ void rodp_mr_tomb_sweep(uint64_t read_seq)
 	pthread_mutex_unlock(&rodp_mr_lock);
 }
 
-int rodp_mr_update(struct ibv_mr *mr,
-		   void (*fn)(struct rodp_mr_entry *e, void *arg), void *arg)
+struct rodp_mr_entry *rodp_mr_hold(struct ibv_mr *mr, int *err)
 {
 	struct rodp_mr_entry **pp, *stale;
-	int err = 0;
 
 	pthread_mutex_lock(&rodp_mr_lock);
-	pp = rodp_mr_find(mr, &err, &stale);
+	pp = rodp_mr_find(mr, err, &stale);
 	if (pp) {
-		fn(*pp, arg);
-		err = 0;
+		*err = 0;
+		return *pp;
 	}
 	pthread_mutex_unlock(&rodp_mr_lock);
 	rodp_mr_free_stale(stale);
-	return err;
+	return NULL;
+}
+
+void rodp_mr_unhold(void)
+{
+	pthread_mutex_unlock(&rodp_mr_lock);
+}
+
+int rodp_mr_update(struct ibv_mr *mr,
+		   void (*fn)(struct rodp_mr_entry *e, void *arg), void *arg)
+{
+	struct rodp_mr_entry *e;
+	int err;
+
+	e = rodp_mr_hold(mr, &err);
+	if (!e)
+		return err;
+	fn(e, arg);
+	rodp_mr_unhold();
+	return 0;
 }
 
 static void rodp_mr_copy(struct rodp_mr_entry *e, void *arg)
@@ -205,49 +226,33 @@ static void rodp_mr_copy(struct rodp_mr_entry *e, void *arg)
 }
 
 /*
- * One spare entry per thread: a program that registers and deregisters
- * in a loop reuses it instead of paying calloc() and free() per MR (a
- * third of the library's own cost of a registration). The thread-specific
- * key frees it when the thread exits.
+ * One spare entry per thread (in its state block, freed when the thread
+ * exits): a program that registers and deregisters in a loop reuses it
+ * instead of paying calloc() and free() per MR. An unlisted thread (no
+ * destructor to free it) keeps none.
  */
-static pthread_key_t rodp_spare_key;
-static int rodp_spare_ok;	/* the key exists */
-
-static void rodp_spare_destroy(void *e)
+struct rodp_mr_entry *rodp_mr_entry_alloc(struct rodp_thread *t)
 {
-	free(e);
-}
+	struct rodp_mr_entry *e = t->spare;
 
-__attribute__((constructor)) static void rodp_spare_init(void)
-{
-	rodp_spare_ok = !pthread_key_create(&rodp_spare_key,
-					    rodp_spare_destroy);
-}
-
-struct rodp_mr_entry *rodp_mr_entry_alloc(void)
-{
-	struct rodp_mr_entry *e = NULL;
-
-	if (rodp_spare_ok) {
-		e = pthread_getspecific(rodp_spare_key);
-		if (e) {
-			pthread_setspecific(rodp_spare_key, NULL);
-			memset(e, 0, sizeof(*e));
-			return e;
-		}
+	if (e) {
+		t->spare = NULL;
+		memset(e, 0, sizeof(*e));
+		return e;
 	}
 	return calloc(1, sizeof(*e));
 }
 
-void rodp_mr_entry_free(struct rodp_mr_entry *e)
+void rodp_mr_entry_free(struct rodp_thread *t, struct rodp_mr_entry *e)
 {
 	if (!e)
 		return;
 	free(e->live);
 	e->live = NULL;
-	if (rodp_spare_ok && !pthread_getspecific(rodp_spare_key) &&
-	    !pthread_setspecific(rodp_spare_key, e))
+	if (!t->spare && t->state == RODP_THREAD_LISTED) {
+		t->spare = e;
 		return;
+	}
 	free(e);
 }
 

@@ -23,8 +23,9 @@
 #define SOL_NETLINK 270
 #endif
 
-/* The kernel's extended-ACK message for this thread's last failed call. */
-static __thread char rodp_errmsg[256];
+/* The kernel's extended-ACK message for this thread's last failed call,
+ * in the thread's state block (thread_state.c). */
+#define rodp_errmsg (rodp_thread_self.errmsg)
 
 RODP_EXPORT const char *rodp_last_error_msg(void)
 {
@@ -38,11 +39,6 @@ void rodp_set_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(rodp_errmsg, sizeof(rodp_errmsg), fmt, ap);
 	va_end(ap);
-}
-
-void rodp_clear_error(void)
-{
-	rodp_errmsg[0] = '\0';
 }
 
 int rodp_fail(int err, const char *fmt, ...)

@@ -42,8 +42,9 @@ static int rodp_prefetch_forced(void)
 
 #if HAVE_DECL_IBV_ADVISE_MR
 /* 0, EOPNOTSUPP when the provider has no advise_mr, or its errno. */
-static int rodp_advise(struct ibv_mr *mr, const struct rodp_range *seg,
-		       size_t n, unsigned int flags)
+static int rodp_advise(struct rodp_thread *t, struct ibv_mr *mr,
+		       const struct rodp_range *seg, size_t n,
+		       unsigned int flags)
 {
 	enum ibv_advise_mr_advice advice = IBV_ADVISE_MR_ADVICE_PREFETCH;
 	struct ibv_sge sge[RODP_SGE_PER_CALL];
@@ -67,15 +68,16 @@ static int rodp_advise(struct ibv_mr *mr, const struct rodp_range *seg,
 		err = ibv_advise_mr(mr->pd, advice, vflags, sge, (uint32_t)j);
 		if (err)
 			return err == ENOSYS ? EOPNOTSUPP : err;
-		RODP_LIB_ADD(prefetch_sges, j);
+		RODP_T_ADD(t, prefetch_sges, j);
 	}
 	return 0;
 }
 #else
-static int rodp_advise(struct ibv_mr *mr, const struct rodp_range *seg,
-		       size_t n, unsigned int flags)
+static int rodp_advise(struct rodp_thread *t, struct ibv_mr *mr,
+		       const struct rodp_range *seg, size_t n,
+		       unsigned int flags)
 {
-	(void)mr; (void)seg; (void)n; (void)flags;
+	(void)t; (void)mr; (void)seg; (void)n; (void)flags;
 	return EOPNOTSUPP;	/* this libibverbs has no ibv_advise_mr() */
 }
 #endif
@@ -315,8 +317,9 @@ static void rodp_plan_fn(struct rodp_mr_entry *e, void *arg)
 }
 
 /* The plan for an MR librodp does not know (registered with
- * ibv_reg_mr()): everything live. */
-static int rodp_plan_unknown(struct rodp_plan *p)
+ * ibv_reg_mr()): everything live. Not inlined: the compiler would clear
+ * the scratch entry on every call of its caller. */
+static __attribute__((noinline)) int rodp_plan_unknown(struct rodp_plan *p)
 {
 	struct rodp_mr_entry none = { 0 };
 
@@ -358,13 +361,14 @@ static int rodp_in_mr(const struct ibv_mr *mr, uint64_t start, uint64_t len)
  * again only when the device refused a range as unmapped, which is how a
  * munmap that raced with this call shows.
  */
-static int rodp_prefetch_ranges(struct ibv_mr *mr,
+static int rodp_prefetch_ranges(struct rodp_thread *t, struct ibv_mr *mr,
 				const struct rodp_range *req, size_t n,
 				unsigned int flags)
 {
 	struct rodp_prefetch_account acct = { 0 };
 	struct rodp_ctx *conn = NULL;
 	int err, forced, known, refreshed = 0, counted = 0;
+	struct rodp_mr_entry *e;
 	struct rodp_plan p;
 
 	/* Not "= { ... }": that would clear the inline segments too. */
@@ -380,11 +384,16 @@ static int rodp_prefetch_ranges(struct ibv_mr *mr,
 replan:
 	p.err = 0;
 	p.nseg = 0;
-	err = rodp_mr_update(mr, rodp_plan_fn, &p);
+	/* The table held for the plan only: no callback, no copy. */
+	e = rodp_mr_hold(mr, &err);
+	if (e) {
+		rodp_plan_fn(e, &p);
+		rodp_mr_unhold();
+	}
 	if (err == EBADF)
 		return rodp_fail(EBADF, "this MR belongs to the parent process");
 	if (!counted++)
-		RODP_LIB_INC(prefetch_calls);
+		RODP_T_INC(t, prefetch_calls);
 	known = !err;
 	if (!known)
 		err = rodp_plan_unknown(&p);
@@ -392,7 +401,7 @@ replan:
 		err = p.err;
 	if (err) {
 		rodp_plan_release(&p);
-		RODP_LIB_INC(prefetch_errors);
+		RODP_T_INC(t, prefetch_errors);
 		return rodp_fail(err, err == ENOMEM ? "rodp_prefetch_mr: out "
 				 "of memory" : "rodp_prefetch_mr: more than %d "
 				 "SGEs of %llu bytes at once",
@@ -410,7 +419,7 @@ replan:
 		rodp_plan_release(&p);
 		rodp_set_error("write prefetch of an MR without "
 			       "IBV_ACCESS_LOCAL_WRITE");
-		RODP_LIB_INC(prefetch_errors);
+		RODP_T_INC(t, prefetch_errors);
 		rodp_prefetch_recount(mr, &p.counted, &acct);
 		return EPERM;
 	}
@@ -421,8 +430,8 @@ replan:
 	acct.bytes = p.bytes;
 	if (!p.nseg) {
 		rodp_plan_release(&p);
-		RODP_LIB_ADD(prefetch_dead_bytes, acct.dead);
-		RODP_LIB_INC(prefetch_errors);
+		RODP_T_ADD(t, prefetch_dead_bytes, acct.dead);
+		RODP_T_INC(t, prefetch_errors);
 		if (known)
 			rodp_prefetch_recount(mr, &p.counted, &acct);
 		return rodp_fail(EFAULT, "no byte of the range is mapped any "
@@ -432,10 +441,10 @@ replan:
 	forced = rodp_prefetch_forced();
 	err = EOPNOTSUPP;
 	if (!forced) {
-		err = rodp_advise(mr, p.seg, p.nseg, flags);
+		err = rodp_advise(t, mr, p.seg, p.nseg, flags);
 		if (!err) {
 			acct.path = 1;
-			RODP_LIB_INC(prefetch_advise);
+			RODP_T_INC(t, prefetch_advise);
 		}
 		/* rxe's advise_mr looks the MR up as if for a local write and
 		 * answers EINVAL for an MR without IBV_ACCESS_LOCAL_WRITE even
@@ -449,9 +458,9 @@ replan:
 		int noconn = rodp_libconn(&conn);
 
 		if (forced)
-			RODP_LIB_INC(prefetch_forced);
+			RODP_T_INC(t, prefetch_forced);
 		else
-			RODP_LIB_INC(prefetch_fallback);
+			RODP_T_INC(t, prefetch_fallback);
 		if (!noconn && known && !(p.e.flags & RODP_MR_BOUND))
 			rodp_plan_bind(mr, &p.e);
 		if (noconn || !known || !(p.e.flags & RODP_MR_BOUND)) {
@@ -467,7 +476,7 @@ replan:
 						 p.nseg, flags);
 			if (!err) {
 				acct.path = 2;
-				RODP_LIB_INC(prefetch_shim);
+				RODP_T_INC(t, prefetch_shim);
 			}
 		}
 	}
@@ -491,9 +500,9 @@ replan:
 	}
 	/* Counted once, for the plan that was carried out. */
 	if (acct.dead)
-		RODP_LIB_ADD(prefetch_dead_bytes, acct.dead);
+		RODP_T_ADD(t, prefetch_dead_bytes, acct.dead);
 	if (err)
-		RODP_LIB_INC(prefetch_errors);
+		RODP_T_INC(t, prefetch_errors);
 	if (known)
 		rodp_prefetch_recount(mr, &p.counted, &acct);
 	return err;
@@ -515,9 +524,10 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 				 unsigned int flags)
 {
 	struct rodp_range r = { .start = (uintptr_t)addr, .length = length };
+	struct rodp_thread *t = rodp_thread();
 	int err;
 
-	rodp_clear_error();
+	t->errmsg[0] = '\0';
 	if (!mr || !length)
 		return rodp_fail(EINVAL, "rodp_prefetch_mr: %s",
 				 mr ? "length is 0" : "mr is NULL");
@@ -526,7 +536,7 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 		return err;
 	if (!rodp_in_mr(mr, r.start, r.length))
 		return rodp_fail(EINVAL, "prefetch range is outside the MR");
-	return rodp_prefetch_ranges(mr, &r, 1, flags);
+	return rodp_prefetch_ranges(t, mr, &r, 1, flags);
 }
 
 RODP_EXPORT int rodp_prefetch_mr_sg(struct ibv_mr *mr,
@@ -567,7 +577,7 @@ RODP_EXPORT int rodp_prefetch_mr_sg(struct ibv_mr *mr,
 		r[i].start = sg_list[i].addr;
 		r[i].length = sg_list[i].length;
 	}
-	err = rodp_prefetch_ranges(mr, r, num_sge, flags);
+	err = rodp_prefetch_ranges(rodp_thread(), mr, r, num_sge, flags);
 	if (r != inline_r)
 		free(r);
 	return err;

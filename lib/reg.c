@@ -40,10 +40,10 @@ static struct ibv_mr *rodp_verbs_reg(struct ibv_pd *pd,
  * region: rodp_get_mr_stats(), rodp.ko's prefetch, a refused prefetch, or
  * the first subscription, which binds every MR still unbound.
  */
-static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
-		      int fallback_errno)
+static int rodp_track(struct rodp_thread *t, struct ibv_mr *mr,
+		      unsigned int access, uint32_t flags, int fallback_errno)
 {
-	struct rodp_mr_entry *e = rodp_mr_entry_alloc();
+	struct rodp_mr_entry *e = rodp_mr_entry_alloc(t);
 
 	if (!e)
 		return ENOMEM;
@@ -54,11 +54,12 @@ static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
 	e->lkey = mr->lkey;
 	e->handle = mr->handle;
 	e->pid = rodp_getpid();
-	{
-		const char *name = ibv_get_device_name(mr->context->device);
-
-		memcpy(e->device, name, strnlen(name, sizeof(e->device) - 1));
-	}
+	/* ibv_get_device_name() is this field; copied whole, as a fixed
+	 * size, and cut to the entry's. */
+	_Static_assert(sizeof(e->device) == sizeof(mr->context->device->name),
+		       "an entry holds a whole device name");
+	memcpy(e->device, mr->context->device->name, sizeof(e->device));
+	e->device[sizeof(e->device) - 1] = '\0';
 	e->access = access;
 	e->flags = flags;
 	e->fallback_errno = fallback_errno;
@@ -75,13 +76,13 @@ static int rodp_track(struct ibv_mr *mr, unsigned int access, uint32_t flags,
 			e->live = live;
 			e->nlive = (uint32_t)rodp_ranges_normalise(live, n);
 			e->live_known = 1;
-			RODP_LIB_INC(bind_ok);
+			RODP_T_INC(t, bind_ok);
 		} else {
-			RODP_LIB_INC(bind_failed);
+			RODP_T_INC(t, bind_failed);
 		}
 		e->bind_gen = rodp_libconn_gen();
 	}
-	rodp_mr_insert(e);
+	rodp_mr_insert(t, e);
 	return 0;
 }
 
@@ -206,13 +207,14 @@ static int rodp_reg_args(const struct rodp_reg_mr_attr *attr)
 RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 					  const struct rodp_reg_mr_attr *attr)
 {
+	struct rodp_thread *t = rodp_thread();
 	char why[200];
 	struct ibv_mr *mr;
 	unsigned int access;
 	int err, qerr;
 
-	RODP_LIB_INC(reg_calls);
-	rodp_clear_error();
+	RODP_T_INC(t, reg_calls);
+	t->errmsg[0] = '\0';
 	if (!pd || !attr) {
 		err = EINVAL;
 		rodp_set_error("rodp_reg_mr: %s is NULL", pd ? "attr" : "pd");
@@ -228,7 +230,7 @@ RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 	if (err)
 		goto out_fail;
 
-	err = rodp_caps_reg_check(pd->context, attr->access, attr->flags, why,
+	err = rodp_caps_reg_check(t, pd->context, attr->access, attr->flags, why,
 				  sizeof(why), &qerr);
 	if (qerr) {
 		rodp_set_error("%s: ibv_query_device_ex failed",
@@ -244,9 +246,9 @@ RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 	if (!err) {
 		mr = rodp_verbs_reg(pd, attr, access);
 		if (mr) {
-			if (rodp_track(mr, access, RODP_MR_ODP, 0))
+			if (rodp_track(t, mr, access, RODP_MR_ODP, 0))
 				goto out_dereg;
-			RODP_LIB_INC(reg_odp);
+			RODP_T_INC(t, reg_odp);
 			return mr;
 		}
 		err = errno;
@@ -273,9 +275,9 @@ RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 		rodp_set_error("%s; the pinned fallback failed too", why);
 		goto out_fail;
 	}
-	if (rodp_track(mr, attr->access, RODP_MR_PINNED_FALLBACK, err))
+	if (rodp_track(t, mr, attr->access, RODP_MR_PINNED_FALLBACK, err))
 		goto out_dereg;
-	RODP_LIB_INC(reg_pinned_fallback);
+	RODP_T_INC(t, reg_pinned_fallback);
 	/* Success, but keep the reason readable for the curious. */
 	rodp_set_error("ODP refused, pinned instead: %s", why);
 	return mr;
@@ -284,7 +286,7 @@ out_dereg:
 	ibv_dereg_mr(mr);
 	err = ENOMEM;
 out_fail:
-	RODP_LIB_INC(reg_failed);
+	RODP_T_INC(t, reg_failed);
 	errno = err;
 	return NULL;
 }
@@ -305,16 +307,17 @@ RODP_EXPORT struct ibv_mr *rodp_reg_mr(struct ibv_pd *pd, void *addr,
 
 RODP_EXPORT int rodp_dereg_mr(struct ibv_mr *mr)
 {
+	struct rodp_thread *t = rodp_thread();
 	struct rodp_mr_entry *e;
 	int err, tomb;
 
-	rodp_clear_error();
+	t->errmsg[0] = '\0';
 	if (!mr)
 		return rodp_fail(EINVAL, "rodp_dereg_mr: mr is NULL");
-	RODP_LIB_INC(dereg_calls);
+	RODP_T_INC(t, dereg_calls);
 	/* Out of the table first: once ibv_dereg_mr() returns, another
 	 * thread may get the same pointer from a new registration. */
-	e = rodp_mr_remove_buried(mr, &err, &tomb);
+	e = rodp_mr_remove_buried(t, mr, &err, &tomb);
 	if (!e && err == EBADF)
 		return rodp_fail(EBADF, "this MR belongs to the parent process");
 	err = ibv_dereg_mr(mr);
@@ -323,12 +326,12 @@ RODP_EXPORT int rodp_dereg_mr(struct ibv_mr *mr)
 		/* Still registered: it keeps its state, stays usable and
 		 * can be deregistered again. */
 		if (e)
-			rodp_mr_insert(e);
+			rodp_mr_insert(t, e);
 		return rodp_fail(err, "ibv_dereg_mr failed (errno %d): the MR "
 				 "is still registered (memory windows bound "
 				 "to it?)", err);
 	}
-	rodp_mr_entry_free(e);
+	rodp_mr_entry_free(t, e);
 	return 0;
 }
 

@@ -4,6 +4,9 @@
 #define RODP_INTERNAL_H
 
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include <netlink/attr.h>
@@ -45,10 +48,74 @@ static inline pid_t rodp_getpid(void)
 	return __atomic_load_n(&rodp_self_pid, __ATOMIC_RELAXED);
 }
 
+/* ---- per-thread state (thread_state.c) ---- */
+
+/* The last registration check rodp_caps_reg_check() accepted for this
+ * thread: valid while ctx still is that device (pointer and name). */
+struct rodp_caps_memo {
+	struct ibv_context *ctx;	/* NULL: nothing remembered */
+	struct ibv_device *dev;
+	unsigned int access, flags;
+	char name[IBV_SYSFS_NAME_MAX];	/* a copy of dev->name, all of it */
+};
+
+enum rodp_thread_state {
+	RODP_THREAD_NEW,	/* not counted anything yet */
+	RODP_THREAD_LISTED,	/* counters in its block, on the list */
+	RODP_THREAD_UNLISTED,	/* no key: counts into rodp_lib_common */
+};
+
+struct rodp_thread {
+	/* Written by this thread only (relaxed load and store); read by
+	 * rodp_lib_counters_read() while LISTED. */
+	struct rodp_lib_stats counters;
+	struct rodp_thread *next, *prev;	/* thread_state.c's lock */
+	enum rodp_thread_state state;
+	struct rodp_mr_entry *spare;	/* one free entry (mr_table.c) */
+	struct rodp_caps_memo caps;	/* caps_cache.c */
+	char errmsg[256];		/* rodp_last_error_msg() */
+};
+
+extern __thread struct rodp_thread rodp_thread_self;
+extern struct rodp_lib_stats rodp_lib_common;
+/* Lists t (or marks it UNLISTED); called once per thread. */
+void rodp_thread_link(struct rodp_thread *t);
+/* The sum of every thread's counters. */
+void rodp_lib_counters_read(struct rodp_lib_stats *out);
+
+/* The calling thread's state, listed: one TLS access. */
+static inline struct rodp_thread *rodp_thread(void)
+{
+	struct rodp_thread *t = &rodp_thread_self;
+
+	if (__builtin_expect(t->state == RODP_THREAD_NEW, 0))
+		rodp_thread_link(t);
+	return t;
+}
+
+/* t->counters.field += v, t the calling thread's rodp_thread(): no lock,
+ * no atomic read-modify-write on the usual path. */
+static inline void rodp_count(struct rodp_thread *t, size_t off, uint64_t v)
+{
+	uint64_t *p;
+
+	if (__builtin_expect(t->state == RODP_THREAD_LISTED, 1)) {
+		p = (uint64_t *)((char *)&t->counters + off);
+		__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + v,
+				 __ATOMIC_RELAXED);
+	} else {
+		p = (uint64_t *)((char *)&rodp_lib_common + off);
+		__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+	}
+}
+
 /* Sets the calling thread's rodp_last_error_msg(). */
 void rodp_set_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
-void rodp_clear_error(void);
+static inline void rodp_clear_error(void)
+{
+	rodp_thread_self.errmsg[0] = '\0';
+}
 /* rodp_set_error() and returns err: for one-line refusals. */
 int rodp_fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -168,13 +235,14 @@ size_t rodp_prefetch_plan(uint64_t start, uint64_t len,
 int rodp_caps_get(struct ibv_context *ctx, struct ibv_device_attr_ex *attr);
 /*
  * rodp_reg_check() on ctx's cached attributes, an accepted (access,
- * flags) remembered per context so that a registration neither copies
- * the attributes nor decides again. 0, rodp_reg_check()'s refusal (msg
+ * flags) remembered per context, and the last one in t, the calling
+ * thread's rodp_thread(), so that a registration neither copies the
+ * attributes nor decides again. 0, rodp_reg_check()'s refusal (msg
  * set), or the query's error (also in *query_err).
  */
-int rodp_caps_reg_check(struct ibv_context *ctx, unsigned int access,
-			unsigned int flags, char *msg, size_t msg_size,
-			int *query_err);
+int rodp_caps_reg_check(struct rodp_thread *t, struct ibv_context *ctx,
+			unsigned int access, unsigned int flags, char *msg,
+			size_t msg_size, int *query_err);
 /* The query the cache makes (ibv_query_device_ex); tests replace it. */
 extern int (*rodp_caps_query)(struct ibv_context *ctx,
 			      struct ibv_device_attr_ex *attr);
@@ -236,7 +304,7 @@ struct rodp_mr_entry {
 
 /* Adds e (malloc()ed, e->mr set); replaces a stale entry of the same
  * pointer. */
-void rodp_mr_insert(struct rodp_mr_entry *e);
+void rodp_mr_insert(struct rodp_thread *t, struct rodp_mr_entry *e);
 /* Removes mr's entry and returns it (caller frees), or NULL: *err gets
  * ENOENT (unknown or stale) or EBADF (another process's). */
 struct rodp_mr_entry *rodp_mr_remove(struct ibv_mr *mr, int *err);
@@ -245,7 +313,8 @@ struct rodp_mr_entry *rodp_mr_remove(struct ibv_mr *mr, int *err);
  * *tomb gets what rodp_mr_unbury() takes once ibv_dereg_mr() returned,
  * RODP_NO_TOMB when none was put up. */
 #define RODP_NO_TOMB (-2)
-struct rodp_mr_entry *rodp_mr_remove_buried(struct ibv_mr *mr, int *err,
+struct rodp_mr_entry *rodp_mr_remove_buried(struct rodp_thread *t,
+					    struct ibv_mr *mr, int *err,
 					    int *tomb);
 /* deregistered: ibv_dereg_mr() succeeded (the tombstone stands until a
  * read of the socket that began after it empties it), else it falls. */
@@ -262,6 +331,11 @@ int rodp_tomb_blocks(const char *device, uint64_t addr, uint64_t length,
 		     unsigned int access);
 /* Copies mr's entry into *copy: 0, ENOENT, EBADF. */
 int rodp_mr_lookup(struct ibv_mr *mr, struct rodp_mr_entry *copy);
+/* mr's live entry with the table locked, to be released by
+ * rodp_mr_unhold() after a few field accesses and no other lock; or NULL,
+ * unlocked, with *err ENOENT or EBADF. */
+struct rodp_mr_entry *rodp_mr_hold(struct ibv_mr *mr, int *err);
+void rodp_mr_unhold(void);
 /* Calls fn on mr's live entry under the table lock: 0, ENOENT, EBADF. */
 int rodp_mr_update(struct ibv_mr *mr,
 		   void (*fn)(struct rodp_mr_entry *e, void *arg), void *arg);
@@ -278,9 +352,9 @@ enum rodp_ntf_owner {
 enum rodp_ntf_owner rodp_mr_claim_region(const struct rodp_event *ev,
 					 const struct rodp_ntf_key *key);
 /* A zeroed entry (the thread's spare, or calloc()ed), or NULL. */
-struct rodp_mr_entry *rodp_mr_entry_alloc(void);
+struct rodp_mr_entry *rodp_mr_entry_alloc(struct rodp_thread *t);
 /* Frees an entry rodp_mr_remove() returned, with its live ranges. */
-void rodp_mr_entry_free(struct rodp_mr_entry *e);
+void rodp_mr_entry_free(struct rodp_thread *t, struct rodp_mr_entry *e);
 /*
  * Replaces the live ranges of the entry bound to region id (by_region) or
  * of mr: takes ownership of live (malloc()ed, n entries, any order; NULL
@@ -430,11 +504,16 @@ extern unsigned long rodp_conn_attempts;
 
 /* ---- library counters (lib_stats.c) ---- */
 
-extern struct rodp_lib_stats rodp_lib_counters;
-#define RODP_LIB_ADD(field, v) \
-	__atomic_fetch_add(&rodp_lib_counters.field, (v), __ATOMIC_RELAXED)
+/* Per thread (thread_state.c); the gauge mrs_tracked may go below zero
+ * in one thread's block and is right in the sum. */
+#define RODP_T_ADD(t, field, v) \
+	rodp_count((t), offsetof(struct rodp_lib_stats, field), (uint64_t)(v))
+#define RODP_T_INC(t, field) RODP_T_ADD(t, field, 1)
+#define RODP_T_DEC(t, field) RODP_T_ADD(t, field, -1)
+/* The same where the caller has no rodp_thread() at hand: each use is a
+ * TLS lookup, a call in a shared library, so the hot paths pass t. */
+#define RODP_LIB_ADD(field, v) RODP_T_ADD(rodp_thread(), field, v)
 #define RODP_LIB_INC(field) RODP_LIB_ADD(field, 1)
-#define RODP_LIB_DEC(field) \
-	__atomic_fetch_sub(&rodp_lib_counters.field, 1, __ATOMIC_RELAXED)
+#define RODP_LIB_DEC(field) RODP_LIB_ADD(field, -1)
 
 #endif /* RODP_INTERNAL_H */

@@ -4,8 +4,10 @@
  * query per context however often it is asked, each context its own
  * answer, a context address reused by another device queried afresh, a
  * failed query not cached, and threads that race on a cold cache query it
- * once. The device query is a fake that stamps the attributes with the
- * device it was asked about.
+ * once; a thread's remembered registration check answers only for the
+ * device it was made on. The device query is a fake that stamps the
+ * attributes with the device it was asked about; the last two devices
+ * have no ODP.
  */
 #include <config.h>
 
@@ -31,7 +33,9 @@ static int fake_query(struct ibv_context *ctx, struct ibv_device_attr_ex *a)
 		return EIO;
 	/* Which device answered, readable from the copy. */
 	a->orig_attr.vendor_part_id = (uint32_t)(ctx->device - devs);
-	a->odp_caps.general_caps = IBV_ODP_SUPPORT;
+	if (ctx->device - devs < NCTX - 2)
+		a->odp_caps.general_caps = IBV_ODP_SUPPORT;
+	a->odp_caps.per_transport_caps.rc_odp_caps = ~0u;
 	return 0;
 }
 
@@ -149,6 +153,46 @@ static void test_threads_query_once(void)
 	CU_ASSERT_EQUAL(fake_queries, q0 + 2);
 }
 
+static int reg_check(struct ibv_context *ctx)
+{
+	char msg[200];
+	int qerr;
+
+	return rodp_caps_reg_check(rodp_thread(), ctx, IBV_ACCESS_LOCAL_WRITE,
+				   0, msg, sizeof(msg), &qerr);
+}
+
+static void test_reg_memo_follows_device(void)
+{
+	struct ibv_context *c = &ctxs[5];
+	unsigned long q0;
+	int i;
+
+	CU_ASSERT_EQUAL(reg_check(c), 0);
+	q0 = fake_queries;
+	for (i = 0; i < 100; i++)
+		CU_ASSERT_EQUAL(reg_check(c), 0);
+	CU_ASSERT_EQUAL(fake_queries, q0);
+	/* Another device, without ODP, at the context's address: the
+	 * thread's remembered acceptance must not answer for it. */
+	c->device = &devs[NCTX - 1];
+	CU_ASSERT_EQUAL(reg_check(c), EOPNOTSUPP);
+	CU_ASSERT_EQUAL(fake_queries, q0 + 1);
+	c->device = &devs[5];
+	CU_ASSERT_EQUAL(reg_check(c), 0);
+	/* The same device struct renamed (removed, another added in its
+	 * memory): asked again, not answered from memory. */
+	q0 = fake_queries;
+	snprintf(devs[5].name, sizeof(devs[5].name), "other5");
+	CU_ASSERT_EQUAL(reg_check(c), 0);
+	CU_ASSERT_EQUAL(fake_queries, q0 + 1);
+	/* Other flags are decided, not taken from memory. */
+	CU_ASSERT_EQUAL(rodp_caps_reg_check(rodp_thread(), c,
+					    IBV_ACCESS_LOCAL_WRITE, 0x40,
+					    (char[200]){ 0 }, 200, &i), EINVAL);
+	snprintf(devs[5].name, sizeof(devs[5].name), "fake5");
+}
+
 int main(void)
 {
 	static const struct rodp_test tests[] = {
@@ -157,6 +201,7 @@ int main(void)
 		RODP_TEST(test_failure_not_cached),
 		RODP_TEST(test_many_contexts_still_right),
 		RODP_TEST(test_threads_query_once),
+		RODP_TEST(test_reg_memo_follows_device),
 	};
 
 	return rodp_cunit_run("caps_cache", setup, NULL, tests,

@@ -69,7 +69,7 @@ static struct ibv_mr *track(int i, const char *dev, uint64_t addr,
 	e->access = access;
 	e->flags = RODP_MR_ODP;
 	e->bind_gen = RODP_BIND_NOT_TRIED;
-	rodp_mr_insert(e);
+	rodp_mr_insert(rodp_thread(), e);
 	return &mrs[i];
 }
 
@@ -287,11 +287,11 @@ static void test_stale_region_after_dereg(void)
 	uint64_t id;
 
 	/* What rodp_dereg_mr() does around ibv_dereg_mr(). */
-	e = rodp_mr_remove_buried(old, &err, &tomb);
+	e = rodp_mr_remove_buried(rodp_thread(), old, &err, &tomb);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT_NOT_EQUAL(tomb, RODP_NO_TOMB);
 	rodp_mr_unbury(tomb, 1);
-	rodp_mr_entry_free(e);
+	rodp_mr_entry_free(rodp_thread(), e);
 	mr = track(10, "rxe0", addr, LEN, ACC);
 
 	CU_ASSERT_EQUAL_FATAL(fake_notify(binder, &r_old,

@@ -99,7 +99,7 @@ static int setup(void)
 	e->access = IBV_ACCESS_LOCAL_WRITE;
 	e->flags = RODP_MR_ODP | RODP_MR_BOUND;
 	e->region_id = REGION;
-	rodp_mr_insert(e);
+	rodp_mr_insert(rodp_thread(), e);
 	return 0;
 }
 
@@ -225,7 +225,7 @@ static void test_mapped_again(void)
 	rodp_prefetch_env_reload();
 	e = rodp_mr_remove(&fake_mr, &err);
 	CU_ASSERT_PTR_NOT_NULL(e);
-	rodp_mr_entry_free(e);
+	rodp_mr_entry_free(rodp_thread(), e);
 }
 
 int main(void)

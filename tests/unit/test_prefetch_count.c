@@ -58,7 +58,7 @@ static struct rodp_mr_entry *track(uint32_t flags, unsigned int access)
 	e->pid = getpid();
 	e->access = access;
 	e->flags = flags;
-	rodp_mr_insert(e);
+	rodp_mr_insert(rodp_thread(), e);
 	return e;
 }
 
@@ -66,7 +66,7 @@ static void untrack(void)
 {
 	int err;
 
-	rodp_mr_entry_free(rodp_mr_remove(&fake_mr, &err));
+	rodp_mr_entry_free(rodp_thread(), rodp_mr_remove(&fake_mr, &err));
 }
 
 static struct rodp_mr_stats stats(void)
