@@ -41,23 +41,30 @@ static int rodp_prefetch_forced(void)
 }
 
 #if HAVE_DECL_IBV_ADVISE_MR
+/* ibv_advise_mr()'s advice and flags for RODP_PREFETCH_F_* flags. */
+static enum ibv_advise_mr_advice rodp_advice(unsigned int flags,
+					     uint32_t *vflags)
+{
+	*vflags = flags & RODP_PREFETCH_F_ASYNC ? 0 : IBV_ADVISE_MR_FLAG_FLUSH;
+	if (flags & RODP_PREFETCH_F_NO_FAULT)
+		return IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT;
+	if (flags & RODP_PREFETCH_F_WRITE)
+		return IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE;
+	return IBV_ADVISE_MR_ADVICE_PREFETCH;
+}
+
 /* 0, EOPNOTSUPP when the provider has no advise_mr, or its errno. */
 static int rodp_advise(struct rodp_thread *t, struct ibv_mr *mr,
 		       const struct rodp_range *seg, size_t n,
 		       unsigned int flags)
 {
-	enum ibv_advise_mr_advice advice = IBV_ADVISE_MR_ADVICE_PREFETCH;
 	struct ibv_sge sge[RODP_SGE_PER_CALL];
-	uint32_t vflags = 0;
+	enum ibv_advise_mr_advice advice;
+	uint32_t vflags;
 	size_t i, j;
 	int err;
 
-	if (flags & RODP_PREFETCH_F_WRITE)
-		advice = IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE;
-	if (flags & RODP_PREFETCH_F_NO_FAULT)
-		advice = IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT;
-	if (!(flags & RODP_PREFETCH_F_ASYNC))
-		vflags = IBV_ADVISE_MR_FLAG_FLUSH;
+	advice = rodp_advice(flags, &vflags);
 
 	for (i = 0; i < n; i += j) {
 		for (j = 0; j < RODP_SGE_PER_CALL && i + j < n; j++) {
@@ -508,6 +515,82 @@ replan:
 	return err;
 }
 
+#if HAVE_DECL_IBV_ADVISE_MR
+/* Takes back what rodp_prefetch_fast() counted in the MR's entry. */
+static void rodp_prefetch_uncount_fn(struct rodp_mr_entry *e, void *arg)
+{
+	uint64_t len = *(const uint64_t *)arg;
+
+	e->prefetch_calls--;
+	e->prefetch_advise--;
+	e->prefetch_bytes -= len;
+}
+
+/*
+ * The usual call: one range of an ODP MR librodp knows, no longer than an
+ * SGE, live as a whole, and ibv_advise_mr() serves it. That is decided
+ * and counted in one short hold of the MR table and done with one SGE,
+ * without the general path's plan. Returns 1 when it served the call
+ * (*err is 0); 0 when the general path must, with nothing left done or
+ * counted (a refusal from the device is taken back and the general path
+ * asks again, so that every outcome is reported and counted in one
+ * place).
+ */
+static int rodp_prefetch_fast(struct rodp_thread *t, struct ibv_mr *mr,
+			      uint64_t start, uint64_t len,
+			      unsigned int flags, int *err)
+{
+	enum ibv_advise_mr_advice advice;
+	struct rodp_mr_entry *e;
+	struct ibv_sge sge;
+	uint32_t vflags;
+	int herr;
+
+	if (len > RODP_SGE_MAX_LEN || rodp_prefetch_forced())
+		return 0;
+	rodp_libconn_poll();
+	e = rodp_mr_hold(mr, &herr);
+	if (!e)
+		return 0;
+	if (!(e->flags & RODP_MR_ODP) ||
+	    ((flags & RODP_PREFETCH_F_WRITE) &&
+	     !(e->access & IBV_ACCESS_LOCAL_WRITE)) ||
+	    (e->live_known &&
+	     (e->nlive != 1 || !e->live ||
+	      !rodp_range_holds(e->live->start, e->live->length, start,
+				len)))) {
+		rodp_mr_unhold();
+		return 0;
+	}
+	e->prefetch_calls++;
+	e->prefetch_advise++;
+	e->prefetch_bytes += len;
+	rodp_mr_unhold();
+
+	advice = rodp_advice(flags, &vflags);
+	sge.addr = start;
+	sge.length = (uint32_t)len;
+	sge.lkey = mr->lkey;
+	*err = ibv_advise_mr(mr->pd, advice, vflags, &sge, 1);
+	if (*err) {
+		rodp_mr_update(mr, rodp_prefetch_uncount_fn, &len);
+		return 0;
+	}
+	RODP_T_INC(t, prefetch_calls);
+	RODP_T_INC(t, prefetch_advise);
+	RODP_T_INC(t, prefetch_sges);
+	return 1;
+}
+#else
+static int rodp_prefetch_fast(struct rodp_thread *t, struct ibv_mr *mr,
+			      uint64_t start, uint64_t len,
+			      unsigned int flags, int *err)
+{
+	(void)t; (void)mr; (void)start; (void)len; (void)flags; (void)err;
+	return 0;
+}
+#endif
+
 static int rodp_prefetch_flags_check(unsigned int flags)
 {
 	if (flags & ~(unsigned int)(RODP_PREFETCH_F_WRITE |
@@ -536,6 +619,8 @@ RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 		return err;
 	if (!rodp_in_mr(mr, r.start, r.length))
 		return rodp_fail(EINVAL, "prefetch range is outside the MR");
+	if (rodp_prefetch_fast(t, mr, r.start, r.length, flags, &err))
+		return err;
 	return rodp_prefetch_ranges(t, mr, &r, 1, flags);
 }
 

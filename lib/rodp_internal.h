@@ -88,6 +88,10 @@ static inline struct rodp_thread *rodp_thread(void)
 {
 	struct rodp_thread *t = &rodp_thread_self;
 
+	/* Opaque to the compiler from here: in a shared library a TLS
+	 * address is a __tls_get_addr() call, which GCC would rather repeat
+	 * at each use than keep the address in a register. */
+	__asm__("" : "+r"(t));
 	if (__builtin_expect(t->state == RODP_THREAD_NEW, 0))
 		rodp_thread_link(t);
 	return t;

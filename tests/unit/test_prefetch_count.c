@@ -113,18 +113,44 @@ static void test_advise_success_counted_once(void)
 	untrack();
 }
 
+static struct rodp_lib_stats lib_stats(void)
+{
+	struct rodp_lib_stats ls;
+
+	CU_ASSERT_EQUAL(rodp_get_lib_stats(&ls, sizeof(ls)), 0);
+	return ls;
+}
+
 static void test_advise_refusal_put_right(void)
 {
+	struct rodp_lib_stats l0 = lib_stats(), l1;
 	struct rodp_mr_stats st;
 
 	track(RODP_MR_ODP, IBV_ACCESS_LOCAL_WRITE);
 	advise_answer = EFAULT;	/* and no rodp.ko to ask on the host */
 	CU_ASSERT_EQUAL(rodp_prefetch_mr(&fake_mr, buf, 2 * PAGE, 0), EFAULT);
 	st = stats();
+	/* The fast path's guess and the general path's are both undone:
+	 * one call, nothing advised. */
 	CU_ASSERT_EQUAL(st.prefetch_calls, 1);
-	CU_ASSERT_EQUAL(st.prefetch_advise, 0);	/* the guess is undone */
+	CU_ASSERT_EQUAL(st.prefetch_advise, 0);
 	CU_ASSERT_EQUAL(st.prefetch_bytes, 2 * PAGE);
+	l1 = lib_stats();
+	CU_ASSERT_EQUAL(l1.prefetch_calls - l0.prefetch_calls, 1);
+	CU_ASSERT_EQUAL(l1.prefetch_advise - l0.prefetch_advise, 0);
+	CU_ASSERT_EQUAL(l1.prefetch_errors - l0.prefetch_errors, 1);
+	CU_ASSERT_EQUAL(l1.prefetch_sges - l0.prefetch_sges, 0);
 	advise_answer = 0;
+	/* And a success after it is the fast path's, counted once. */
+	CU_ASSERT_EQUAL(rodp_prefetch_mr(&fake_mr, buf, PAGE, 0), 0);
+	st = stats();
+	CU_ASSERT_EQUAL(st.prefetch_calls, 2);
+	CU_ASSERT_EQUAL(st.prefetch_advise, 1);
+	CU_ASSERT_EQUAL(st.prefetch_bytes, 3 * PAGE);
+	l0 = lib_stats();
+	CU_ASSERT_EQUAL(l0.prefetch_calls - l1.prefetch_calls, 1);
+	CU_ASSERT_EQUAL(l0.prefetch_advise - l1.prefetch_advise, 1);
+	CU_ASSERT_EQUAL(l0.prefetch_sges - l1.prefetch_sges, 1);
 	untrack();
 }
 
