@@ -536,7 +536,7 @@ static void rodp_prefetch_uncount_fn(struct rodp_mr_entry *e, void *arg)
  * asks again, so that every outcome is reported and counted in one
  * place).
  */
-static int rodp_prefetch_fast(struct rodp_thread *t, struct ibv_mr *mr,
+RODP_HOT static int rodp_prefetch_fast(struct rodp_thread *t, struct ibv_mr *mr,
 			      uint64_t start, uint64_t len,
 			      unsigned int flags, int *err)
 {
@@ -603,7 +603,7 @@ static int rodp_prefetch_flags_check(unsigned int flags)
 	return 0;
 }
 
-RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
+RODP_HOT RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 				 unsigned int flags)
 {
 	struct rodp_range r = { .start = (uintptr_t)addr, .length = length };
