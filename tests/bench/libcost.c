@@ -24,8 +24,10 @@
  * --control replaces B of the registration metric by a control of what
  * could explain librodp's cost there (metric "reg-pad" or "reg-iova2";
  * no prefetch metric then): pad, ibv_reg_mr + ibv_dereg_mr after about
- * as many instructions of plain work as librodp adds to a pair (878 on
- * x86-64 with glibc, counted with callgrind: tests/unit/libwork); iova2,
+ * as many instructions of plain work as librodp added to a pair when
+ * this control was made (878 on x86-64 with glibc, counted with
+ * callgrind: tests/unit/libwork; about 630 since the per-thread state,
+ * the figure is kept so that old and new runs compare); iova2,
  * the pair through ibv_reg_mr_iova2() with access flags unknown at
  * compile time, the entry point librodp's own call takes.
  *
