@@ -125,7 +125,8 @@ static int rodp_caps_memo_hit(const struct rodp_caps_memo *m,
 	       !memcmp(m->name, ctx->device->name, sizeof(m->name));
 }
 
-RODP_HOT int rodp_caps_reg_check(struct rodp_thread *t, struct ibv_context *ctx,
+RODP_HOT
+int rodp_caps_reg_check(struct rodp_thread *t, struct ibv_context *ctx,
 			unsigned int access, unsigned int flags, char *msg,
 			size_t msg_size, int *query_err)
 {

@@ -236,7 +236,8 @@ unsigned int rodp_libconn_gen(void)
 	return __atomic_load_n(&rodp_conn_gen, __ATOMIC_RELAXED);
 }
 
-RODP_HOT int rodp_libconn_exists(void)
+RODP_HOT
+int rodp_libconn_exists(void)
 {
 	return __atomic_load_n(&rodp_conn, __ATOMIC_ACQUIRE) != NULL;
 }
@@ -260,7 +261,8 @@ uint64_t rodp_libconn_read_seq(void)
 #define RODP_POLL_INTERVAL_NS 1000000ULL
 static uint64_t rodp_last_poll_ns;	/* atomic */
 
-RODP_HOT void rodp_libconn_poll(void)
+RODP_HOT
+void rodp_libconn_poll(void)
 {
 	uint64_t now, last;
 	struct rodp_conn *c;

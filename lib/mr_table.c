@@ -69,7 +69,8 @@ __attribute__((constructor(102))) static void rodp_mr_init(void)
 	pthread_atfork(rodp_mr_prepare, rodp_mr_parent, rodp_mr_child);
 }
 
-RODP_HOT void rodp_mr_insert(struct rodp_thread *t, struct rodp_mr_entry *e)
+RODP_HOT
+void rodp_mr_insert(struct rodp_thread *t, struct rodp_mr_entry *e)
 {
 	struct rodp_mr_entry **pp, *old = NULL;
 	size_t b = rodp_mr_bucket(e->mr);
@@ -97,7 +98,8 @@ RODP_HOT void rodp_mr_insert(struct rodp_thread *t, struct rodp_mr_entry *e)
 
 /* Finds mr's entry, reclaiming a stale one. Called with the lock held;
  * *stale gets an entry to free after unlocking. */
-RODP_HOT static struct rodp_mr_entry **rodp_mr_find(struct ibv_mr *mr, int *err,
+RODP_HOT
+static struct rodp_mr_entry **rodp_mr_find(struct ibv_mr *mr, int *err,
 					   struct rodp_mr_entry **stale)
 {
 	struct rodp_mr_entry **pp;
@@ -139,7 +141,8 @@ struct rodp_mr_entry *rodp_mr_remove(struct ibv_mr *mr, int *err)
 	return rodp_mr_remove_buried(rodp_thread(), mr, err, NULL);
 }
 
-RODP_HOT struct rodp_mr_entry *rodp_mr_remove_buried(struct rodp_thread *t,
+RODP_HOT
+struct rodp_mr_entry *rodp_mr_remove_buried(struct rodp_thread *t,
 					    struct ibv_mr *mr, int *err,
 					    int *tomb)
 {
@@ -166,7 +169,8 @@ RODP_HOT struct rodp_mr_entry *rodp_mr_remove_buried(struct rodp_thread *t,
 	return e;
 }
 
-RODP_HOT void rodp_mr_unbury(int tomb, int deregistered)
+RODP_HOT
+void rodp_mr_unbury(int tomb, int deregistered)
 {
 	if (tomb == RODP_NO_TOMB)
 		return;
@@ -182,7 +186,8 @@ void rodp_mr_tomb_sweep(uint64_t read_seq)
 	pthread_mutex_unlock(&rodp_mr_lock);
 }
 
-RODP_HOT struct rodp_mr_entry *rodp_mr_hold(struct ibv_mr *mr, int *err)
+RODP_HOT
+struct rodp_mr_entry *rodp_mr_hold(struct ibv_mr *mr, int *err)
 {
 	struct rodp_mr_entry **pp, *stale;
 
@@ -197,7 +202,8 @@ RODP_HOT struct rodp_mr_entry *rodp_mr_hold(struct ibv_mr *mr, int *err)
 	return NULL;
 }
 
-RODP_HOT void rodp_mr_unhold(void)
+RODP_HOT
+void rodp_mr_unhold(void)
 {
 	pthread_mutex_unlock(&rodp_mr_lock);
 }
@@ -231,7 +237,8 @@ static void rodp_mr_copy(struct rodp_mr_entry *e, void *arg)
  * instead of paying calloc() and free() per MR. An unlisted thread (no
  * destructor to free it) keeps none.
  */
-RODP_HOT struct rodp_mr_entry *rodp_mr_entry_alloc(struct rodp_thread *t)
+RODP_HOT
+struct rodp_mr_entry *rodp_mr_entry_alloc(struct rodp_thread *t)
 {
 	struct rodp_mr_entry *e = t->spare;
 
@@ -243,7 +250,8 @@ RODP_HOT struct rodp_mr_entry *rodp_mr_entry_alloc(struct rodp_thread *t)
 	return calloc(1, sizeof(*e));
 }
 
-RODP_HOT void rodp_mr_entry_free(struct rodp_thread *t, struct rodp_mr_entry *e)
+RODP_HOT
+void rodp_mr_entry_free(struct rodp_thread *t, struct rodp_mr_entry *e)
 {
 	if (!e)
 		return;

@@ -249,22 +249,42 @@ static int rodp_range_holds(uint64_t base, uint64_t size, uint64_t start,
 }
 
 /*
- * The usual request: one range, short enough for one SGE, live as a whole
- * (the MR's live set unknown, which plans as all live, or one live range
- * holding it). Its plan is the range itself: the general planner's search
- * and cutting were a quarter of the library's instructions per prefetch.
+ * Whether [start, start + len) is short enough for one SGE and live as a
+ * whole in e (the MR's live set unknown, which plans as all live, or one
+ * live range holding it): then the range is its own plan.
  */
-static int rodp_plan_whole(const struct rodp_plan *p,
-			   const struct rodp_mr_entry *e)
+static int rodp_live_whole(const struct rodp_mr_entry *e, uint64_t start,
+			   uint64_t len)
 {
-	const struct rodp_range *r = &p->req[0], *l = e->live;
+	const struct rodp_range *l = e->live;
 
-	if (p->nreq != 1 || r->length > RODP_SGE_MAX_LEN)
+	if (len > RODP_SGE_MAX_LEN)
 		return 0;
 	if (!e->live_known)
 		return 1;
 	return e->nlive == 1 && l &&
-	       rodp_range_holds(l->start, l->length, r->start, r->length);
+	       rodp_range_holds(l->start, l->length, start, len);
+}
+
+/*
+ * The usual request: one range, live as a whole. Its plan is the range
+ * itself: the general planner's search and cutting were a quarter of the
+ * library's instructions per prefetch.
+ */
+static int rodp_plan_whole(const struct rodp_plan *p,
+			   const struct rodp_mr_entry *e)
+{
+	return p->nreq == 1 &&
+	       rodp_live_whole(e, p->req[0].start, p->req[0].length);
+}
+
+/* Whether the device is asked to prefetch e at all: an ODP MR, and for a
+ * write prefetch one with IBV_ACCESS_LOCAL_WRITE. */
+static int rodp_may_advise(const struct rodp_mr_entry *e, unsigned int flags)
+{
+	return (e->flags & RODP_MR_ODP) &&
+	       (!(flags & RODP_PREFETCH_F_WRITE) ||
+		(e->access & IBV_ACCESS_LOCAL_WRITE));
 }
 
 static void rodp_plan_fn(struct rodp_mr_entry *e, void *arg)
@@ -312,9 +332,7 @@ static void rodp_plan_fn(struct rodp_mr_entry *e, void *arg)
 		p->first = 0;
 		c->path = 0;
 		c->bytes = c->dead = 0;
-		if ((e->flags & RODP_MR_ODP) &&
-		    (!(p->flags & RODP_PREFETCH_F_WRITE) ||
-		     (e->access & IBV_ACCESS_LOCAL_WRITE))) {
+		if (rodp_may_advise(e, p->flags)) {
 			c->path = n ? 1 : 0;
 			c->bytes = p->bytes;
 			c->dead = p->dead;
@@ -536,7 +554,8 @@ static void rodp_prefetch_uncount_fn(struct rodp_mr_entry *e, void *arg)
  * asks again, so that every outcome is reported and counted in one
  * place).
  */
-RODP_HOT static int rodp_prefetch_fast(struct rodp_thread *t, struct ibv_mr *mr,
+RODP_HOT
+static int rodp_prefetch_fast(struct rodp_thread *t, struct ibv_mr *mr,
 			      uint64_t start, uint64_t len,
 			      unsigned int flags, int *err)
 {
@@ -552,13 +571,7 @@ RODP_HOT static int rodp_prefetch_fast(struct rodp_thread *t, struct ibv_mr *mr,
 	e = rodp_mr_hold(mr, &herr);
 	if (!e)
 		return 0;
-	if (!(e->flags & RODP_MR_ODP) ||
-	    ((flags & RODP_PREFETCH_F_WRITE) &&
-	     !(e->access & IBV_ACCESS_LOCAL_WRITE)) ||
-	    (e->live_known &&
-	     (e->nlive != 1 || !e->live ||
-	      !rodp_range_holds(e->live->start, e->live->length, start,
-				len)))) {
+	if (!rodp_may_advise(e, flags) || !rodp_live_whole(e, start, len)) {
 		rodp_mr_unhold();
 		return 0;
 	}
@@ -603,7 +616,8 @@ static int rodp_prefetch_flags_check(unsigned int flags)
 	return 0;
 }
 
-RODP_HOT RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
+RODP_HOT
+RODP_EXPORT int rodp_prefetch_mr(struct ibv_mr *mr, void *addr, size_t length,
 				 unsigned int flags)
 {
 	struct rodp_range r = { .start = (uintptr_t)addr, .length = length };

@@ -15,7 +15,8 @@
 #define IBV_ACCESS_ON_DEMAND 0
 #endif
 
-RODP_HOT static struct ibv_mr *rodp_verbs_reg(struct ibv_pd *pd,
+RODP_HOT
+static struct ibv_mr *rodp_verbs_reg(struct ibv_pd *pd,
 				     const struct rodp_reg_mr_attr *attr,
 				     unsigned int access)
 {
@@ -40,7 +41,8 @@ RODP_HOT static struct ibv_mr *rodp_verbs_reg(struct ibv_pd *pd,
  * region: rodp_get_mr_stats(), rodp.ko's prefetch, a refused prefetch, or
  * the first subscription, which binds every MR still unbound.
  */
-RODP_HOT static int rodp_track(struct rodp_thread *t, struct ibv_mr *mr,
+RODP_HOT
+static int rodp_track(struct rodp_thread *t, struct ibv_mr *mr,
 		      unsigned int access, uint32_t flags, int fallback_errno)
 {
 	struct rodp_mr_entry *e = rodp_mr_entry_alloc(t);
@@ -166,7 +168,8 @@ void rodp_bind_pending(void)
  * unaligned addr or length is fine, as for ibv_reg_mr(). Flags are checked
  * again, with the device, by rodp_reg_check().
  */
-RODP_HOT static int rodp_reg_args(const struct rodp_reg_mr_attr *attr)
+RODP_HOT
+static int rodp_reg_args(const struct rodp_reg_mr_attr *attr)
 {
 	const unsigned int known = RODP_REG_ODP_PREFERRED |
 				   RODP_REG_ODP_IMPLICIT;
@@ -204,7 +207,8 @@ RODP_HOT static int rodp_reg_args(const struct rodp_reg_mr_attr *attr)
 	return 0;
 }
 
-RODP_HOT RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
+RODP_HOT
+RODP_EXPORT struct ibv_mr *rodp_reg_mr_ex(struct ibv_pd *pd,
 					  const struct rodp_reg_mr_attr *attr)
 {
 	struct rodp_thread *t = rodp_thread();
@@ -291,7 +295,8 @@ out_fail:
 	return NULL;
 }
 
-RODP_HOT RODP_EXPORT struct ibv_mr *rodp_reg_mr(struct ibv_pd *pd, void *addr,
+RODP_HOT
+RODP_EXPORT struct ibv_mr *rodp_reg_mr(struct ibv_pd *pd, void *addr,
 				       size_t length, unsigned int access,
 				       unsigned int flags)
 {
@@ -305,7 +310,8 @@ RODP_HOT RODP_EXPORT struct ibv_mr *rodp_reg_mr(struct ibv_pd *pd, void *addr,
 	return rodp_reg_mr_ex(pd, &attr);
 }
 
-RODP_HOT RODP_EXPORT int rodp_dereg_mr(struct ibv_mr *mr)
+RODP_HOT
+RODP_EXPORT int rodp_dereg_mr(struct ibv_mr *mr)
 {
 	struct rodp_thread *t = rodp_thread();
 	struct rodp_mr_entry *e;

@@ -42,9 +42,20 @@ static void *counter(void *arg)
 	return NULL;
 }
 
+/* Every counter() thread's counts are in the sum, since s0. */
+static void assert_all_counted(const struct rodp_lib_stats *s0)
+{
+	struct rodp_lib_stats s = now();
+
+	CU_ASSERT_EQUAL(s.reg_calls - s0->reg_calls,
+			(uint64_t)NTHREADS * PER_THREAD);
+	CU_ASSERT_EQUAL(s.prefetch_sges - s0->prefetch_sges,
+			(uint64_t)NTHREADS * PER_THREAD * 3);
+}
+
 static void test_threads_sum_exactly(void)
 {
-	struct rodp_lib_stats s0 = now(), s;
+	struct rodp_lib_stats s0 = now();
 	pthread_t t[NTHREADS];
 	int i;
 
@@ -54,20 +65,12 @@ static void test_threads_sum_exactly(void)
 						     NULL), 0);
 	pthread_barrier_wait(&counted);
 	/* Every thread alive, its counts in its own block. */
-	s = now();
-	CU_ASSERT_EQUAL(s.reg_calls - s0.reg_calls,
-			(uint64_t)NTHREADS * PER_THREAD);
-	CU_ASSERT_EQUAL(s.prefetch_sges - s0.prefetch_sges,
-			(uint64_t)NTHREADS * PER_THREAD * 3);
+	assert_all_counted(&s0);
 	pthread_barrier_wait(&counted);
 	for (i = 0; i < NTHREADS; i++)
 		pthread_join(t[i], NULL);
 	/* Every thread gone: its counts kept. */
-	s = now();
-	CU_ASSERT_EQUAL(s.reg_calls - s0.reg_calls,
-			(uint64_t)NTHREADS * PER_THREAD);
-	CU_ASSERT_EQUAL(s.prefetch_sges - s0.prefetch_sges,
-			(uint64_t)NTHREADS * PER_THREAD * 3);
+	assert_all_counted(&s0);
 	pthread_barrier_destroy(&counted);
 }
 
