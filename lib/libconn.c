@@ -513,6 +513,7 @@ int rodp_region_get(struct rodp_ctx *conn, uint64_t id,
 
 /* ---- events ---- */
 
+RODP_HOT
 int rodp_events_wanted(void)
 {
 	return __atomic_load_n(&rodp_events_on, __ATOMIC_RELAXED);

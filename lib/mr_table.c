@@ -169,11 +169,8 @@ struct rodp_mr_entry *rodp_mr_remove_buried(struct rodp_thread *t,
 	return e;
 }
 
-RODP_HOT
-void rodp_mr_unbury(int tomb, int deregistered)
+void rodp_mr_unbury_tomb(int tomb, int deregistered)
 {
-	if (tomb == RODP_NO_TOMB)
-		return;
 	pthread_mutex_lock(&rodp_mr_lock);
 	rodp_tomb_close(tomb, deregistered, rodp_libconn_read_seq());
 	pthread_mutex_unlock(&rodp_mr_lock);
@@ -255,8 +252,10 @@ void rodp_mr_entry_free(struct rodp_thread *t, struct rodp_mr_entry *e)
 {
 	if (!e)
 		return;
-	free(e->live);
-	e->live = NULL;
+	if (e->live) {	/* free(NULL) is a call into libc all the same */
+		free(e->live);
+		e->live = NULL;
+	}
 	if (!t->spare && t->state == RODP_THREAD_LISTED) {
 		t->spare = e;
 		return;

@@ -70,7 +70,7 @@ struct rodp_caps_memo {
 enum rodp_thread_state {
 	RODP_THREAD_NEW,	/* not counted anything yet */
 	RODP_THREAD_LISTED,	/* counters in its block, on the list */
-	RODP_THREAD_UNLISTED,	/* no key: counts into rodp_lib_common */
+	RODP_THREAD_UNLISTED,	/* no key, or exited: counts atomically */
 };
 
 struct rodp_thread {
@@ -85,23 +85,30 @@ struct rodp_thread {
 };
 
 extern __thread struct rodp_thread rodp_thread_self;
+/*
+ * &rodp_thread_self once the thread has called rodp_thread_first(), NULL
+ * before. Initial-exec: read with one
+ * %fs-relative load, where a global-dynamic access in a shared library is
+ * a call to __tls_get_addr() in ld.so. Eight bytes of static TLS: glibc
+ * keeps a surplus for the initial-exec TLS of libraries loaded by dlopen()
+ * (the tunable glibc.rtld.optional_static_tls, 512 bytes by default).
+ */
+extern __thread struct rodp_thread *rodp_thread_ptr
+	__attribute__((tls_model("initial-exec")));
 extern struct rodp_lib_stats rodp_lib_common;
-/* Lists t (or marks it UNLISTED); called once per thread. */
-void rodp_thread_link(struct rodp_thread *t);
+/* Lists the calling thread's block (or marks it UNLISTED) and sets
+ * rodp_thread_ptr; the first call of each thread. */
+struct rodp_thread *rodp_thread_first(void);
 /* The sum of every thread's counters. */
 void rodp_lib_counters_read(struct rodp_lib_stats *out);
 
-/* The calling thread's state, listed: one TLS access. */
+/* The calling thread's state, listed: one load on the usual path. */
 static inline struct rodp_thread *rodp_thread(void)
 {
-	struct rodp_thread *t = &rodp_thread_self;
+	struct rodp_thread *t = rodp_thread_ptr;
 
-	/* Opaque to the compiler from here: in a shared library a TLS
-	 * address is a __tls_get_addr() call, which GCC would rather repeat
-	 * at each use than keep the address in a register. */
-	__asm__("" : "+r"(t));
-	if (__builtin_expect(t->state == RODP_THREAD_NEW, 0))
-		rodp_thread_link(t);
+	if (__builtin_expect(!t, 0))
+		t = rodp_thread_first();
 	return t;
 }
 
@@ -330,7 +337,12 @@ struct rodp_mr_entry *rodp_mr_remove_buried(struct rodp_thread *t,
 					    int *tomb);
 /* deregistered: ibv_dereg_mr() succeeded (the tombstone stands until a
  * read of the socket that began after it empties it), else it falls. */
-void rodp_mr_unbury(int tomb, int deregistered);
+void rodp_mr_unbury_tomb(int tomb, int deregistered);
+static inline void rodp_mr_unbury(int tomb, int deregistered)
+{
+	if (tomb != RODP_NO_TOMB)
+		rodp_mr_unbury_tomb(tomb, deregistered);
+}
 /* A read of the binder socket that began with sequence read_seq found it
  * empty. */
 void rodp_mr_tomb_sweep(uint64_t read_seq);

@@ -12,7 +12,8 @@
  * specific key's destructor then adds its counts to rodp_lib_common and
  * takes it off the list, before glibc frees the thread's TLS. A thread for
  * which the key cannot be set (pthread_setspecific() out of memory) is
- * never listed and counts into rodp_lib_common atomically instead.
+ * never listed and counts into rodp_lib_common atomically instead, as
+ * does an exiting thread once its destructor ran.
  *
  * The library is linked with -z nodelete: a dlclose() that unmapped it
  * would leave the key's destructor pointing at nothing.
@@ -24,6 +25,8 @@
 #include "rodp_internal.h"
 
 __thread struct rodp_thread rodp_thread_self;
+__thread struct rodp_thread *rodp_thread_ptr
+	__attribute__((tls_model("initial-exec")));
 
 /*
  * Protects rodp_threads, the list links of every block and the folds into
@@ -74,14 +77,19 @@ static void rodp_thread_exit(void *arg)
 	rodp_counters_fold(&rodp_lib_common, &t->counters);
 	memset(&t->counters, 0, sizeof(t->counters));
 	rodp_thread_unlist(t);
-	t->state = RODP_THREAD_NEW;	/* a later call lists it again */
+	/* A call from another library's destructor after this one counts
+	 * into rodp_lib_common: listed again, the block could outlive the
+	 * last round of key destructors on the list. */
+	t->state = RODP_THREAD_UNLISTED;
 	pthread_mutex_unlock(&rodp_threads_lock);
 	free(t->spare);
 	t->spare = NULL;
 }
 
-void rodp_thread_link(struct rodp_thread *t)
+struct rodp_thread *rodp_thread_first(void)
 {
+	struct rodp_thread *t = &rodp_thread_self;
+
 	pthread_mutex_lock(&rodp_threads_lock);
 	if (rodp_thread_key_ok && !pthread_setspecific(rodp_thread_key, t)) {
 		t->prev = NULL;
@@ -94,6 +102,8 @@ void rodp_thread_link(struct rodp_thread *t)
 		t->state = RODP_THREAD_UNLISTED;
 	}
 	pthread_mutex_unlock(&rodp_threads_lock);
+	rodp_thread_ptr = t;
+	return t;
 }
 
 void rodp_lib_counters_read(struct rodp_lib_stats *out)
