@@ -34,10 +34,18 @@
  * A block repeats its operation until it lasts --block-ms (default 20,
  * calibrated once per size and metric).
  *
+ * Each call is timed (one clock read per call, the same for A and B), so
+ * each block gives two figures: its total time, and its typical call (the
+ * median call time: a stall of the emulated machine, a host preemption or
+ * a guest interrupt, lands on a few calls of one block and moves its total
+ * by up to a block's length, but not its median).
+ *
  * One JSON object per line: {"metric", "bytes", "module", "reps", "quads",
- * "a_us", "b_us" (median time of one operation), "ratio" {"median", "p25",
- * "p75", "min", "max", "ci_lo", "ci_hi", "ci_level"}, "control" {the same
- * for A/A}}. ci_lo..ci_hi is a distribution-free confidence interval of
+ * "a_us", "b_us" (median time of one operation, from block totals),
+ * "a_typ_us", "b_typ_us" (the median typical call), "ratio" {"median",
+ * "p25", "p75", "min", "max", "ci_lo", "ci_hi", "ci_level"} (of block
+ * totals), "control" {the same for A/A}, "typical" and "typical_control"
+ * {the same for typical calls}}. ci_lo..ci_hi is a distribution-free confidence interval of
  * the median (order statistics of the quads' ratios, binomial: no
  * assumption about how TCG's noise is distributed), at ci_level, the
  * smallest level of at least 95 % that N quads allow (N >= 6; with fewer
@@ -66,6 +74,7 @@
 #define ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 		IBV_ACCESS_REMOTE_READ)
 #define MAX_QUADS 256
+#define MAX_REPS 100000
 
 struct bench_case {
 	struct ibv_pd *pd;
@@ -195,14 +204,24 @@ static void op_prefetch_rodp(struct bench_case *c)
 		die("rodp_prefetch_mr", err);
 }
 
-static double run_block(bench_op op, struct bench_case *c, unsigned long reps)
+/*
+ * Times reps calls of op: returns the block's total, and puts each call's
+ * time in ops[] (consecutive clock readings, so the block's total is their
+ * sum: one clock read per call, the same for A and B).
+ */
+static double run_block(bench_op op, struct bench_case *c, unsigned long reps,
+			double *ops)
 {
-	double t0 = bench_seconds();
+	double t0 = bench_seconds(), prev = t0, now;
 	unsigned long i;
 
-	for (i = 0; i < reps; i++)
+	for (i = 0; i < reps; i++) {
 		op(c);
-	return bench_seconds() - t0;
+		now = bench_seconds();
+		ops[i] = now - prev;
+		prev = now;
+	}
+	return prev - t0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -268,57 +287,101 @@ static void print_spread(const char *name, double *r, unsigned int n)
 	       r[k - 1], r[n - k], level);
 }
 
+/* A block's total time, and its typical call: the median call time. */
+struct block_time {
+	double sum, typ;
+};
+
+static struct block_time timed(bench_op op, struct bench_case *c,
+			       unsigned long reps, double *ops)
+{
+	struct block_time bt;
+
+	bt.sum = run_block(op, c, reps, ops);
+	bt.typ = quantile(ops, (unsigned int)reps, 0.5);
+	return bt;
+}
+
 /*
  * quads rounds of A B B A or B A A B, alternately (the B/A samples), and of
  * A A' A' A (the A/A control, whose A' takes B's place: inner blocks in
  * even quads, outer in odd ones), interleaved so both see the same drift.
+ * Each quad gives two ratios: of the blocks' totals ("ratio", every
+ * cycle spent, stalls included) and of their typical calls ("typical",
+ * each block's median call time: a stall of the emulated machine, a
+ * host preemption or a guest interrupt, lands on a few calls of one
+ * block and moves a total by up to a block's length, but not a median).
  */
 static void measure(const char *metric, bench_op a, bench_op b,
 		    struct bench_case *c, unsigned int quads, double block_s,
 		    bool module, bool subscribed)
 {
 	double ratio[MAX_QUADS], control[MAX_QUADS];
+	double typical[MAX_QUADS], typ_control[MAX_QUADS];
 	double a_op[MAX_QUADS], b_op[MAX_QUADS];
+	double a_typ[MAX_QUADS], b_typ[MAX_QUADS];
 	unsigned long reps;
 	unsigned int q;
-	double t;
+	double *ops, t;
 
 	/* Warm both paths, then calibrate on the slower one. */
 	a(c);
 	b(c);
-	t = run_block(b, c, 1);
+	t = bench_seconds();
+	b(c);
+	t = bench_seconds() - t;
 	reps = t >= block_s ? 1 : (unsigned long)(block_s / (t > 1e-7 ? t : 1e-7));
 	if (reps < 1)
 		reps = 1;
+	if (reps > MAX_REPS)
+		reps = MAX_REPS;
+	ops = malloc(reps * sizeof(*ops));
+	if (!ops)
+		die("malloc", ENOMEM);
 
 	for (q = 0; q < quads; q++) {
 		bench_op outer = q & 1 ? b : a, inner = q & 1 ? a : b;
-		double o1 = run_block(outer, c, reps);
-		double i1 = run_block(inner, c, reps);
-		double i2 = run_block(inner, c, reps);
-		double o2 = run_block(outer, c, reps);
-		double a1 = q & 1 ? i1 : o1, a2 = q & 1 ? i2 : o2;
-		double b1 = q & 1 ? o1 : i1, b2 = q & 1 ? o2 : i2;
-		double c1 = run_block(a, c, reps), c2 = run_block(a, c, reps);
-		double c3 = run_block(a, c, reps), c4 = run_block(a, c, reps);
+		struct block_time o1 = timed(outer, c, reps, ops);
+		struct block_time i1 = timed(inner, c, reps, ops);
+		struct block_time i2 = timed(inner, c, reps, ops);
+		struct block_time o2 = timed(outer, c, reps, ops);
+		struct block_time a1 = q & 1 ? i1 : o1, a2 = q & 1 ? i2 : o2;
+		struct block_time b1 = q & 1 ? o1 : i1, b2 = q & 1 ? o2 : i2;
+		struct block_time c1 = timed(a, c, reps, ops);
+		struct block_time c2 = timed(a, c, reps, ops);
+		struct block_time c3 = timed(a, c, reps, ops);
+		struct block_time c4 = timed(a, c, reps, ops);
 
-		ratio[q] = (b1 + b2) / (a1 + a2);
+		ratio[q] = (b1.sum + b2.sum) / (a1.sum + a2.sum);
+		typical[q] = (b1.typ + b2.typ) / (a1.typ + a2.typ);
 		/* The control's "B" sits where B sat in this quad. */
-		control[q] = q & 1 ? (c1 + c4) / (c2 + c3) :
-				     (c2 + c3) / (c1 + c4);
-		a_op[q] = (a1 + a2) / 2 / reps;
-		b_op[q] = (b1 + b2) / 2 / reps;
+		control[q] = q & 1 ? (c1.sum + c4.sum) / (c2.sum + c3.sum) :
+				     (c2.sum + c3.sum) / (c1.sum + c4.sum);
+		typ_control[q] = q & 1 ? (c1.typ + c4.typ) / (c2.typ + c3.typ) :
+					 (c2.typ + c3.typ) / (c1.typ + c4.typ);
+		a_op[q] = (a1.sum + a2.sum) / 2 / reps;
+		b_op[q] = (b1.sum + b2.sum) / 2 / reps;
+		a_typ[q] = (a1.typ + a2.typ) / 2;
+		b_typ[q] = (b1.typ + b2.typ) / 2;
 	}
+	free(ops);
 	printf("{\"metric\": \"%s\", \"bytes\": %zu, \"module\": %s, "
 	       "\"subscribed\": %s, "
-	       "\"reps\": %lu, \"quads\": %u, \"a_us\": %.3f, \"b_us\": %.3f, ",
+	       "\"reps\": %lu, \"quads\": %u, \"a_us\": %.3f, \"b_us\": %.3f, "
+	       "\"a_typ_us\": %.3f, \"b_typ_us\": %.3f, ",
 	       metric, c->len, module ? "true" : "false",
 	       subscribed ? "true" : "false", reps, quads,
 	       quantile(a_op, quads, 0.5) * 1e6,
-	       quantile(b_op, quads, 0.5) * 1e6);
+	       quantile(b_op, quads, 0.5) * 1e6,
+	       quantile(a_typ, quads, 0.5) * 1e6,
+	       quantile(b_typ, quads, 0.5) * 1e6);
 	print_spread("ratio", ratio, quads);
 	printf(", ");
 	print_spread("control", control, quads);
+	printf(", ");
+	print_spread("typical", typical, quads);
+	printf(", ");
+	print_spread("typical_control", typ_control, quads);
 	printf("}\n");
 	fflush(stdout);
 }
