@@ -84,31 +84,30 @@ struct rodp_thread {
 	char errmsg[256];		/* rodp_last_error_msg() */
 };
 
-extern __thread struct rodp_thread rodp_thread_self;
 /*
- * &rodp_thread_self once the thread has called rodp_thread_first(), NULL
- * before. Initial-exec: read with one
- * %fs-relative load, where a global-dynamic access in a shared library is
- * a call to __tls_get_addr() in ld.so. Eight bytes of static TLS: glibc
- * keeps a surplus for the initial-exec TLS of libraries loaded by dlopen()
- * (the tunable glibc.rtld.optional_static_tls, 512 bytes by default).
+ * Global-dynamic on purpose: an initial-exec access would need the
+ * library's whole TLS block in static TLS, and a dlopen() of librodp
+ * (Python's ctypes, an MPI component) would then fail with "cannot
+ * allocate memory in static TLS block" (test_dlopen).
  */
-extern __thread struct rodp_thread *rodp_thread_ptr
-	__attribute__((tls_model("initial-exec")));
+extern __thread struct rodp_thread rodp_thread_self;
 extern struct rodp_lib_stats rodp_lib_common;
-/* Lists the calling thread's block (or marks it UNLISTED) and sets
- * rodp_thread_ptr; the first call of each thread. */
-struct rodp_thread *rodp_thread_first(void);
+/* Lists t (or marks it UNLISTED); called once per thread. */
+void rodp_thread_link(struct rodp_thread *t);
 /* The sum of every thread's counters. */
 void rodp_lib_counters_read(struct rodp_lib_stats *out);
 
-/* The calling thread's state, listed: one load on the usual path. */
+/* The calling thread's state, listed: one TLS access. */
 static inline struct rodp_thread *rodp_thread(void)
 {
-	struct rodp_thread *t = rodp_thread_ptr;
+	struct rodp_thread *t = &rodp_thread_self;
 
-	if (__builtin_expect(!t, 0))
-		t = rodp_thread_first();
+	/* Opaque to the compiler from here: in a shared library a TLS
+	 * address is a __tls_get_addr() call, which GCC would rather repeat
+	 * at each use than keep the address in a register. */
+	__asm__("" : "+r"(t));
+	if (__builtin_expect(t->state == RODP_THREAD_NEW, 0))
+		rodp_thread_link(t);
 	return t;
 }
 

@@ -25,8 +25,6 @@
 #include "rodp_internal.h"
 
 __thread struct rodp_thread rodp_thread_self;
-__thread struct rodp_thread *rodp_thread_ptr
-	__attribute__((tls_model("initial-exec")));
 
 /*
  * Protects rodp_threads, the list links of every block and the folds into
@@ -86,10 +84,8 @@ static void rodp_thread_exit(void *arg)
 	t->spare = NULL;
 }
 
-struct rodp_thread *rodp_thread_first(void)
+void rodp_thread_link(struct rodp_thread *t)
 {
-	struct rodp_thread *t = &rodp_thread_self;
-
 	pthread_mutex_lock(&rodp_threads_lock);
 	if (rodp_thread_key_ok && !pthread_setspecific(rodp_thread_key, t)) {
 		t->prev = NULL;
@@ -102,8 +98,6 @@ struct rodp_thread *rodp_thread_first(void)
 		t->state = RODP_THREAD_UNLISTED;
 	}
 	pthread_mutex_unlock(&rodp_threads_lock);
-	rodp_thread_ptr = t;
-	return t;
 }
 
 void rodp_lib_counters_read(struct rodp_lib_stats *out)
