@@ -7,7 +7,9 @@
  */
 #include <config.h>
 
+#include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -96,6 +98,67 @@ static void test_gauge_across_threads(void)
 	CU_ASSERT_EQUAL(now().mrs_tracked, g0);
 }
 
+static pthread_key_t late_key;
+
+/* Another library's key destructor, run after librodp's (its key is
+ * newer): it counts in every round glibc makes, setting its key again
+ * until the last (PTHREAD_DESTRUCTOR_ITERATIONS). */
+static void late_destructor(void *arg)
+{
+	uintptr_t round = (uintptr_t)arg;
+
+	RODP_LIB_INC(reg_calls);
+	if (round < PTHREAD_DESTRUCTOR_ITERATIONS)
+		pthread_setspecific(late_key, (void *)(round + 1));
+}
+
+static void *count_then_exit(void *arg)
+{
+	(void)arg;
+	RODP_LIB_INC(reg_calls);
+	pthread_setspecific(late_key, (void *)1);
+	return NULL;
+}
+
+static void *count_once(void *arg)
+{
+	(void)arg;
+	RODP_LIB_INC(reg_calls);
+	return NULL;
+}
+
+/*
+ * Counts made by a later destructor, after librodp's own folded the
+ * thread's block, are kept, and the block is not listed again: listed in
+ * the last round of destructors, it would stay on the list after the
+ * thread's TLS is gone, and the next thread given the same stack and TLS
+ * (glibc caches them) would list the same block twice, a loop in the list
+ * (the alarm ends the test then) and a count lost.
+ */
+static void test_count_after_exit_destructor(void)
+{
+	struct rodp_lib_stats s0 = now(), s;
+	pthread_t t;
+	int i;
+
+	CU_ASSERT_EQUAL_FATAL(pthread_key_create(&late_key, late_destructor),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, count_then_exit, NULL),
+			      0);
+	pthread_join(t, NULL);
+	for (i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, count_once,
+						     NULL), 0);
+		pthread_join(t, NULL);
+	}
+	alarm(10);
+	s = now();
+	alarm(0);
+	CU_ASSERT_EQUAL(s.reg_calls - s0.reg_calls,
+			1 + PTHREAD_DESTRUCTOR_ITERATIONS + 4);
+	pthread_key_delete(late_key);
+}
+
 static void *count_forever(void *arg)
 {
 	(void)arg;
@@ -157,6 +220,7 @@ int main(void)
 		RODP_TEST(test_threads_sum_exactly),
 		RODP_TEST(test_gauge_across_threads),
 		RODP_TEST(test_fork_keeps_totals),
+		RODP_TEST(test_count_after_exit_destructor),
 	};
 
 	return rodp_cunit_run("lib_counters", NULL, NULL, tests,
