@@ -744,7 +744,7 @@ def markdown(outdir, figs, made, meta, notes):
     if meta["quick"]:
         lines += ["**This is a `--quick` run** (one message size, one churn kind and rate, "
                   "two pairs): it proves the suite works, its figures are not the full "
-                  "suite's. `tests/bench/run` (about 20 minutes) replaces it.", ""]
+                  "suite's. `tests/bench/run` (well over an hour of guest time) replaces it.", ""]
     lines += [
              "| id | metric | host | figure (median) | spread (min – max) | pairs | target | met? |",
              "|---|---|---|---|---|---|---|---|"]
