@@ -45,9 +45,10 @@
  * "a_typ_us", "b_typ_us" (the median typical call), "ratio" {"median",
  * "p25", "p75", "min", "max", "ci_lo", "ci_hi", "ci_level"} (of block
  * totals), "control" {the same for A/A}, "typical" and "typical_control"
- * {the same for typical calls}}. ci_lo..ci_hi is a distribution-free confidence interval of
- * the median (order statistics of the quads' ratios, binomial: no
- * assumption about how TCG's noise is distributed), at ci_level, the
+ * {the same for typical calls}}. ci_lo..ci_hi is a distribution-free
+ * confidence interval of the median (order statistics of the quads'
+ * ratios, binomial: no assumption about how TCG's noise is
+ * distributed), at ci_level, the
  * smallest level of at least 95 % that N quads allow (N >= 6; with fewer
  * even min..max is below 95 %, and ci_level says so). "module" says
  * whether rodp.ko answered rodp_open() at the start, "subscribed" whether
