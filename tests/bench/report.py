@@ -413,7 +413,7 @@ def l1(rows):
             d = r["data"]
             groups[(r["key"], d["metric"], d["bytes"])].append(r)
     figs = []
-    for (key, metric, size), rs in groups.items():
+    for rs in groups.values():
         if all("proc" in r and "typical" in r["data"] for r in rs):
             figs.append(l1_figure([r["data"] for r in rs]))
         else:
