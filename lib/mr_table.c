@@ -241,10 +241,9 @@ struct rodp_mr_entry *rodp_mr_entry_alloc(struct rodp_thread *t)
 
 	if (e) {
 		t->spare = NULL;
-		memset(e, 0, sizeof(*e));
 		return e;
 	}
-	return calloc(1, sizeof(*e));
+	return malloc(sizeof(*e));
 }
 
 RODP_HOT

@@ -50,6 +50,9 @@ static int rodp_track(struct rodp_thread *t, struct ibv_mr *mr,
 
 	if (!e)
 		return ENOMEM;
+	/* Every field, one store each: a memset() of the whole entry first
+	 * is a string instruction, 25 rounds of a loop under TCG. */
+	e->next = NULL;
 	e->mr = mr;
 	e->context = mr->context;
 	e->addr = mr->addr;
@@ -57,16 +60,25 @@ static int rodp_track(struct rodp_thread *t, struct ibv_mr *mr,
 	e->lkey = mr->lkey;
 	e->handle = mr->handle;
 	e->pid = rodp_getpid();
+	e->access = access;
+	e->flags = flags;
+	e->fallback_errno = fallback_errno;
+	e->region_id = 0;
+	e->bind_gen = RODP_BIND_NOT_TRIED;
+	e->live_known = 0;
+	e->nlive = 0;
+	e->live = NULL;
+	e->prefetch_calls = 0;
+	e->prefetch_advise = 0;
+	e->prefetch_shim = 0;
+	e->prefetch_bytes = 0;
+	e->prefetch_dead_bytes = 0;
 	/* ibv_get_device_name() is this field; copied whole, as a fixed
 	 * size, and cut to the entry's. */
 	_Static_assert(sizeof(e->device) == sizeof(mr->context->device->name),
 		       "an entry holds a whole device name");
 	memcpy(e->device, mr->context->device->name, sizeof(e->device));
 	e->device[sizeof(e->device) - 1] = '\0';
-	e->access = access;
-	e->flags = flags;
-	e->fallback_errno = fallback_errno;
-	e->bind_gen = RODP_BIND_NOT_TRIED;
 	/* Implicit MRs have no single region to bind; a process subscribed
 	 * to all its regions' notifications needs no bind for events. */
 	if ((flags & RODP_MR_ODP) && mr->length != SIZE_MAX &&

@@ -285,6 +285,8 @@ int rodp_reg_check(const struct ibv_device_attr_ex *attr, const char *dev,
 /* ---- the MR table (mr_table.c) ---- */
 
 /* The library's state for one MR. */
+/* rodp_track() (reg.c) sets every field of a new entry, one by one: a new
+ * field is set there too. */
 struct rodp_mr_entry {
 	struct rodp_mr_entry *next;	/* hash chain */
 	struct ibv_mr *mr;		/* the key */
@@ -374,7 +376,8 @@ enum rodp_ntf_owner {
 };
 enum rodp_ntf_owner rodp_mr_claim_region(const struct rodp_event *ev,
 					 const struct rodp_ntf_key *key);
-/* A zeroed entry (the thread's spare, or calloc()ed), or NULL. */
+/* An entry with every field unset (the thread's spare, or malloc()ed), or
+ * NULL: rodp_track() (reg.c) sets each field. */
 struct rodp_mr_entry *rodp_mr_entry_alloc(struct rodp_thread *t);
 /* Frees an entry rodp_mr_remove() returned, with its live ranges. */
 void rodp_mr_entry_free(struct rodp_thread *t, struct rodp_mr_entry *e);
