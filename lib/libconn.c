@@ -576,7 +576,8 @@ static int rodp_subscribe(struct rodp_ctx *ctx, struct rodp_conn **cp,
 	if (!s) {
 		s = rodp_evsub_new(c, ctx);
 		if (!s) {
-			err = errno;
+			/* Never 0 here: the caller takes 0 for *out set. */
+			err = errno ? errno : ENOMEM;
 			pthread_mutex_unlock(&c->ctx->lock);
 			return err;
 		}

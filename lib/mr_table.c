@@ -212,8 +212,11 @@ int rodp_mr_update(struct ibv_mr *mr,
 	int err;
 
 	e = rodp_mr_hold(mr, &err);
+	/* Never 0 without fn() called: said so the compiler sees it too
+	 * (after inlining across files it cannot follow err through
+	 * rodp_mr_find(), and takes a caller's copy as maybe unset). */
 	if (!e)
-		return err;
+		return err ? err : ENOENT;
 	fn(e, arg);
 	rodp_mr_unhold();
 	return 0;
