@@ -50,8 +50,9 @@ static int rodp_track(struct rodp_thread *t, struct ibv_mr *mr,
 
 	if (!e)
 		return ENOMEM;
-	/* Every field, one store each: a memset() of the whole entry first
-	 * is a string instruction, 25 rounds of a loop under TCG. */
+	/* Every field, one store each: clearing the whole entry first (a
+	 * memset() or a compound literal) is a rep stos of 25 rounds, most
+	 * of them stored again here. */
 	e->next = NULL;
 	e->mr = mr;
 	e->context = mr->context;

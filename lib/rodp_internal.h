@@ -284,9 +284,8 @@ int rodp_reg_check(const struct ibv_device_attr_ex *attr, const char *dev,
 
 /* ---- the MR table (mr_table.c) ---- */
 
-/* The library's state for one MR. */
-/* rodp_track() (reg.c) sets every field of a new entry, one by one: a new
- * field is set there too. */
+/* The library's state for one MR. rodp_track() (reg.c) sets every field
+ * of a new entry, one by one: a new field is set there too. */
 struct rodp_mr_entry {
 	struct rodp_mr_entry *next;	/* hash chain */
 	struct ibv_mr *mr;		/* the key */
