@@ -5,7 +5,8 @@ tests/bench/guest-suite (raw lines with a "proc" field). Used by report.py.
 Why processes: under TCG one process's quads agree within about 1 % on
 its typical call, but the next process (its libraries, heap and stack
 placed elsewhere by ASLR) can land several percent away (a 4 KiB
-registration with rodp.ko absent: 1.030 - 1.067 over 24 processes). A
+registration with rodp.ko absent: 1.030 - 1.067 over 24 processes in
+the run of 2026-12-01, 0.977 - 1.128 in that of 2026-12-02). A
 process is then the unit of the sample: the figure is the median over
 processes of each process's median quad ratio, and its confidence
 interval is the distribution-free one of that median, over processes.
