@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * The library's per-MR state: a hash table keyed by the struct ibv_mr
- * pointer under one mutex.
+ * pointer under one lock (futex_lock.h: two calls into libc per hold were a
+ * fifth of the library's cost per registration pair).
  *
  * An entry remembers the MR's identity (context, addr, length, lkey,
  * handle). An application that calls ibv_dereg_mr() directly leaves a
@@ -19,11 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "futex_lock.h"
 #include "rodp_internal.h"
 
 #define RODP_MR_BUCKETS 1024
 
-static pthread_mutex_t rodp_mr_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rodp_futex_lock rodp_mr_lock = RODP_FUTEX_LOCK_INIT;
 static struct rodp_mr_entry *rodp_mr_hash[RODP_MR_BUCKETS]; /* rodp_mr_lock */
 
 static size_t rodp_mr_bucket(const struct ibv_mr *mr)
@@ -44,17 +46,17 @@ static int rodp_mr_matches(const struct rodp_mr_entry *e,
 /* Fork safety: no thread can hold the lock across fork(). */
 static void rodp_mr_prepare(void)
 {
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 }
 
 static void rodp_mr_parent(void)
 {
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 }
 
 static void rodp_mr_child(void)
 {
-	pthread_mutex_init(&rodp_mr_lock, NULL);
+	rodp_futex_lock_reset(&rodp_mr_lock);
 }
 
 /*
@@ -75,7 +77,7 @@ void rodp_mr_insert(struct rodp_thread *t, struct rodp_mr_entry *e)
 	struct rodp_mr_entry **pp, *old = NULL;
 	size_t b = rodp_mr_bucket(e->mr);
 
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 	for (pp = &rodp_mr_hash[b]; *pp; pp = &(*pp)->next) {
 		if ((*pp)->mr == e->mr) {
 			/* The application freed the old MR with
@@ -87,7 +89,7 @@ void rodp_mr_insert(struct rodp_thread *t, struct rodp_mr_entry *e)
 	}
 	e->next = rodp_mr_hash[b];
 	rodp_mr_hash[b] = e;
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 	if (old) {
 		RODP_T_INC(t, stale_reclaimed);
 		RODP_T_DEC(t, mrs_tracked);
@@ -150,7 +152,7 @@ struct rodp_mr_entry *rodp_mr_remove_buried(struct rodp_thread *t,
 
 	if (tomb)
 		*tomb = RODP_NO_TOMB;
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 	pp = rodp_mr_find(mr, err, &stale);
 	if (pp) {
 		e = *pp;
@@ -162,7 +164,7 @@ struct rodp_mr_entry *rodp_mr_remove_buried(struct rodp_thread *t,
 		    rodp_libconn_exists())
 			*tomb = rodp_tomb_open(e);
 	}
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 	rodp_mr_free_stale(stale);
 	if (e)
 		RODP_T_DEC(t, mrs_tracked);
@@ -171,16 +173,16 @@ struct rodp_mr_entry *rodp_mr_remove_buried(struct rodp_thread *t,
 
 void rodp_mr_unbury_tomb(int tomb, int deregistered)
 {
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 	rodp_tomb_close(tomb, deregistered, rodp_libconn_read_seq());
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 }
 
 void rodp_mr_tomb_sweep(uint64_t read_seq)
 {
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 	rodp_tomb_sweep(read_seq);
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 }
 
 RODP_HOT
@@ -188,13 +190,13 @@ struct rodp_mr_entry *rodp_mr_hold(struct ibv_mr *mr, int *err)
 {
 	struct rodp_mr_entry **pp, *stale;
 
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 	pp = rodp_mr_find(mr, err, &stale);
 	if (pp) {
 		*err = 0;
 		return *pp;
 	}
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 	rodp_mr_free_stale(stale);
 	return NULL;
 }
@@ -202,7 +204,7 @@ struct rodp_mr_entry *rodp_mr_hold(struct ibv_mr *mr, int *err)
 RODP_HOT
 void rodp_mr_unhold(void)
 {
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 }
 
 int rodp_mr_update(struct ibv_mr *mr,
@@ -287,7 +289,7 @@ int rodp_mr_set_live_by_region(uint64_t region_id, struct rodp_range *live,
 
 	if (live)
 		n = (uint32_t)rodp_ranges_normalise(live, n);
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 	for (b = 0; b < RODP_MR_BUCKETS && err; b++)
 		for (e = rodp_mr_hash[b]; e; e = e->next)
 			if (region_id && e->region_id == region_id &&
@@ -296,7 +298,7 @@ int rodp_mr_set_live_by_region(uint64_t region_id, struct rodp_range *live,
 				err = 0;
 				break;
 			}
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 	free(live);
 	return err;
 }
@@ -337,9 +339,10 @@ struct ibv_mr *rodp_mr_by_region_lkey(uint64_t region_id, uint32_t *lkey)
 	pid_t self = rodp_getpid();
 	size_t b;
 
+	*lkey = 0;
 	if (!region_id)
 		return NULL;
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 	for (b = 0; b < RODP_MR_BUCKETS && !mr; b++)
 		for (e = rodp_mr_hash[b]; e; e = e->next)
 			if (e->region_id == region_id && e->pid == self) {
@@ -347,7 +350,7 @@ struct ibv_mr *rodp_mr_by_region_lkey(uint64_t region_id, uint32_t *lkey)
 				*lkey = e->lkey;
 				break;
 			}
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 	return mr;
 }
 
@@ -386,7 +389,7 @@ enum rodp_ntf_owner rodp_mr_claim_region(const struct rodp_event *ev,
 
 	if (!ev->region_id)
 		return RODP_NTF_NO_MR;
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 	for (b = 0; b < RODP_MR_BUCKETS; b++)
 		for (e = rodp_mr_hash[b]; e; e = e->next) {
 			if (e->pid != self)
@@ -421,7 +424,7 @@ enum rodp_ntf_owner rodp_mr_claim_region(const struct rodp_event *ev,
 	cand->flags |= RODP_MR_BOUND;
 	who = RODP_NTF_MATCHED_MR;
 out_unlock:
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 	return who;
 }
 
@@ -443,14 +446,14 @@ int rodp_mr_update_copy(const struct rodp_mr_entry *copy,
 	struct rodp_mr_entry *e;
 	int err = ENOENT;
 
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 	for (e = rodp_mr_hash[rodp_mr_bucket(copy->mr)]; e; e = e->next)
 		if (rodp_mr_same(e, copy)) {
 			fn(e, arg);
 			err = 0;
 			break;
 		}
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 	return err;
 }
 
@@ -461,7 +464,7 @@ size_t rodp_mr_unbound(struct rodp_mr_entry *out, size_t max)
 	struct rodp_mr_entry *e;
 	size_t b, n = 0;
 
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 	for (b = 0; b < RODP_MR_BUCKETS && n < max; b++)
 		for (e = rodp_mr_hash[b]; e && n < max; e = e->next)
 			if (e->pid == self && (e->flags & RODP_MR_ODP) &&
@@ -472,7 +475,7 @@ size_t rodp_mr_unbound(struct rodp_mr_entry *out, size_t max)
 				out[n].next = NULL;
 				n++;
 			}
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 	return n;
 }
 
@@ -482,7 +485,7 @@ void rodp_mr_forget_live(void)
 	struct rodp_mr_entry *e;
 	size_t b;
 
-	pthread_mutex_lock(&rodp_mr_lock);
+	rodp_futex_lock(&rodp_mr_lock);
 	for (b = 0; b < RODP_MR_BUCKETS; b++)
 		for (e = rodp_mr_hash[b]; e; e = e->next)
 			if (e->pid == self && e->live_known) {
@@ -491,5 +494,5 @@ void rodp_mr_forget_live(void)
 				e->nlive = 0;
 				e->live_known = 0;
 			}
-	pthread_mutex_unlock(&rodp_mr_lock);
+	rodp_futex_unlock(&rodp_mr_lock);
 }

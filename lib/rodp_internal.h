@@ -363,7 +363,8 @@ void rodp_mr_unhold(void);
 /* Calls fn on mr's live entry under the table lock: 0, ENOENT, EBADF. */
 int rodp_mr_update(struct ibv_mr *mr,
 		   void (*fn)(struct rodp_mr_entry *e, void *arg), void *arg);
-/* This process's MR bound to region id, or NULL; *lkey its lkey. */
+/* This process's MR bound to region id, or NULL; *lkey its lkey, 0
+ * when there is none. */
 struct ibv_mr *rodp_mr_by_region(uint64_t region_id);
 struct ibv_mr *rodp_mr_by_region_lkey(uint64_t region_id, uint32_t *lkey);
 /* Whom a region notification concerns (rodp_mr_claim_region()). */

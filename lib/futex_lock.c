@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* The contended halves of struct rodp_futex_lock (futex_lock.h). */
+#include <config.h>
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "futex_lock.h"
+
+/*
+ * seen: the state the inline compare-and-exchange found (1 or 2). From
+ * here the state is set to 2 whenever this thread takes the lock or goes
+ * to sleep, so the unlock that follows wakes the next waiter, if any: a
+ * 2 that no one waits for costs one needless FUTEX_WAKE, a 1 with a
+ * sleeper would lose it.
+ */
+__attribute__((cold)) void rodp_futex_lock_wait(struct rodp_futex_lock *l,
+						int seen)
+{
+	if (seen != 2)
+		seen = __atomic_exchange_n(&l->state, 2, __ATOMIC_ACQUIRE);
+	while (seen) {
+		/* Returns at once (EAGAIN) if the state is no longer 2,
+		 * early on a signal (EINTR): either way, try again. */
+		syscall(SYS_futex, &l->state, FUTEX_WAIT_PRIVATE, 2, NULL,
+			NULL, 0);
+		seen = __atomic_exchange_n(&l->state, 2, __ATOMIC_ACQUIRE);
+	}
+}
+
+__attribute__((cold)) void rodp_futex_lock_wake(struct rodp_futex_lock *l)
+{
+	syscall(SYS_futex, &l->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
