@@ -2,6 +2,7 @@
 /* The contended halves of struct rodp_futex_lock (futex_lock.h). */
 #include <config.h>
 
+#include <errno.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -14,10 +15,16 @@
  * to sleep, so the unlock that follows wakes the next waiter, if any: a
  * 2 that no one waits for costs one needless FUTEX_WAKE, a 1 with a
  * sleeper would lose it.
+ *
+ * Both halves keep errno as they found it, as pthread_mutex_lock() and
+ * _unlock() do: a caller may take the lock between a failing call and its
+ * read of errno.
  */
 __attribute__((cold)) void rodp_futex_lock_wait(struct rodp_futex_lock *l,
 						int seen)
 {
+	int saved_errno = errno;
+
 	if (seen != 2)
 		seen = __atomic_exchange_n(&l->state, 2, __ATOMIC_ACQUIRE);
 	while (seen) {
@@ -27,9 +34,13 @@ __attribute__((cold)) void rodp_futex_lock_wait(struct rodp_futex_lock *l,
 			NULL, 0);
 		seen = __atomic_exchange_n(&l->state, 2, __ATOMIC_ACQUIRE);
 	}
+	errno = saved_errno;
 }
 
 __attribute__((cold)) void rodp_futex_lock_wake(struct rodp_futex_lock *l)
 {
+	int saved_errno = errno;
+
 	syscall(SYS_futex, &l->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	errno = saved_errno;
 }

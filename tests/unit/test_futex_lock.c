@@ -3,7 +3,8 @@
  * The MR table's lock (lib/futex_lock.h): one holder at a time among
  * threads that hammer it, a waiter that went to sleep in the kernel is
  * woken by the unlock, and a child forked while another thread takes and
- * drops the table's lock can use the table (mr_table.c's fork handlers).
+ * drops the table's lock can use the table (mr_table.c's fork handlers);
+ * the contended path keeps errno, as pthread's mutex does.
  * Each wait here is bounded, so a lock that loses a wake-up fails the
  * test instead of hanging it.
  */
@@ -136,6 +137,22 @@ static void test_sleeper_woken(void)
 	CU_ASSERT_EQUAL(lock.state, 0);
 }
 
+/* The waiter's path when the lock was freed just before FUTEX_WAIT: the
+ * system call fails with EAGAIN, which must not reach the caller's errno
+ * (a caller may lock between a failing call and its read of errno). */
+static void test_errno_kept(void)
+{
+	struct rodp_futex_lock l = RODP_FUTEX_LOCK_INIT;
+
+	errno = ENOTTY;
+	rodp_futex_lock_wait(&l, 2);
+	CU_ASSERT_EQUAL(errno, ENOTTY);
+	CU_ASSERT_EQUAL(l.state, 2);	/* taken, marked maybe waited for */
+	rodp_futex_unlock(&l);		/* a FUTEX_WAKE for no one */
+	CU_ASSERT_EQUAL(errno, ENOTTY);
+	CU_ASSERT_EQUAL(l.state, 0);
+}
+
 static int stop_churn;
 
 /* Takes and drops the MR table's lock until told to stop. */
@@ -181,6 +198,7 @@ int main(void)
 		RODP_TEST(test_uncontended),
 		RODP_TEST(test_one_holder),
 		RODP_TEST(test_sleeper_woken),
+		RODP_TEST(test_errno_kept),
 		RODP_TEST(test_child_after_fork),
 	};
 
