@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 #include <config.h>
 
-#include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,25 +58,4 @@ struct ibv_pd *bench_open_pd(const char *prog)
 		exit(1);
 	}
 	return pd;
-}
-
-int bench_parse_size(const char *s, size_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int shift = 0;
-
-	if (*s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	switch (*end) {
-	case 'G': case 'g': shift = 30; end++; break;
-	case 'M': case 'm': shift = 20; end++; break;
-	case 'K': case 'k': shift = 10; end++; break;
-	}
-	if (errno || *end || !v || v > (SIZE_MAX >> shift))
-		return -1;
-	*out = (size_t)(v << shift);
-	return 0;
 }

@@ -10,6 +10,9 @@
 
 #include <infiniband/verbs.h>
 
+/* SIZE[K|M|G] arguments: tool_parse_size(), as the tools check them. */
+#include "../../tools/common/num_parse.h"
+
 #define EXIT_SKIP 77
 
 /*
@@ -20,8 +23,5 @@
 struct ibv_pd *bench_open_pd(const char *prog);
 
 double bench_seconds(void);
-
-/* SIZE[K|M|G] into *out: 0, or -1 for anything but a positive size. */
-int bench_parse_size(const char *s, size_t *out);
 
 #endif

@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 		size_t len;
 
 		/* One SGE of the prefetch covers it: its length is 32 bits. */
-		if (bench_parse_size(argv[j], &len) || len > UINT32_MAX) {
+		if (tool_parse_size(argv[j], &len) || len > UINT32_MAX) {
 			fprintf(stderr, "implicitcost: bad size '%s' (1 byte to 4G - 1)\n",
 				argv[j]);
 			return 2;
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 	for (; i < argc; i++) {
 		size_t len;
 
-		bench_parse_size(argv[i], &len);
+		tool_parse_size(argv[i], &len);
 		for (int v = 0; v < V_NUM; v++)
 			measure(pd, (enum variant)v, len);	/* warm-up */
 		for (k = 0; k < rounds; k++) {

@@ -443,7 +443,7 @@ int main(int argc, char **argv)
 	if (i >= argc)
 		goto usage;
 	for (int j = i; j < argc; j++)
-		if (bench_parse_size(argv[j], &c.len))
+		if (tool_parse_size(argv[j], &c.len))
 			goto usage;
 
 	ctx = rodp_open();
@@ -454,7 +454,7 @@ int main(int argc, char **argv)
 		die("rodp_get_event_fd", errno);
 
 	for (; i < argc; i++) {
-		bench_parse_size(argv[i], &c.len);
+		tool_parse_size(argv[i], &c.len);
 		c.buf = mmap(NULL, c.len, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (c.buf == MAP_FAILED)

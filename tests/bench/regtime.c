@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 	for (int j = i; j < argc; j++) {
 		size_t len;
 
-		if (bench_parse_size(argv[j], &len)) {
+		if (tool_parse_size(argv[j], &len)) {
 			fprintf(stderr, "regtime: bad size '%s'\n", argv[j]);
 			return 2;
 		}
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 		size_t len;
 		void *buf;
 
-		bench_parse_size(argv[i], &len);
+		tool_parse_size(argv[i], &len);
 		untouched_mode = untouched;
 		if (untouched) {
 			buf = NULL;

@@ -36,6 +36,16 @@ check 2 "rodp-bench bad policy" "$tools/rodp-bench" --policy=fast write
 check 2 "rodp-bench --loopback without address" "$tools/rodp-bench" -L write
 check 2 "rodp-bench too many arguments" "$tools/rodp-bench" write a b
 check 0 "rodp-bench --help" "$tools/rodp-bench" --help
+# Numbers checked whole (tools/common/num_parse.c): no sign, no overflow
+# saturated or wrapped by a suffix, no zero; the limits themselves pass.
+for bad in "-s -1" "-s 17179869185G" "-s 0" "-s 4X" "-s 3G" "--buffer=-1" \
+	   "--buffer=99999999999999999999" "--buffer=18014398509481984K" \
+	   "-n -1" "-n 99999999999999999999" "-n 0" "-n +5" "-n ' 5'" \
+	   "-t -1" "-t 4097" "-p 65536" "-p -1" "--runs=-5" "--runs=1001"; do
+	eval "check 2 \"rodp-bench $bad\" \"\$tools/rodp-bench\" $bad write"
+done
+check 0 "rodp-bench takes its limits" "$tools/rodp-bench" -s 2G -n 0x10 \
+	-t 4096 -p 65535 --runs=1000 --buffer=1G --help
 check 2 "rodp without object" "$tools/rodp"
 check 2 "rodp unknown object" "$tools/rodp" frobnicate
 check 2 "rodp bad interval" "$tools/rodp" -i 0 stat

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include "../common/json_out.h"
 #include "../common/module_state.h"
+#include "../common/num_parse.h"
 #include "../common/policy_name.h"
 #include "../common/stat_fields.h"
 #include "bench.h"
@@ -63,26 +65,6 @@ static void usage(FILE *f)
 "      --json             one JSON document instead of the table\n"
 "  -q, --quiet            no progress lines on long runs\n"
 "  -h, --help             this text\n");
-}
-
-static int parse_size(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	if (*end || !v)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /* "A,B", each stock or event-aware, into pol[0] and pol[1]. */
@@ -141,6 +123,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ 0 }
 	};
 	enum rodp_policy_mode pol;
+	unsigned long num;
 	char *end;
 	int c;
 
@@ -154,34 +137,34 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		switch (c) {
 		case 'd': o->dev = optarg; break;
 		case 's':
-			if (parse_size(optarg, &o->size) || o->size > (1UL << 31)) {
+			if (tool_parse_size(optarg, &o->size) ||
+			    o->size > (1UL << 31)) {
 				fprintf(stderr, "rodp-bench: bad size '%s'\n", optarg);
 				return -1;
 			}
 			break;
 		case 'a': o->all_sizes = true; break;
 		case 'n':
-			o->iters = strtoul(optarg, &end, 0);
-			if (*end || !o->iters) {
+			if (tool_parse_count(optarg, 1, ULONG_MAX, &o->iters)) {
 				fprintf(stderr, "rodp-bench: bad iteration count '%s'\n",
 					optarg);
 				return -1;
 			}
 			break;
 		case 't':
-			o->tx_depth = strtoul(optarg, &end, 0);
-			if (*end || !o->tx_depth || o->tx_depth > 4096) {
+			if (tool_parse_count(optarg, 1, 4096, &num)) {
 				fprintf(stderr, "rodp-bench: bad tx depth '%s' (1-4096)\n",
 					optarg);
 				return -1;
 			}
+			o->tx_depth = (unsigned int)num;
 			break;
 		case 'p':
-			o->port = strtoul(optarg, &end, 0);
-			if (*end || !o->port || o->port > 65535) {
+			if (tool_parse_count(optarg, 1, 65535, &num)) {
 				fprintf(stderr, "rodp-bench: bad port '%s'\n", optarg);
 				return -1;
 			}
+			o->port = (unsigned int)num;
 			break;
 		case 'F': break;
 		case O_ODP:
@@ -190,7 +173,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			break;
 		case O_PREFETCH: o->mem = MEM_ODP_PREFETCH; break;
 		case O_BUFFER:
-			if (parse_size(optarg, &o->buf_size)) {
+			if (tool_parse_size(optarg, &o->buf_size)) {
 				fprintf(stderr, "rodp-bench: bad buffer size '%s'\n",
 					optarg);
 				return -1;
@@ -222,8 +205,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			break;
 		case O_BIND: o->bind = optarg; break;
 		case O_RUNS:
-			o->runs = strtoul(optarg, &end, 0);
-			if (*end || !o->runs || o->runs > 1000) {
+			if (tool_parse_count(optarg, 1, 1000, &o->runs)) {
 				fprintf(stderr, "rodp-bench: bad run count '%s' (1-1000)\n",
 					optarg);
 				return -1;
