@@ -89,6 +89,10 @@ int rodp_nl_errno(int nle)
 		return EBUSY;
 	case NLE_AGAIN:
 		return EAGAIN;
+#ifdef NLE_DUMP_INTR
+	case NLE_DUMP_INTR:	/* the kernel's list changed: ask again */
+		return EAGAIN;
+#endif
 	case NLE_INTR:
 		return EINTR;
 	case NLE_PROTO_MISMATCH:
@@ -450,6 +454,19 @@ int rodp_nl_request(struct rodp_ctx *ctx, uint8_t cmd, int flags,
 				overran = 1;
 				continue;
 			}
+#ifdef NLE_DUMP_INTR
+			/*
+			 * libnl itself reads an interrupted dump to its
+			 * NLMSG_DONE and then fails the read with
+			 * NLE_DUMP_INTR: the same answer as the flag seen
+			 * in rodp_nl_valid(), not an I/O error.
+			 */
+			if (ret == -NLE_DUMP_INTR) {
+				req.intr = 1;
+				req.done = 1;
+				continue;
+			}
+#endif
 			/* An error reply stops the loop with req.err set. */
 			if (ret < 0 && !req.err)
 				err = rodp_nl_errno(ret);

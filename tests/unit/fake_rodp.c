@@ -21,6 +21,8 @@ int fake_binds;
 int fake_subscribes;
 int fake_subscribe_err;
 struct fake_region fake_bind_region;
+int fake_dump_n;
+int fake_dump_intr;
 
 struct rodp_ctx *fake_ctx_open(void)
 {
@@ -133,10 +135,43 @@ static int fake_ack(uint32_t port, const struct nlmsghdr *h, int err)
 	return fake_send(port, &ack, sizeof(ack));
 }
 
+/* A REGION_GET dump as netlink_dump() sends it: parts flagged
+ * NLM_F_MULTI, the one built after the list changed also NLM_F_DUMP_INTR
+ * (nl_dump_check_consistent()), then NLMSG_DONE. */
+static void fake_dump(uint32_t port, const struct nlmsghdr *h)
+{
+	struct {
+		struct nlmsghdr h;
+		int err;
+	} done = {
+		.h = { .nlmsg_len = sizeof(done), .nlmsg_type = NLMSG_DONE,
+		       .nlmsg_flags = NLM_F_MULTI, .nlmsg_seq = h->nlmsg_seq },
+	};
+	struct fake_region r = fake_bind_region;
+	struct nl_msg *part;
+	int i;
+
+	for (i = 0; i < fake_dump_n; i++, r.id++) {
+		part = fake_region_msg(&r, RODP_CMD_REGION_GET, h->nlmsg_seq,
+				       r.length);
+		if (!part)
+			return;
+		nlmsg_hdr(part)->nlmsg_flags |= NLM_F_MULTI;
+		if (fake_dump_intr && i == fake_dump_n - 1)
+			nlmsg_hdr(part)->nlmsg_flags |= NLM_F_DUMP_INTR;
+		fake_send(port, nlmsg_hdr(part), nlmsg_hdr(part)->nlmsg_len);
+		nlmsg_free(part);
+	}
+	if (fake_dump_intr)
+		done.h.nlmsg_flags |= NLM_F_DUMP_INTR;
+	fake_send(port, &done, sizeof(done));
+}
+
 /*
  * Answers one request: EVENTS_SUBSCRIBE with fake_subscribe_err (an ACK
  * when 0); REGION_BIND with fake_bind_region, then an ACK only when the
- * request carries NLM_F_ACK (netlink_rcv_skb() does exactly that).
+ * request carries NLM_F_ACK (netlink_rcv_skb() does exactly that);
+ * a REGION_GET dump with fake_dump().
  */
 static void *fake_kernel(void *arg)
 {
@@ -158,6 +193,10 @@ static void *fake_kernel(void *arg)
 	if (g->cmd == RODP_CMD_EVENTS_SUBSCRIBE) {
 		fake_subscribes++;
 		fake_ack(from.nl_pid, h, fake_subscribe_err);
+		return NULL;
+	}
+	if (g->cmd == RODP_CMD_REGION_GET && (h->nlmsg_flags & NLM_F_DUMP)) {
+		fake_dump(from.nl_pid, h);
 		return NULL;
 	}
 	if (g->cmd != RODP_CMD_REGION_BIND) {

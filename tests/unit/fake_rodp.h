@@ -38,6 +38,12 @@ extern int fake_subscribes;	/* EVENTS_SUBSCRIBE requests answered */
 extern int fake_subscribe_err;
 /* What REGION_BIND replies with. */
 extern struct fake_region fake_bind_region;
+/* What a REGION_GET dump sends: fake_dump_n regions like
+ * fake_bind_region (ids counting up from its id), the last part flagged
+ * NLM_F_DUMP_INTR when fake_dump_intr is set (rodp.ko's list changed
+ * meanwhile), then NLMSG_DONE. */
+extern int fake_dump_n;
+extern int fake_dump_intr;
 
 /* Opens the fake and makes the library use it: 0, or an errno (the test
  * then skips: no generic netlink on this host). */
