@@ -126,6 +126,7 @@ static void preload_init(void)
 	next.rereg_mr = next_sym("ibv_rereg_mr", "IBVERBS_1.1");
 	next.dereg_mr = next_sym("ibv_dereg_mr", "IBVERBS_1.1");
 	pthread_atfork(odp_mrs_prepare, odp_mrs_parent, odp_mrs_child);
+	preload_report_init();
 	preload_config_load();
 	if (preload_cfg.stats)
 		atexit(preload_report);

@@ -66,6 +66,8 @@ int preload_maps_odp_ok(FILE *maps, uintptr_t start, uintptr_t end,
 
 /* report.c */
 void preload_report(void);
+/* Its fork handlers, registered once by the interposer's init. */
+void preload_report_init(void);
 void preload_stats_snapshot(void);
 
 #endif

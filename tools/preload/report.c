@@ -26,6 +26,29 @@ static struct rodp_stats last;
 static bool have_last;
 static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Fork safety: no thread holds last_lock across fork(), and a child's
+ * exit reports its own counters, never the parent's last snapshot. */
+static void last_prepare(void)
+{
+	pthread_mutex_lock(&last_lock);
+}
+
+static void last_parent(void)
+{
+	pthread_mutex_unlock(&last_lock);
+}
+
+static void last_child(void)
+{
+	pthread_mutex_init(&last_lock, NULL);
+	have_last = false;
+}
+
+void preload_report_init(void)
+{
+	pthread_atfork(last_prepare, last_parent, last_child);
+}
+
 void preload_stats_snapshot(void)
 {
 	struct rodp_ctx *ctx = rodp_open();
