@@ -3,12 +3,17 @@
  * librodp-preload's choice of memory it makes ODP (tools/preload/mapping.c)
  * on crafted /proc/PID/maps text: anonymous and file-backed memory yes;
  * a device mapping (VM_IO/VM_PFNMAP), a driver's anon_inode, the vDSO's
- * pages, a hole, or any range that touches one of them no.
+ * pages, a hole, or any range that touches one of them no; and which
+ * mapped files are device memory.
  */
 #include <config.h>
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include <linux/magic.h>
 
 #include "../cunit_run.h"
 #include "../../tools/preload/preload.h"
@@ -81,12 +86,47 @@ static void test_holes_stay_pinned(void)
 	CU_ASSERT_TRUE(ok(0x30000000, 0x30002000, &why));
 }
 
+/* Whether path's file system is the one of magic (a statfs() f_type). */
+static int on_fs(const char *path, long magic)
+{
+	struct statfs fs;
+
+	return !statfs(path, &fs) && fs.f_type == magic;
+}
+
+/*
+ * The real check behind the decision: device nodes, and files of pseudo
+ * file systems (a PCI BAR is mmap()ed from sysfs' resourceN, a regular
+ * file there), are device memory; an ordinary file and a deleted one are
+ * not. A package build's chroot has procfs but no sysfs: that case then
+ * says it did not run.
+ */
+static void test_device_files(void)
+{
+	struct stat st;
+
+	/* CU_ASSERT_*() are blocks: braces keep an else with its if. */
+	if (!stat("/dev/null", &st) && S_ISCHR(st.st_mode)) {
+		CU_ASSERT_TRUE(preload_path_is_device("/dev/null"));
+	}
+	CU_ASSERT_TRUE_FATAL(on_fs("/proc/self", PROC_SUPER_MAGIC));
+	CU_ASSERT_TRUE(preload_path_is_device("/proc/self/status"));
+	if (on_fs("/sys", SYSFS_MAGIC)) {
+		CU_ASSERT_TRUE(preload_path_is_device("/sys/kernel/uevent_seqnum"));
+	} else {
+		printf("\n    no sysfs mounted here: its case did not run\n");
+	}
+	CU_ASSERT_FALSE(preload_path_is_device("/etc/passwd"));
+	CU_ASSERT_FALSE(preload_path_is_device("/nonexistent/deleted-file"));
+}
+
 int main(void)
 {
 	static const struct rodp_test tests[] = {
 		RODP_TEST(test_ordinary_memory_is_odp),
 		RODP_TEST(test_special_memory_stays_pinned),
 		RODP_TEST(test_holes_stay_pinned),
+		RODP_TEST(test_device_files),
 	};
 
 	return rodp_cunit_run("preload_maps", NULL, NULL, tests,

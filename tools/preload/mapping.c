@@ -8,8 +8,10 @@
  * file-backed memory is made ODP; every other mapping keeps the program's
  * own registration. /proc/self/maps tells them apart without the cost of
  * smaps: such mappings are named by a device node (/dev/...: a character
- * or block device, not a regular file there), an anon_inode, or a special
- * name ([vvar], [vdso], [vsyscall]); a hole is not memory at all.
+ * or block device, not a regular file there), a file of a pseudo file
+ * system whose mmap handlers map device memory (sysfs: a PCI BAR's
+ * resourceN; procfs, debugfs), an anon_inode, or a special name ([vvar],
+ * [vdso], [vsyscall]); a hole is not memory at all.
  */
 #include <config.h>
 
@@ -17,16 +19,25 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include <linux/magic.h>
 
 #include "preload.h"
 
-static int path_is_device(const char *path)
+int preload_path_is_device(const char *path)
 {
+	struct statfs fs;
 	struct stat st;
 
 	if (stat(path, &st))
 		return 0;	/* gone (a deleted file): file-backed */
-	return S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode);
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return 1;
+	if (statfs(path, &fs))
+		return 0;
+	return fs.f_type == SYSFS_MAGIC || fs.f_type == PROC_SUPER_MAGIC ||
+	       fs.f_type == DEBUGFS_MAGIC || fs.f_type == TRACEFS_MAGIC;
 }
 
 /* Is a mapping named path (maps' last column, "" for anonymous) one ODP
@@ -106,8 +117,8 @@ bool preload_mapping_odp_ok(const void *addr, size_t length, const char **why)
 	maps = fopen("/proc/self/maps", "re");
 	if (!maps)
 		return true;	/* cannot tell: the program's own choice */
-	ok = preload_maps_odp_ok(maps, start, start + length, path_is_device,
-				 why);
+	ok = preload_maps_odp_ok(maps, start, start + length,
+				 preload_path_is_device, why);
 	fclose(maps);
 	return ok;
 }

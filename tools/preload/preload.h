@@ -60,6 +60,10 @@ extern struct preload_counts preload_counts;
 /* mapping.c: is [addr, addr + length) memory ODP can serve (anonymous or
  * file-backed)? false with *why when not. */
 bool preload_mapping_odp_ok(const void *addr, size_t length, const char **why);
+/* Whether a mapped file is device memory: a character or block device,
+ * or a file of sysfs, procfs, debugfs or tracefs (whose mmap handlers map
+ * VM_IO/VM_PFNMAP memory, e.g. a PCI BAR's resourceN). */
+int preload_path_is_device(const char *path);
 /* The decision on a /proc/PID/maps stream, for the unit tests. */
 int preload_maps_odp_ok(FILE *maps, uintptr_t start, uintptr_t end,
 			int (*is_device)(const char *), const char **why);
