@@ -10,7 +10,8 @@ set -u
 top=$(cd "${abs_top_srcdir:-$(dirname "$0")/../..}" && pwd -P)
 # The checkout itself, not a dist tree inside one (make distcheck's, a
 # package build's): git would find the enclosing repository there.
-if [ "$(git -C "$top" rev-parse --show-toplevel 2> /dev/null)" != "$top" ]; then
+if [ "$(git -C "$top" rev-parse --show-toplevel 2> /dev/null)" != "$top" ] ||
+   ! git -C "$top" rev-parse --verify -q HEAD > /dev/null; then
 	echo "SKIP: $top is not a git checkout (a dist tree): nothing to copy"
 	exit 77
 fi
